@@ -1,0 +1,38 @@
+"""`python -m rag.build`: (re)build the index of a corpus folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from .cli import add_common_arguments, setup_logging, user_errors
+from .config import Config
+from .embed import load_embedder
+from .pipeline import build_index
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag.build", description=__doc__)
+    add_common_arguments(parser)
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    config = Config()
+    for field, value in (("corpus_dir", args.corpus), ("index_dir", args.index)):
+        if value:
+            config = replace(config, **{field: Path(value)})
+    if args.model:
+        config = replace(config, model=args.model)
+    with user_errors():
+        started = time.perf_counter()
+        data = build_index(config, load_embedder(config.model, config.model_cache_dir), progress=True)
+    print(f"Built {config.index_dir}: {len(data.passages)} passages from "
+          f"{len(data.manifest['sources'])} file(s), model {config.model}, "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

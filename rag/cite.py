@@ -1,0 +1,92 @@
+"""Cite step: hits → what people read (CLI text, page HTML) and what machines read (JSON).
+
+The CLI and the page share these functions, so a citation looks the same everywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from .normalize import to_simplified
+from .passage import Hit
+from .segment import STOPWORDS, _jieba
+
+BREADCRUMB_SEP = " › "
+_NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?(?:[万亿])?(?:余|多)?(?:[％%]|[\u4e00-\u9fff]{1,2}(?=[，。、；）\s]|$))?")
+
+
+def breadcrumb(hit: Hit) -> str:
+    """Return the heading path as one line, or the place of front matter."""
+    return BREADCRUMB_SEP.join(hit.heading_path) if hit.heading_path else "（标题与开头）"
+
+
+def location(hit: Hit) -> str:
+    """Return `source:start-end`, the character span to check in the source file."""
+    return f"{hit.source}:{hit.start}-{hit.end}"
+
+
+def question_terms(question: str) -> list[str]:
+    """Return the question's content words (simplified, half-width), longest first."""
+    text = to_simplified(unicodedata.normalize("NFKC", question))
+    words = {w.strip() for w in _jieba().lcut_for_search(text)}
+    terms = [w for w in words if w and w.lower() not in STOPWORDS
+             and (len(w) >= 2 or w.isdigit()) and re.search(r"[\w\u3400-\u9fff]", w)]
+    return sorted(terms, key=len, reverse=True)
+
+
+def term_spans(question: str, text: str, numbers: bool = False) -> list[tuple[int, int]]:
+    """Return merged spans of `text` that match the question's terms (and numbers)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    spans = []
+    if len(folded) == len(text):  # NFKC kept offsets (it does for CJK text): match on it
+        for term in question_terms(question):
+            spans += [m.span() for m in re.finditer(re.escape(term.lower()), folded)]
+    if numbers:
+        spans += [m.span() for m in _NUMBER.finditer(text)]
+    return _merge(spans)
+
+
+def mark(text: str, spans: list[tuple[int, int]], before: str, after: str,
+         escape=lambda s: s) -> str:
+    """Return `text` with each span wrapped in before/after (other text escaped)."""
+    out, pos = [], 0
+    for start, end in spans:
+        out += [escape(text[pos:start]), before, escape(text[start:end]), after]
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def format_hits_text(question: str, hits: list[Hit], color: bool = False) -> str:
+    """Return the numbered, cited passages as the CLI prints them."""
+    if not hits:
+        return "报告中没有找到相关内容。"
+    before, after = ("\033[1;33m", "\033[0m") if color else ("【", "】")
+    blocks = []
+    for hit in hits:
+        body = mark(hit.text, term_spans(question, hit.text), before, after)
+        blocks.append(f"[{hit.rank}] {breadcrumb(hit)}\n    {location(hit)}  score {hit.score:.2f}\n    {body}")
+    return "\n\n".join(blocks)
+
+
+def hit_html(question: str, hit: Hit) -> str:
+    """Return one passage as escaped HTML with terms and numbers in <mark>."""
+    spans = term_spans(question, hit.text, numbers=True)
+    return mark(hit.text, spans, "<mark>", "</mark>", escape=html.escape)
+
+
+def hits_json(question: str, hits: list[Hit]) -> dict:
+    """Return the `--json` object: the question and its hits."""
+    return {"question": question, "hits": [h.to_dict() for h in hits]}
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,41 @@
+"""What the two commands share: logging to stderr and turning errors into one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import contextmanager
+
+from .errors import RagError
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Send the library's logs to stderr, keeping third-party chatter down."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
+    logging.getLogger("rag").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md reports (default: data/)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: index/)")
+    parser.add_argument("--model", metavar="NAME_OR_PATH",
+                        help="sentence-transformers model (default: intfloat/multilingual-e5-small, offline)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more logs on stderr")
+
+
+@contextmanager
+def user_errors():
+    """Turn library errors into `Error: ...` on stderr and exit 1, without a traceback."""
+    try:
+        yield
+    except RagError as err:
+        print(f"Error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as err:  # disk full, permission denied: say which file
+        print(f"Error: {err.strerror or err} ({err.filename or 'file system'}). "
+              "Check free space and permissions, then try again.", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        raise SystemExit(130) from None

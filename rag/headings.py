@@ -1,0 +1,72 @@
+"""Recognise the headings of Chinese official documents at the start of a paragraph.
+
+Ranks order the hierarchy (smaller is outer): 第X编 / 第X章 / 第X节, then
+一、 / （一） / 1． / （1）, then 第X条. Markdown `#` headings sit above all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_DIGITS = "0-9０-９"
+
+# (rank, pattern). Order matters only where patterns could overlap.
+_MARKERS: list[tuple[int, re.Pattern[str]]] = [
+    (0, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+编")),
+    (1, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+章")),
+    (2, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+节")),
+    (3, re.compile(rf"[{_CN_NUM}]+、")),
+    (4, re.compile(rf"[（(][{_CN_NUM}]+[）)]")),
+    # 1． / 1. / 1、 but not the start of a decimal like 1.07万.
+    (5, re.compile(rf"[{_DIGITS}]{{1,2}}[．.、](?![{_DIGITS}])")),
+    (6, re.compile(rf"[（(][{_DIGITS}]{{1,2}}[）)]")),
+    (7, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+条")),
+]
+_MARKDOWN = re.compile(r"(#{1,6})\s+")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+# A first sentence longer than this is body text, not a heading title.
+MAX_TITLE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading found at the start of a paragraph.
+
+    `text` is the heading as shown in a heading path (marker and title, without the
+    closing 。). `body_offset` is where the paragraph's body starts (relative to the
+    paragraph), equal to its length when the paragraph is only a heading.
+    """
+
+    rank: int
+    text: str
+    body_offset: int
+
+
+def parse_heading(paragraph: str) -> Heading | None:
+    """Return the heading that `paragraph` starts with, or None for body text."""
+    md = _MARKDOWN.match(paragraph)
+    if md:
+        return Heading(len(md.group(1)) - 10, paragraph[md.end():].strip(), len(paragraph))
+    for rank, pattern in _MARKERS:
+        marker = pattern.match(paragraph)
+        if marker:
+            return _split_title(rank, paragraph, marker.end())
+    return None
+
+
+def _split_title(rank: int, paragraph: str, marker_end: int) -> Heading:
+    end = _SENTENCE_END.search(paragraph, marker_end)
+    if end is None:
+        return Heading(rank, paragraph.strip(), len(paragraph))
+    title = paragraph[: end.start()].strip()
+    body = end.end()
+    if len(title) > MAX_TITLE_CHARS or rank == 7:
+        # A numbered paragraph without a short title, or a law article: the marker
+        # alone names it and everything after it is cited body text.
+        title, body = paragraph[:marker_end].strip(), marker_end
+    while body < len(paragraph) and paragraph[body].isspace():
+        body += 1
+    return Heading(rank, title, body)

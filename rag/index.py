@@ -1,0 +1,159 @@
+"""Index step: passages + vectors + keyword tokens ↔ a self-describing folder.
+
+Folder layout (`index/` by default):
+- `vectors.faiss`    FAISS inner-product index over L2-normalised vectors (row i = passage i)
+- `sentences.faiss`  the same for each sentence of each passage, in passage order
+- `chunks.jsonl`     one passage per line, with its keyword tokens and its number of
+                     sentence vectors (row i = vector i)
+- `manifest.json`    format version, model, dimension, corpus hash, chunker settings
+                     and the SHA-256 of the files above
+
+A build writes a fresh sibling folder and swaps it in with renames, so a build killed
+halfway never leaves a folder that loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorruptError, IndexMissingError
+from .passage import Passage
+
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+SENTENCES = "sentences.faiss"
+CHUNKS = "chunks.jsonl"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexData:
+    """Everything an index folder holds, in memory."""
+
+    manifest: dict
+    passages: list[Passage]
+    tokens: list[list[str]]
+    vectors: np.ndarray  # (n, dim) float32, L2-normalised
+    sentence_vectors: np.ndarray  # (m, dim) float32, L2-normalised
+    sentence_owner: np.ndarray  # (m,) int: the passage row of each sentence vector
+
+
+def save(folder: Path, data: IndexData) -> None:
+    """Write `data` as an index folder at `folder`, atomically replacing any old one."""
+    import faiss
+
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        for name, vectors in ((VECTORS, data.vectors), (SENTENCES, data.sentence_vectors)):
+            faiss.write_index(flat_ip_index(vectors), str(tmp / name))
+        counts = np.bincount(data.sentence_owner, minlength=len(data.passages))
+        with open(tmp / CHUNKS, "w", encoding="utf-8") as out:
+            for passage, tokens, count in zip(data.passages, data.tokens, counts):
+                row = _passage_row(passage, tokens, int(count))
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        files = (VECTORS, SENTENCES, CHUNKS)
+        manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
+        # The manifest goes last: a folder without one is never loaded.
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _swap_in(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load(folder: Path) -> IndexData:
+    """Read an index folder; raise IndexMissingError or IndexCorruptError with the fix."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    for name, digest in manifest.get("files", {}).items():
+        if not (folder / name).is_file() or _sha256(folder / name) != digest:
+            raise _corrupt(folder, f"{name} is missing or does not match its checksum")
+    try:
+        import faiss
+
+        vectors = _read_vectors(folder / VECTORS)
+        sentence_vectors = _read_vectors(folder / SENTENCES)
+        rows = [json.loads(line) for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        passages = [_row_passage(r) for r in rows]
+        tokens = [r["tokens"] for r in rows]
+        owner = np.repeat(np.arange(len(rows)), [int(r["n_sentences"]) for r in rows])
+    except Exception as err:  # faiss raises RuntimeError, json ValueError, rows KeyError
+        raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
+    if len(passages) != vectors.shape[0] or vectors.shape[1] != manifest.get("dim") \
+            or len(owner) != sentence_vectors.shape[0]:
+        raise _corrupt(folder, f"{len(passages)} passages but {vectors.shape} vectors")
+    return IndexData(manifest, passages, tokens, vectors, sentence_vectors, owner)
+
+
+def flat_ip_index(vectors: np.ndarray):
+    """Return an exact FAISS inner-product index over `vectors` (cosine for unit vectors)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    import faiss
+
+    index = faiss.read_index(str(path))
+    if not index.ntotal:
+        return np.zeros((0, index.d), np.float32)
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
+
+def read_manifest(folder: Path) -> dict:
+    """Return the folder's manifest (cheap: used to decide whether to rebuild)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise IndexMissingError(f"No index at {folder}. Build it with: python -m rag.build --index {folder}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise _corrupt(folder, f"{MANIFEST} is not valid JSON ({err})") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise _corrupt(folder, f"unknown index format (expected version {FORMAT_VERSION})")
+    return manifest
+
+
+def _corrupt(folder: Path, why: str) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"Index at {folder} is damaged ({why}). Rebuild it with: python -m rag.build --index {folder}"
+    )
+
+
+def _swap_in(tmp: Path, folder: Path) -> None:
+    old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _passage_row(p: Passage, tokens: list[str], n_sentences: int) -> dict:
+    return {"text": p.text, "source": p.source, "start": p.start, "end": p.end,
+            "heading_path": list(p.heading_path), "context": p.context, "tokens": tokens,
+            "n_sentences": n_sentences}
+
+
+def _row_passage(r: dict) -> Passage:
+    return Passage(r["text"], r["source"], int(r["start"]), int(r["end"]),
+                   tuple(r["heading_path"]), r.get("context", ""))

@@ -1,0 +1,136 @@
+"""Retrieve step: a question → ranked hits, fusing keyword (BM25) and dense scores.
+
+    score = DENSE_WEIGHT · dense + (1 − DENSE_WEIGHT) · keyword          (in [0, 1])
+
+`dense` is the mean of two cosines, question–passage and question–best sentence
+of the passage, mapped linearly from [DENSE_FLOOR, DENSE_CEILING] to [0, 1] and
+clipped (for e5, unrelated text sits near 0.7–0.8 and a passage stating the
+answer near 0.85–0.95). `keyword` is the share of the question's BM25 weight
+that the passage holds (rag.keyword). A question that shares no words with the
+passage still ranks by `dense`; exact terms and numbers lift `keyword`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from . import index as index_io
+from .index import flat_ip_index
+from .config import Config
+from .embed import Embedder, load_embedder
+from .errors import IndexMissingError, IndexStaleError, QuestionError
+from .keyword import BM25
+from .passage import Hit
+from .pipeline import build_index, check_compatible
+from .segment import keyword_tokens
+
+DENSE_WEIGHT = 0.5
+DENSE_FLOOR = 0.70
+DENSE_CEILING = 0.95
+Mode = Literal["hybrid", "keyword", "dense"]
+log = logging.getLogger(__name__)
+
+
+class Retriever:
+    """Holds one index, its keyword statistics and the query embedder."""
+
+    def __init__(self, data: index_io.IndexData, embedder: Embedder, config: Config):
+        self.config = config
+        self.data = data
+        self.embedder = embedder
+        self._bm25 = BM25(data.tokens)
+        self._passage_index = flat_ip_index(data.vectors)
+        self._sentence_index = flat_ip_index(data.sentence_vectors)
+
+    @classmethod
+    def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
+             model: str | None = None, *, config: Config | None = None,
+             embedder: Embedder | None = None, build_if_missing: bool = True,
+             progress: bool = False) -> "Retriever":
+        """Open the index for a corpus, building it when missing or out of date.
+
+        A corrupt index, or one built with another model, raises with the fix.
+        `embedder` replaces the model named in the config (tests pass a fake).
+        """
+        config = config or Config()
+        overrides = {k: v for k, v in (("corpus_dir", corpus), ("index_dir", index), ("model", model)) if v}
+        config = replace(config, **{k: Path(v) if k != "model" else v for k, v in overrides.items()})
+        if embedder is not None:
+            config = replace(config, model=embedder.name)
+        embedder = embedder or load_embedder(config.model, config.model_cache_dir)
+        try:
+            manifest = index_io.read_manifest(config.index_dir)
+            check_compatible(manifest, config, config.index_dir)
+            data = index_io.load(config.index_dir)
+        except IndexMissingError:
+            if not build_if_missing:
+                raise
+            log.info("no index at %s yet: building it", config.index_dir)
+            data = build_index(config, embedder, progress)
+        except IndexStaleError as why:
+            log.info("%s Rebuilding it.", why)
+            data = build_index(config, embedder, progress)
+        return cls(data, embedder, config)
+
+    def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+        """Return the k best passages for `question`, best first (ties: reading order)."""
+        question = self.check_question(question)
+        if k < 1:
+            raise QuestionError(f"k must be at least 1, got {k}.")
+        keyword = self._bm25.scores(keyword_tokens(question)) if mode != "dense" else None
+        dense = self._dense_scores(question) if mode != "keyword" else None
+        if mode == "keyword":
+            fused = keyword
+        elif mode == "dense":
+            fused = dense
+        else:
+            fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * keyword
+        # Stable sort on -score keeps reading order among equal scores.
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            Hit(rank=r + 1, score=float(fused[i]), passage=self.data.passages[i],
+                dense=float(dense[i]) if dense is not None else 0.0,
+                keyword=float(keyword[i]) if keyword is not None else 0.0)
+            for r, i in enumerate(order)
+        ]
+
+    def check_question(self, question: str) -> str:
+        """Return the stripped question, or raise QuestionError saying what to change."""
+        return check_question(question, self.config.max_question_chars)
+
+    def _dense_scores(self, question: str) -> np.ndarray:
+        query = self.embedder.embed_query(question).reshape(1, -1)
+        passage = _all_scores(self._passage_index, query)
+        best_sentence = passage.copy()  # a passage without sentences counts as one
+        if len(self.data.sentence_owner):
+            sentence = _all_scores(self._sentence_index, query)
+            best_sentence[np.unique(self.data.sentence_owner)] = -1.0
+            np.maximum.at(best_sentence, self.data.sentence_owner, sentence)
+        cosine = (passage + best_sentence) / 2
+        return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0, 1.0)
+
+
+def _all_scores(index, query: np.ndarray) -> np.ndarray:
+    """Return the inner product of `query` with every vector of a FAISS index, by row."""
+    sims, rows = index.search(query, index.ntotal)
+    scores = np.zeros(index.ntotal, dtype=np.float32)
+    scores[rows[0]] = sims[0]
+    return scores
+
+
+def check_question(question: str, limit: int = Config.max_question_chars) -> str:
+    """Return the stripped question, or raise QuestionError saying what to change."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("The question is empty: type a question, e.g. 不予行政处罚多少家")
+    question = question.strip()
+    if len(question) > limit:
+        raise QuestionError(
+            f"The question has {len(question)} characters; the limit is {limit}. Shorten it "
+            "to the sentence that asks what you want to know."
+        )
+    return question

@@ -1,0 +1,101 @@
+"""Split a long span of body text into pieces of at most `max_chars` characters.
+
+Cuts prefer sentence ends (。！？；), then clause marks (，、：), then jieba word
+boundaries, and never fall inside a protected span: a number with its unit
+(7968家, 1.07万家次, 96.1％, 2023年1月—11月), a 《title》, a “quote” or (brackets).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .segment import word_spans
+
+_D = "0-9０-９"
+_NUMBER_WITH_UNIT = re.compile(
+    # dates and date ranges: 2019年3月至2023年11月, 2023年1月—11月, 2024年1月5日
+    rf"[{_D}]{{2,4}}年(?:[{_D}]{{1,2}}月(?:[{_D}]{{1,2}}日)?)?"
+    rf"(?:\s*[—\-－~～至到]\s*(?:[{_D}]{{2,4}}年)?[{_D}]{{1,2}}月(?:[{_D}]{{1,2}}日)?)?"
+    # quantities: 7968家, 1.07万家次, 96.1％, 7.8亿元, 10万余条, 2.0版
+    rf"|[{_D}]+(?:[.．][{_D}]+)?[万亿千百]?[余多]?(?:[％%‰]|[\u4e00-\u9fff]{{1,2}})?"
+)
+_BRACKETED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’|「[^「」]*」|（[^（）]*）|\([^()]*\)")
+_SENTENCE_END = "。！？；!?;"
+_CLAUSE_END = "，、：,:"
+_CLOSERS = "”’」》）)"
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """Return spans of `text` that a cut must never fall strictly inside."""
+    spans = [m.span() for m in _NUMBER_WITH_UNIT.finditer(text)]
+    spans += [m.span() for m in _BRACKETED.finditer(text)]
+    return spans
+
+
+def _forbidden(text: str) -> set[int]:
+    """Return the cut positions that would split a protected span or a jieba word."""
+    banned: set[int] = set()
+    for start, end in protected_spans(text) + word_spans(text):
+        banned.update(range(start + 1, end))
+    return banned
+
+
+def _cut_tiers(text: str) -> tuple[list[int], list[int], list[int]]:
+    """Return allowed cut positions as (after sentence ends, after clause marks, word)."""
+    banned = _forbidden(text)
+    sentence, clause = [], []
+    for i, ch in enumerate(text):
+        if ch in _SENTENCE_END or ch in _CLAUSE_END:
+            cut = i + 1
+            while cut < len(text) and text[cut] in _CLOSERS:
+                cut += 1  # keep a closing quote or bracket with its sentence
+            if cut not in banned:
+                (sentence if ch in _SENTENCE_END else clause).append(cut)
+    words = [end for _, end in word_spans(text) if end not in banned]
+    return sentence, clause, words
+
+
+def split_points(text: str, max_chars: int) -> list[int]:
+    """Return cut offsets (ascending, exclusive of 0 and len) so no piece exceeds max_chars."""
+    if len(text) <= max_chars:
+        return []
+    tiers = _cut_tiers(text)
+    cuts, pos = [], 0
+    while len(text) - pos > max_chars:
+        pieces_left = math.ceil((len(text) - pos) / max_chars)
+        target = pos + (len(text) - pos) / pieces_left  # even pieces, not 300 + a crumb
+        cut = _best_cut(tiers, pos, pos + max_chars, target)
+        cuts.append(cut)
+        pos = cut
+    return cuts
+
+
+def _best_cut(tiers, lo: int, hi: int, target: float) -> int:
+    for tier in tiers:
+        window = [c for c in tier if lo < c <= hi]
+        if window:
+            return min(window, key=lambda c: (abs(c - target), -c))
+    return hi  # a protected span longer than max_chars: nothing else fits
+
+
+def sentences(text: str, min_chars: int = 4) -> list[str]:
+    """Return the sentences of `text` (cut after 。！？； outside quotes), dropping crumbs."""
+    cuts = [0, *_cut_tiers_sentences(text), len(text)]
+    parts = [text[a:b].strip() for a, b in zip(cuts, cuts[1:])]
+    return [p for p in parts if len(p) >= min_chars]
+
+
+def _cut_tiers_sentences(text: str) -> list[int]:
+    banned = set()
+    for m in _BRACKETED.finditer(text):  # a 。 inside “…” or 《…》 ends no sentence
+        banned.update(range(m.start() + 1, m.end()))
+    cuts = []
+    for i, ch in enumerate(text):
+        if ch in _SENTENCE_END or ch == "\n":
+            cut = i + 1
+            while cut < len(text) and text[cut] in _CLOSERS:
+                cut += 1
+            if cut not in banned and cut < len(text):
+                cuts.append(cut)
+    return sorted(set(cuts))
