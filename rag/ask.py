@@ -1,4 +1,4 @@
-"""`python -m rag.ask QUESTION`: print the cited passages that answer a question."""
+"""`python -m rag.ask QUESTION`: print the direct answer and the cited passages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .cite import format_hits_text, hits_json
+from .cite import format_reply_text
 from .cli import add_common_arguments, setup_logging, user_errors
 from .retrieve import Retriever, check_question
 
@@ -31,11 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         # An explicitly named index folder is never created behind the user's back.
         retriever = Retriever.load(args.corpus, args.index, args.model,
                                    build_if_missing=args.index is None, progress=True)
-        hits = retriever.search(question, k=args.k)
-    if args.json:
-        print(json.dumps(hits_json(question, hits), ensure_ascii=False))
-    else:
-        print(format_hits_text(question, hits, color=sys.stdout.isatty()))
+        reply = retriever.ask(question, k=args.k)
+    output = json.dumps(reply.to_dict(), ensure_ascii=False) if args.json \
+        else format_reply_text(reply, color=sys.stdout.isatty())
+    try:
+        print(output)
+    except BrokenPipeError:  # `| head` closed the pipe: not an error worth a traceback
+        sys.stderr.close()
     return 0
 
 

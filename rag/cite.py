@@ -71,15 +71,31 @@ def format_hits_text(question: str, hits: list[Hit], color: bool = False) -> str
     return "\n\n".join(blocks)
 
 
+NOT_FOUND = "报告中没有找到相关内容。"
+NEAREST = "最接近的段落（仅供参考）"
+
+
+def answer_line(reply) -> str:
+    """Return `答：7968家 [1]（source:start-end）`, or the plain refusal, or ""."""
+    if not reply.answerable:
+        return NOT_FOUND
+    a = reply.answer
+    return f"答：{a.text} [{a.hit_rank}]（{a.source}:{a.start}-{a.end}）" if a else ""
+
+
+def format_reply_text(reply, color: bool = False) -> str:
+    """Return what `rag.ask` prints: the direct answer or refusal, then the passages."""
+    passages = format_hits_text(reply.question, list(reply.hits), color)
+    head = answer_line(reply)
+    if not reply.answerable:
+        return f"{head}\n\n{NEAREST}：\n\n{passages}" if reply.hits else head
+    return f"{head}\n\n{passages}" if head else passages
+
+
 def hit_html(question: str, hit: Hit) -> str:
     """Return one passage as escaped HTML with terms and numbers in <mark>."""
     spans = term_spans(question, hit.text, numbers=True)
     return mark(hit.text, spans, "<mark>", "</mark>", escape=html.escape)
-
-
-def hits_json(question: str, hits: list[Hit]) -> dict:
-    """Return the `--json` object: the question and its hits."""
-    return {"question": question, "hits": [h.to_dict() for h in hits]}
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

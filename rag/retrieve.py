@@ -13,6 +13,8 @@ passage still ranks by `dense`; exact terms and numbers lift `keyword`.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -20,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from . import index as index_io
+from .answer import Reply, extract_answer, judge_answerable
 from .index import flat_ip_index
 from .config import Config
 from .embed import Embedder, load_embedder
@@ -46,6 +49,7 @@ class Retriever:
         self._bm25 = BM25(data.tokens)
         self._passage_index = flat_ip_index(data.vectors)
         self._sentence_index = flat_ip_index(data.sentence_vectors)
+        self._corpus_text: str | None = None
 
     @classmethod
     def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
@@ -98,6 +102,29 @@ class Retriever:
                 keyword=float(keyword[i]) if keyword is not None else 0.0)
             for r, i in enumerate(order)
         ]
+
+    def ask(self, question: str, k: int = 5) -> Reply:
+        """Return the hits for `question`, a direct answer span when one fits, and
+        whether the report answers it at all (rules in rag/answer.py)."""
+        hits = self.search(question, k)
+        answer = extract_answer(question, hits, report_years=self._report_years(), in_corpus=self.in_corpus)
+        answerable = judge_answerable(question, hits, answer, self.in_corpus)
+        return Reply(question.strip(), tuple(hits), answer if answerable else None, answerable)
+
+    def in_corpus(self, term: str) -> bool:
+        """Tell whether a (simplified) word occurs anywhere in the indexed reports."""
+        if self._corpus_text is None:
+            text = "\n".join(p.match_text() for p in self.data.passages)
+            self._corpus_text = unicodedata.normalize("NFKC", text)
+        return term in self._corpus_text
+
+    def _report_years(self) -> frozenset[str]:
+        """Years in the reports' titles (their first passage): a question about one of
+        them needn't find it spelled out in every passage."""
+        firsts = {}
+        for p in self.data.passages:
+            firsts.setdefault(p.source, p.text)
+        return frozenset(y for text in firsts.values() for y in re.findall(r"(\d{4})年", text[:60]))
 
     def check_question(self, question: str) -> str:
         """Return the stripped question, or raise QuestionError saying what to change."""

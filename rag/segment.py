@@ -20,7 +20,7 @@ _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff%]")
 STOPWORDS = frozenset(
     """的 了 和 与 及 或 是 在 对 把 被 为 有 个 这 那 哪 些 吗 呢 吧 啊 么 什么 怎么 怎样 如何 多少 几 哪些
     哪个 哪里 谁 是否 有没有 没有 是不是 请问 报告 一下 其中 中 等 并 也 都 就 将 又 还 了吗 过 呀 我 你 他
-    们 我们 它 其 之 以 于 从 到 给 让 由 向 上 下 得 地 着 a an the of to in on for and or is are was
+    们 我们 它 其 之 这份 这个 该 本 此 以 于 从 到 给 让 由 向 上 下 得 地 着 a an the of to in on for and or is are was
     were be been by with what which who whom how many much when where why did do does""".split()
 )
 

@@ -36,6 +36,8 @@ class TestAsk:
         result = run("rag.ask", "不予行政处罚多少家", "--index", str(real_index))
         assert result.returncode == 0, result.stderr
         out = result.stdout
+        assert out.startswith("答：7968家 [1]（shanghai-samr-2023-rule-of-law-report.txt:3491-3496）\n\n")
+        out = out.split("\n\n", 1)[1]
         assert out.startswith("[1] 一、主要举措和成效 › （二）完善行政执法工作体制机制，推进严格规范公正文明执法 › 3．创新行政执法方式")
         first = out.split("\n\n[2]")[0]
         assert "7968家经营主体【不予行政处罚】" in first
@@ -48,11 +50,23 @@ class TestAsk:
         assert "\\u" not in result.stdout  # UTF-8, not ASCII-escaped
         data = json.loads(result.stdout)
         assert data["question"] == "盲盒專項檢查立案多少件"
+        assert data["answerable"] is True
+        answer = data["answer"]
+        assert answer["text"] == "50件" and answer["hit_rank"] == 1
+        assert report_text[answer["start"]:answer["end"]] == "50件"
         assert [h["rank"] for h in data["hits"]] == [1, 2, 3]
         top = data["hits"][0]
+        assert set(data) == {"question", "answerable", "answer", "hits"}
         assert set(top) == {"rank", "score", "text", "source", "start", "end", "heading_path"}
         assert report_text[top["start"]:top["end"]] == top["text"] and "立案50件" in top["text"]
         assert 0 <= top["score"] <= 1
+
+    def test_refusal_when_the_report_does_not_say(self, real_index):
+        result = run("rag.ask", "上海市2023年的常住人口是多少", "-k", "2", "--index", str(real_index))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("报告中没有找到相关内容。\n\n最接近的段落（仅供参考）：\n\n[1] ")
+        data = json.loads(run("rag.ask", "上海市2023年的常住人口是多少", "--json", "--index", str(real_index)).stdout)
+        assert data["answerable"] is False and data["answer"] is None and len(data["hits"]) == 5
 
     @pytest.mark.parametrize("question, fragment", [("", "empty"), ("   ", "empty"),
                                                     ("问" * 1001, "limit is 1000")])

@@ -1,0 +1,112 @@
+"""Direct answers: the exact span of the report, the right one of several, or none."""
+
+import pytest
+
+from rag.answer import asked_kind, extract_answer, judge_answerable, refusable
+from rag.passage import Hit, Passage
+
+
+def hit(text, rank=1, heading=("一、主要举措和成效",)):
+    return Hit(rank=rank, score=0.8, passage=Passage(text, "r.txt", 100, 100 + len(text), heading))
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("不予行政处罚多少家", "count"), ("公示率是多少", "percent"), ("什么时候举行的", "date"),
+    ("党组书记是谁", "person"), ("推动制定的是哪部办法", "name"), ("报告抄送给了哪个单位", "org"),
+    ("罚没款总额是多少", "amount"), ("如何看待营商环境", None), ("市局是全国第几家获得审批权的", None),
+])
+def test_what_a_question_asks_for(question, kind):
+    asked = asked_kind(question)
+    assert (asked[0] if asked else None) == kind
+
+
+def test_the_right_number_of_several_in_one_sentence():
+    text = "开展盲盒专项检查，发现违法线索130条，立案50件。"
+    answer = extract_answer("盲盒专项检查立案多少件", [hit(text)])
+    assert answer.text == "50件"
+    assert (answer.start, answer.end) == (100 + text.index("50件"), 100 + text.index("50件") + 3)
+    assert extract_answer("盲盒专项检查发现多少条违法线索", [hit(text)]).text == "130条"
+
+
+def test_the_clause_decides_between_counts_with_the_same_unit():
+    text = ("与市网信办共同开展“亮剑浦江——消费场景下个人信息保护”专项执法行动，聚焦扫码点餐等五个重点领域，"
+            "检查企业3355家，约谈企业216家，责令改正58家，查处各类个人信息保护案件40件。")
+    assert extract_answer("个人信息保护专项执法行动约谈了多少家企业", [hit(text)]).text == "216家"
+    assert extract_answer("个人信息保护专项执法行动中责令改正多少家", [hit(text)]).text == "58家"
+
+
+def test_title_next_to_the_question_verb():
+    text = ("推动《上海市社会公用计量标准器具管理办法》《上海市商品包装物减量若干规定》《上海市酒类商品产销管理条例》"
+            "简易修改和《上海市经纪人条例》废止工作。")
+    assert extract_answer("哪部地方性条例被推动废止了", [hit(text)]).text == "《上海市经纪人条例》"
+
+
+def test_date_and_person():
+    text = "2023年3月8日，市局党组书记、局长倪俊南在党组扩大会议上进行2022年度专题述法。"
+    assert extract_answer("局长倪俊南什么时候进行的专题述法", [hit(text)]).text == "2023年3月8日"
+    assert extract_answer("进行专题述法的市局党组书记是谁", [hit(text)]).text == "倪俊南"
+
+
+def test_no_answer_when_the_unit_differs():
+    text = "开展盲盒专项检查，发现违法线索130条，立案50件。"
+    assert extract_answer("盲盒专项检查一共罚了多少钱", [hit(text)]) is None
+    assert extract_answer("盲盒专项检查处理了多少人", [hit(text)]) is None
+
+
+def test_no_answer_for_a_year_the_passage_does_not_speak_of():
+    text = "2023年1月—11月，共立案各类反不正当竞争案件1150件，结案970件。"
+    assert extract_answer("2023年立案多少件反不正当竞争案件", [hit(text)]).text == "1150件"
+    assert extract_answer("2024年计划立案多少件反不正当竞争案件", [hit(text)]) is None
+
+
+def test_no_answer_when_the_sentence_is_about_something_else():
+    text = "2019年3月至2023年11月，本市市场监管系统共对7968家经营主体不予行政处罚。"
+    assert extract_answer("上海市2023年的常住人口是多少", [hit(text)], in_corpus=lambda t: t in text) is None
+
+
+def test_the_question_cannot_be_its_own_answer():
+    text = "申报的某美容美发公司虚假宣传案等4个案例入选上海市2022年度行政执法“指导案例”。"
+    answer = extract_answer("入选行政执法“指导案例”的是哪个虚假宣传案", [hit(text)])
+    assert answer.text == "某美容美发公司虚假宣传案"
+
+
+def test_refusal_rule():
+    corpus = "2019年3月至2023年11月，本市市场监管系统共对7968家经营主体不予行政处罚。"
+    hits = [hit(corpus)]
+    in_corpus = lambda t: t in corpus  # noqa: E731
+    # Asked in the report's words for a count that the passages don't hold: refused.
+    assert not judge_answerable("本市市场监管系统不予行政处罚的罚款金额是多少", hits, None, in_corpus)
+    # In other words, a missing span says more about wording than content: not refused.
+    assert judge_answerable("有多少小老板犯了小错没被罚", hits, None, in_corpus)
+    # Not a factual question: not refused.
+    assert judge_answerable("不予行政处罚制度怎么样", hits, None, in_corpus)
+    assert not refusable("做了哪些改进") and refusable("哪部条例被废止")
+
+
+@pytest.mark.slow
+class TestOnTheReport:
+    @pytest.mark.parametrize("question, span", [
+        ("不予行政处罚多少家", "7968家"),
+        ("公平竞争审查会审发现可能不合规的政策措施有多少件", "102件"),
+        ("市局党组理论学习中心组学习党的二十大报告的专题学习是什么时候举行的", "2023年1月"),
+        ("市局积极推动制定的市政府重大行政决策是哪部办法", "《上海市公益广告促进和管理办法》"),
+        ("盲盒专项检查立案多少件", "50件"),
+        ("盲盒專項檢查立案多少件", "50件"),
+    ])
+    def test_direct_answers(self, real_retriever, report_text, question, span):
+        reply = real_retriever.ask(question, k=5)
+        assert reply.answerable and reply.answer.text == span
+        assert report_text[reply.answer.start:reply.answer.end] == span
+        assert span in reply.hits[reply.answer.hit_rank - 1].text
+
+    @pytest.mark.parametrize("question", [
+        "上海市2023年的常住人口是多少", "2023年全市市场监管系统罚没款总额是多少？",
+        "盲盒专项检查立案的50件案子一共罚了多少钱？", "2024年住宅电梯物联网覆盖率要提高到多少？",
+    ])
+    def test_refusals(self, real_retriever, question):
+        reply = real_retriever.ask(question, k=5)
+        assert not reply.answerable and reply.answer is None and len(reply.hits) == 5
+
+    def test_paraphrase_is_not_refused(self, real_retriever):
+        reply = real_retriever.ask("菜市场的秤不准有没有人管", k=3)
+        assert reply.answerable
