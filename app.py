@@ -3,10 +3,12 @@
 It loads one Retriever at start-up (building the index if needed, progress on stderr)
 and reuses it for every question. Each answer lists the passages [1]..[k] with their
 heading path, source span, score and highlighted text, and a 原文 view of the whole
-section. The same answer, as plain text, is the API endpoint `/ask`:
+section; above them, the direct answer (答：7968家 [1]) when one fits, or 报告中没有找到相关内容
+when the report does not say. The same answer, as JSON, is the API endpoint `/ask`:
 
     from gradio_client import Client
     Client("http://127.0.0.1:7860/").predict("不予行政处罚多少家", 5, api_name="/ask")
+    # → {"question": ..., "answerable": true, "answer": {"text": "7968家", ...}, "hits": [...]}
 
 The page holds no retrieval logic: searching is rag.Retriever, citing is rag.cite.
 """
@@ -19,18 +21,14 @@ from dataclasses import dataclass
 import gradio as gr
 
 from rag import Config, Hit, RagError, Retriever
-from rag.cite import breadcrumb, format_hits_text, hit_html, location, mark
+from rag.answer import Reply
+from rag.cite import NEAREST, NOT_FOUND, breadcrumb, hit_html, location, mark
 from rag.cli import add_common_arguments, setup_logging, user_errors
 from rag.load import read_source
 
-# Below this top score the report is taken to have nothing on the question.
-# Provisional: a later issue replaces it with a measured rule in the library.
-NO_ANSWER_SCORE = 0.25
 DEFAULT_K, MAX_K = 5, 10
 MAX_CHARS = Config.max_question_chars
 
-NO_ANSWER = "报告中没有找到相关内容。"
-NEAREST = "最接近的段落（仅供参考）"
 EMPTY = "请输入问题，例如：不予行政处罚多少家"
 TOO_LONG = "问题太长（{n} 字），请缩短到 {limit} 字以内再问。"
 FAILED = "出错了：{error}"
@@ -61,6 +59,8 @@ CSS = """
                background: var(--background-fill-secondary); }
 .rag-hit mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
 .rag-section mark.rag-cited { background: #fef3c7; outline: 1px solid #f59e0b; }
+.rag-direct { font-size: 1.1em; font-weight: 600; margin: 4px 0 8px; }
+.rag-direct mark { background: #fde68a; }
 .rag-note { font-weight: 600; }
 #chat .user-row { padding: 12px 16px 4px; }
 #chat .user-row .message-content { font-weight: 600; }
@@ -112,11 +112,6 @@ class Sections:
         return mark(text, cited, '<mark class="rag-cited">', "</mark>", escape=html.escape)
 
 
-def relevant_hits(hits: list[Hit]) -> list[Hit]:
-    """Return the hits worth citing: all of them, or none when the best is too weak."""
-    return hits if hits and hits[0].score >= NO_ANSWER_SCORE else []
-
-
 def hit_block(question: str, hit: Hit, section: str) -> str:
     """Return one cited passage as HTML: number, breadcrumb, span, score, text, 原文."""
     return (
@@ -129,21 +124,18 @@ def hit_block(question: str, hit: Hit, section: str) -> str:
     )
 
 
-def answer_html(question: str, hits: list[Hit], sections: Sections) -> str:
-    """Return the chat answer: the cited passages, or a plain no-answer with the nearest."""
-    blocks = "".join(hit_block(question, h, sections.html(h)) for h in hits)
-    if relevant_hits(hits):
-        return f'<div class="rag-answer">{blocks}</div>'
-    nearest = f'<p>{NEAREST}：</p>{blocks}' if hits else ""
-    return f'<div class="rag-answer"><p class="rag-note">{NO_ANSWER}</p>{nearest}</div>'
-
-
-def answer_text(question: str, hits: list[Hit]) -> str:
-    """Return the API answer: the same passages as plain text, as the CLI prints them."""
-    if relevant_hits(hits):
-        return format_hits_text(question, hits)
-    nearest = f"\n\n{NEAREST}：\n\n{format_hits_text(question, hits)}" if hits else ""
-    return NO_ANSWER + nearest
+def answer_html(reply: Reply, sections: Sections) -> str:
+    """Return the chat answer: the direct answer (or the plain refusal), then the passages."""
+    blocks = "".join(hit_block(reply.question, h, sections.html(h)) for h in reply.hits)
+    if not reply.answerable:
+        nearest = f'<p>{NEAREST}：</p>{blocks}' if reply.hits else ""
+        return f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p>{nearest}</div>'
+    direct = ""
+    if reply.answer:
+        a = reply.answer
+        direct = (f'<p class="rag-direct">答：<mark>{html.escape(a.text)}</mark> [{a.hit_rank}]'
+                  f'<span class="rag-meta">（{html.escape(a.source)}:{a.start}-{a.end}）</span></p>')
+    return f'<div class="rag-answer">{direct}{blocks}</div>'
 
 
 def question_html(question: str) -> str:
@@ -151,8 +143,9 @@ def question_html(question: str) -> str:
     return html.escape(question).replace("\n", "<br>")
 
 
-def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_html: bool) -> str:
-    """Return the answer to one question; bad input and library errors become messages."""
+def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_html: bool) -> str | Reply:
+    """Return the answer to one question (HTML, or the library's Reply); bad input and
+    library errors become messages."""
     question = (question or "").strip()
     if not question:
         return EMPTY
@@ -160,10 +153,10 @@ def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_ht
         return TOO_LONG.format(n=len(question), limit=MAX_CHARS)
     k = min(max(int(k), 1), MAX_K)
     try:
-        hits = retriever.search(question, k=k)
+        answer = retriever.ask(question, k=k)
     except RagError as err:
         return FAILED.format(error=html.escape(str(err)) if as_html else err)
-    return answer_html(question, hits, sections) if as_html else answer_text(question, hits)
+    return answer_html(answer, sections) if as_html else answer
 
 
 def build_page(retriever: Retriever) -> gr.Blocks:
@@ -179,12 +172,15 @@ def build_page(retriever: Retriever) -> gr.Blocks:
                           {"role": "assistant", "content": answer}], ""
 
     # gr.api reads these type hints for the API schema (so no postponed annotations here).
-    def ask(question: str, k: int = DEFAULT_K) -> str:
-        """Answer one question with the report's passages [1]..[k], as plain text."""
-        return reply(retriever, sections, question, k, as_html=False)
+    def ask(question: str, k: int = DEFAULT_K) -> dict:
+        """Answer one question: {"question", "answerable", "answer", "hits"} as `rag.ask
+        --json` prints it, or {"error": message} for an empty or too long question."""
+        result = reply(retriever, sections, question, k, as_html=False)
+        return result.to_dict() if isinstance(result, Reply) else {"error": result}
 
     with gr.Blocks(title="报告问答", analytics_enabled=False) as page:
-        gr.Markdown(f"## 报告问答\n用中文或英文提问，回答列出报告原文中的相关段落 [1]…[k]：章节、"
+        gr.Markdown(f"## 报告问答\n用中文或英文提问。能从原文直接摘出答案时先给出“答：…”，报告未涉及时明说；"
+                    f"随后列出报告原文中的相关段落 [1]…[k]：章节、"
                     f"出处（文件与字符位置）、得分；点“原文”查看该段所在的整节。资料：{sources}")
         chat = gr.Chatbot(
             elem_id="chat", show_label=False, height=640, layout="panel", autoscroll=False,
@@ -236,9 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         retriever = Retriever.load(args.corpus, args.index, args.model,
                                    build_if_missing=args.index is None, progress=True)
         page = build_page(retriever)
-        # The first search initialises the tokenizer and model kernels (~0.5 s): pay it
-        # now rather than make the first visitor wait.
-        retriever.search(EXAMPLES[0], k=1)
+        # The first question initialises the tokenizer and model kernels (~0.5 s), and the
+        # first that asks for a person the answer step's part-of-speech tagger (~0.3 s):
+        # pay both now rather than make the first visitors wait.
+        retriever.ask(EXAMPLES[3], k=1)
     launch(page, args.host, args.port)
     return 0
 

@@ -134,10 +134,14 @@ def page(browser, url):
 
 def test_answer_cites_the_passage_and_opens_its_section(page):
     answer = ask(page, QUESTION)
-    cited = answer.locator(".rag-hit").filter(has_text="7968家").first
-    cited.wait_for()
+    direct = answer.locator(".rag-direct")
+    assert direct.inner_text().startswith("答：7968家 [1]（shanghai-samr-2023-rule-of-law-report.txt:")
+    assert direct.locator("mark").inner_text() == "7968家"
+    assert direct.bounding_box()["y"] < answer.locator(".rag-hit").first.bounding_box()["y"]
+    cited = answer.locator(".rag-hit").first
     assert cited.locator(".rag-head").inner_text().startswith("[1] 一、主要举措和成效 › ")
     passage = cited.locator(".rag-text").inner_text()
+    assert "7968家" in passage
     section = cited.locator(".rag-section")
     assert not section.is_visible()
 
@@ -148,9 +152,20 @@ def test_answer_cites_the_passage_and_opens_its_section(page):
     assert "二是强化数字赋能执法手段" in section.inner_text()  # the rest of the section
 
 
+def test_question_the_report_does_not_answer_is_refused(page):
+    answer = ask(page, "上海市2023年的常住人口是多少")
+    text = answer.inner_text()
+    assert text.startswith("报告中没有找到相关内容。\n")
+    assert answer.locator(".rag-note").is_visible()
+    assert answer.locator(".rag-direct").count() == 0 and "答：" not in text
+    assert text.index("最接近的段落（仅供参考）") < text.index("[1] ")  # the rest only for reference
+
+
 def test_follow_up_question_gets_its_own_answer(page):
     first = ask(page, QUESTION)
     second = ask(page, "盲盒专项检查立案多少件")
+    assert first.locator(".rag-direct mark").inner_text() == "7968家"
+    assert second.locator(".rag-direct mark").inner_text() == "50件"
     assert "7968家" in first.locator(".rag-hit").first.inner_text()
     assert "立案50件" in second.locator(".rag-hit").first.inner_text()
 
@@ -158,6 +173,7 @@ def test_follow_up_question_gets_its_own_answer(page):
 def test_clicking_an_example_asks_it(page):
     page.get_by_text("盲盒专项检查立案多少件", exact=True).click()
     page.locator("#chat .rag-answer").wait_for()
+    assert page.locator("#chat .rag-direct").inner_text().startswith("答：50件 [1]")
     assert "立案50件" in page.locator("#chat .rag-hit").first.inner_text()
 
 
@@ -219,7 +235,7 @@ def measure(screenshot: Path) -> None:
             stop_app(proc)
     print(f"python app.py → page served: {served:.1f} s")
     print(f"python app.py → first answer shown in the browser: {first:.1f} s")
-    print(f"warm question → passages shown (median of {len(warm)}): {statistics.median(warm):.3f} s"
+    print(f"warm question → answer shown (median of {len(warm)}): {statistics.median(warm):.3f} s"
           f"  (all: {', '.join(f'{t:.3f}' for t in warm)})")
     print(f"screenshot: {screenshot}")
 
