@@ -9,6 +9,12 @@ question, and means per group. MRR and nDCG come from pytrec_eval
 Relevance: a passage is relevant when it contains one of the gold substrings and
 is at most MAX_RELEVANT_CHARS long, so a system cannot score by returning a
 whole section.
+
+Direct answers: a shown answer span is correct when its text contains the gold
+answer, or when it overlaps where the gold answer sits in the report (next to the
+first gold substring), so "7.8亿元" answers gold "约7.8亿元". Each question's answer is
+correct, wrong (a span was shown and is not correct) or none. The "not in the
+report" flag is scored as a detector: precision, recall, and its false alarms.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ HIT_CUTOFFS = (1, 3, 5)
 
 Ranking = Sequence[str]
 Qrels = Mapping[str, int]
+Span = tuple[int, int]
+OUTCOMES = ("correct", "wrong", "none")
 
 
 def metric_names(k: int) -> list[str]:
@@ -105,3 +113,89 @@ def latency_summary(ms: Sequence[float]) -> dict[str, float | None]:
         return {"n": 0, "p50": None, "p95": None}
     p50, p95 = np.percentile(np.asarray(ms, dtype=float), [50, 95])
     return {"n": len(ms), "p50": float(p50), "p95": float(p95)}
+
+
+# ------------------------------------------------------------------ direct answers
+
+def locate_gold_answer(source_text: str, gold: str, answer: str) -> Span | None:
+    """Return the [start, end) of the gold answer in `source_text`, next to the gold substring.
+
+    The occurrence of `answer` chosen is, in order of preference: one inside the first
+    occurrence of `gold`; one overlapping it (an answer that is longer than its gold
+    substring); the nearest to it (an answer stated beside the gold passage), earlier
+    first on a tie. None when either string is not in the text.
+    """
+    g = source_text.find(gold) if gold else -1
+    if g < 0 or not answer:
+        return None
+    g_end = g + len(gold)
+    found, i = [], source_text.find(answer)
+    while i >= 0:
+        found.append(i)
+        i = source_text.find(answer, i + 1)
+
+    def preference(i: int) -> tuple[int, int, int]:
+        span = (i, i + len(answer))
+        rank = 0 if g <= span[0] and span[1] <= g_end else 1 if overlaps(span, (g, g_end)) else 2
+        return (rank, max(g - span[1], span[0] - g_end, 0), i)
+
+    best = min(found, key=preference, default=None)
+    return None if best is None else (best, best + len(answer))
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    """Return True when two half-open spans [start, end) share at least one character."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def answer_outcome(shown: str | None, shown_span: Span | None, gold_answer: str,
+                   gold_span: Span | None) -> str:
+    """Return "correct", "wrong" or "none" for one shown answer (None: nothing shown).
+
+    Correct: the shown text contains `gold_answer`, or `shown_span` overlaps `gold_span`
+    (both in the same source file; pass gold_span None when the gold is not there).
+    """
+    if shown is None:
+        return "none"
+    if gold_answer and gold_answer in shown:
+        return "correct"
+    if shown_span is not None and gold_span is not None and overlaps(shown_span, gold_span):
+        return "correct"
+    return "wrong"
+
+
+def outcome_shares(outcomes: Mapping[str, str]) -> dict:
+    """Return n, the share and count of each outcome, and the ids per outcome.
+
+    `outcomes` maps question id → "correct" | "wrong" | "none"; shares are None when n is 0.
+    """
+    assert set(outcomes.values()) <= set(OUTCOMES), outcomes
+    n = len(outcomes)
+    out: dict = {"n": n}
+    for name in OUTCOMES:
+        ids = [qid for qid, o in outcomes.items() if o == name]
+        out |= {name: len(ids) / n if n else None, f"n_{name}": len(ids), f"{name}_ids": ids}
+    return out
+
+
+def detector_scores(flagged: Mapping[str, bool], positive: Mapping[str, bool]) -> dict:
+    """Return precision and recall of a yes/no flag against the truth, with its misses.
+
+    `flagged` and `positive` map the same question ids to whether the flag was raised and
+    whether it should have been. `false_positive_rate` is the share of negatives flagged;
+    `missed` lists unflagged positives and `false_alarms` flagged negatives. A ratio whose
+    denominator is 0 is None.
+    """
+    assert flagged.keys() == positive.keys(), "flag and truth cover the same questions"
+    pos = [q for q, p in positive.items() if p]
+    neg = [q for q, p in positive.items() if not p]
+    tp = sum(flagged[q] for q in pos)
+    fp = sum(flagged[q] for q in neg)
+    return {
+        "positives": len(pos), "negatives": len(neg), "flagged": tp + fp, "true_positives": tp,
+        "precision": tp / (tp + fp) if tp + fp else None,
+        "recall": tp / len(pos) if pos else None,
+        "false_positive_rate": fp / len(neg) if neg else None,
+        "missed": [q for q in pos if not flagged[q]],
+        "false_alarms": [q for q in neg if flagged[q]],
+    }

@@ -4,8 +4,15 @@ Asks every question with keywords only (mode="keyword"), vectors only ("dense")
 and the hybrid default ("hybrid"), judges the returned passages against each
 question's gold substrings (eval.metrics) and prints one table of Hit@1/3/5,
 MRR@k and nDCG@k, overall and per kind, then search latency and what the system
-returned for the unanswerable questions. Writes eval/results/latest.json (every
-question, git-ignored), summary.md and hit_at_k.png. Logs go to stderr.
+returned for the unanswerable questions.
+
+Then asks every question once more through `Retriever.ask` (hits, a direct answer
+span, and whether the report answers the question at all; untimed) and scores the
+direct answers against each question's gold `answer` span and the "not in the
+report" flag against the unanswerable questions (eval.metrics).
+
+Writes eval/results/latest.json (every question, git-ignored), summary.md and
+hit_at_k.png. Logs go to stderr.
 """
 
 from __future__ import annotations
@@ -15,16 +22,19 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from rag import Hit, RagError, Retriever
+from rag.answer import Reply
 from rag.cli import setup_logging, user_errors
 
-from .metrics import (first_relevant_rank, judge, latency_summary, mean_by_group, metric_names,
-                      score_rankings, spread)
+from .metrics import (answer_outcome, detector_scores, first_relevant_rank, judge, latency_summary,
+                      locate_gold_answer, mean_by_group, metric_names, outcome_shares, score_rankings,
+                      spread)
 
 CONFIGS = ("keyword", "dense", "hybrid")
 UNANSWERABLE = "unanswerable"
@@ -33,6 +43,15 @@ RESULTS = Path(__file__).resolve().with_name("results")
 # Searched once per configuration before timing, so lazy set-up is not counted.
 WARMUP_QUESTION = "市场监管"
 TOP_SAVED = 3
+# Retriever.ask is scored with the page's and `rag.ask`'s default number of passages.
+ASK_K = 5
+# The kinds whose questions ask for one number or name: where a direct answer must work.
+DIRECT_KINDS = ("number", "name")
+# Targets (not test floors): a wrong answer shown is worse than none.
+TARGET_CORRECT = 0.85
+TARGET_WRONG = 0.05
+TARGET_UNANSWERABLE_FLAGGED = 0.90
+TARGET_ANSWERABLE_FLAGGED = 0.03
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +61,7 @@ class QuestionSetError(RagError):
 
 
 @dataclass(frozen=True)
-class Answer:
+class Searched:
     """What one configuration returned for one question, and how long it took."""
 
     hits: list[Hit]
@@ -70,7 +89,8 @@ def load_questions(path: str | Path = QUESTIONS) -> list[dict]:
 
 
 def parse_question(line: str, where: str) -> dict:
-    """Return one question dict from a JSONL line, checked: id, question, kind, gold."""
+    """Return one question dict from a JSONL line, checked: id, question, kind, gold, and
+    answer (the exact short answer, "" when there is none; missing means "")."""
     try:
         q = json.loads(line)
     except json.JSONDecodeError as err:
@@ -82,19 +102,22 @@ def parse_question(line: str, where: str) -> dict:
                                "of non-empty strings gold.")
     if (q["kind"] == UNANSWERABLE) != (not q["gold"]):
         raise QuestionSetError(f"{where}: gold must be [] exactly when kind is {UNANSWERABLE!r}.")
+    q.setdefault("answer", "")
+    if not isinstance(q["answer"], str) or (q["kind"] == UNANSWERABLE and q["answer"]):
+        raise QuestionSetError(f"{where}: answer must be a string, and \"\" when kind is {UNANSWERABLE!r}.")
     return q
 
 
 # ------------------------------------------------------------------ asking
 
-def ask_all(retriever: Retriever, questions: Sequence[dict], mode: str, k: int) -> list[Answer]:
+def ask_all(retriever: Retriever, questions: Sequence[dict], mode: str, k: int) -> list[Searched]:
     """Search every question in one mode, timing each search call."""
     retriever.search(WARMUP_QUESTION, k=k, mode=mode)
     answers = []
     for q in questions:
         t0 = time.perf_counter()
         hits = retriever.search(q["question"], k=k, mode=mode)
-        answers.append(Answer(hits, (time.perf_counter() - t0) * 1000))
+        answers.append(Searched(hits, (time.perf_counter() - t0) * 1000))
     return answers
 
 
@@ -114,8 +137,17 @@ def evaluate(retriever: Retriever, questions: Sequence[dict], modes: Sequence[st
                     for qid, a in answers[mode].items()}
         scores[mode] = score_rankings(rankings, qrels, k)
     kind_of = {q["id"]: q["kind"] for q in questions}
+    t0 = time.perf_counter()
+    replies = {q["id"]: retriever.ask(q["question"], k=ASK_K) for q in questions}
+    log.info("ask: %d questions in %.1f s", len(questions), time.perf_counter() - t0)
+
+    @cache
+    def source_text(name: str) -> str:
+        return (Path(retriever.config.corpus_dir) / name).read_text(encoding="utf-8")
+
+    judged = {q["id"]: reply_record(q, replies[q["id"]], source_text) for q in questions}
     records = [question_record(q, {m: answers[m][q["id"]] for m in modes}, qrels.get(q["id"]), row_of)
-               for q in questions]
+               | {"reply": judged[q["id"]]} for q in questions]
     return {
         "k": k,
         "questions": {"total": len(questions), "answerable": len(qrels),
@@ -125,16 +157,77 @@ def evaluate(retriever: Retriever, questions: Sequence[dict], modes: Sequence[st
         "latency_ms": {m: latency_summary([a.ms for a in answers[m].values()]) for m in modes},
         "top1_scores": {m: top1_comparison(answers[m], kind_of) for m in modes},
         UNANSWERABLE: [unanswerable_record(r) for r in records if r["kind"] == UNANSWERABLE],
+        "direct_answers": direct_answer_figures(questions, judged),
+        "not_in_report": not_in_report_figures(questions, judged),
         "per_question": records,
     }
 
 
-def question_record(q: dict, by_mode: dict[str, Answer], qrels: dict[str, int] | None,
+def reply_record(q: dict, reply: Reply, source_text: Callable[[str], str]) -> dict:
+    """Return the saved reply of one question: its answer span, flag, and the answer's outcome.
+
+    `outcome` is "correct", "wrong" or "none" for questions with a gold answer and for
+    unanswerable ones (any answer shown there is wrong); None otherwise (not judged).
+    `gold_span` is where the gold answer sits in the shown answer's source file.
+    """
+    a = reply.answer
+    gold_span = None
+    if a is not None and q["answer"]:
+        gold_span = locate_gold_answer(source_text(a.source), q["gold"][0], q["answer"])
+    judged = bool(q["answer"]) or q["kind"] == UNANSWERABLE
+    outcome = answer_outcome(a.text if a else None, (a.start, a.end) if a else None, q["answer"],
+                             gold_span) if judged else None
+    return {
+        "answerable": reply.answerable,
+        "answer": None if a is None else {"text": a.text, "source": a.source, "start": a.start,
+                                          "end": a.end, "hit_rank": a.hit_rank},
+        "gold_answer": q["answer"],
+        "gold_span": list(gold_span) if gold_span else None,
+        "outcome": outcome,
+    }
+
+
+def direct_answer_figures(questions: Sequence[dict], judged: dict[str, dict]) -> dict:
+    """Return the outcome shares of direct answers: number and name kinds, all kinds, per kind."""
+    with_gold = [q for q in questions if q["kind"] != UNANSWERABLE and q["answer"]]
+
+    def shares(qs: list[dict]) -> dict:
+        return outcome_shares({q["id"]: judged[q["id"]]["outcome"] for q in qs})
+
+    kinds = list(dict.fromkeys(q["kind"] for q in with_gold))
+    return {
+        "k": ASK_K,
+        "targets": {"correct": TARGET_CORRECT, "wrong": TARGET_WRONG},
+        "number_name": shares([q for q in with_gold if q["kind"] in DIRECT_KINDS]),
+        "all": shares(with_gold),
+        "by_kind": {kind: shares([q for q in with_gold if q["kind"] == kind]) for kind in kinds},
+    }
+
+
+def not_in_report_figures(questions: Sequence[dict], judged: dict[str, dict]) -> dict:
+    """Return how well `not reply.answerable` flags the unanswerable questions."""
+    d = detector_scores({q["id"]: not judged[q["id"]]["answerable"] for q in questions},
+                        {q["id"]: q["kind"] == UNANSWERABLE for q in questions})
+    return {
+        "targets": {"unanswerable_flagged": TARGET_UNANSWERABLE_FLAGGED,
+                    "answerable_flagged": TARGET_ANSWERABLE_FLAGGED},
+        UNANSWERABLE: d["positives"], "answerable": d["negatives"], "flagged": d["flagged"],
+        "flagged_unanswerable": d["true_positives"],
+        "precision": d["precision"], "recall": d["recall"],
+        # The same figure as recall, under the name the target is set in.
+        "unanswerable_flagged": d["recall"], "answerable_flagged": d["false_positive_rate"],
+        "missed_unanswerable": d["missed"], "flagged_answerable": d["false_alarms"],
+        "answered_unanswerable": [q["id"] for q in questions
+                                  if q["kind"] == UNANSWERABLE and judged[q["id"]]["answer"]],
+    }
+
+
+def question_record(q: dict, by_mode: dict[str, Searched], qrels: dict[str, int] | None,
                     row_of: dict) -> dict:
     """Return the saved record of one question: first relevant rank, top hits, latency."""
     qrels = qrels or {}
 
-    def rows(a: Answer) -> list[str]:
+    def rows(a: Searched) -> list[str]:
         return [row_of[(h.source, h.start, h.end)] for h in a.hits]
 
     return {
@@ -162,7 +255,7 @@ def unanswerable_record(record: dict) -> dict:
     return {"id": record["id"], "question": record["question"], "top": top}
 
 
-def top1_comparison(answers: dict[str, Answer], kind_of: dict[str, str]) -> dict:
+def top1_comparison(answers: dict[str, Searched], kind_of: dict[str, str]) -> dict:
     """Return the spread of top-1 scores for answerable vs unanswerable questions.
 
     `answerable_at_or_below` counts answerable questions whose top-1 score is not
@@ -218,14 +311,69 @@ def format_unanswerable(report: dict, mode: str = "hybrid") -> str:
     return "\n".join(lines)
 
 
+def format_direct_answers(report: dict) -> str:
+    """Return the direct-answer shares (number + name, all kinds, per kind) and the misses."""
+    d = report["direct_answers"]
+    t = d["targets"]
+    lines = [f"Direct answers (Retriever.ask, k={d['k']}): correct = holds the gold answer or overlaps "
+             "its place in the report",
+             f"  {'questions':<22}{'n':>4}{'correct':>9}{'wrong':>9}{'no answer':>11}",
+             _shares_line("number + name", d["number_name"])
+             + f"   target: correct >= {t['correct']:.2f} {_verdict(d['number_name']['correct'], t['correct'], True)},"
+             f" wrong <= {t['wrong']:.2f} {_verdict(d['number_name']['wrong'], t['wrong'], False)}",
+             _shares_line("all with a gold answer", d["all"])]
+    lines += [_shares_line(f"  {kind}", s) for kind, s in d["by_kind"].items()]
+    records = {r["id"]: r for r in report["per_question"]}
+    wrong = [f"{qid} {records[qid]['reply']['answer']['text']} (gold {records[qid]['reply']['gold_answer']})"
+             for qid in d["all"]["wrong_ids"]]
+    lines.append("  wrong: " + ("; ".join(wrong) or "none"))
+    lines.append("  no answer, number + name: " + (", ".join(d["number_name"]["none_ids"]) or "none"))
+    lines.append("  no answer, other kinds: " + (", ".join(
+        q for q in d["all"]["none_ids"] if q not in d["number_name"]["none_ids"]) or "none"))
+    return "\n".join(lines)
+
+
+def format_not_in_report(report: dict) -> str:
+    """Return precision and recall of the "not in the report" flag, with the misses both ways."""
+    f = report["not_in_report"]
+    t = f["targets"]
+    records = {r["id"]: r for r in report["per_question"]}
+    answered = [f"{qid} {records[qid]['reply']['answer']['text']}" for qid in f["answered_unanswerable"]]
+    return "\n".join([
+        f'"Not in the report" flag (not reply.answerable) as a detector of the {f[UNANSWERABLE]} '
+        "unanswerable questions:",
+        f"  precision              {_num(f['precision'], 3):>6}  ({f['flagged_unanswerable']}/{f['flagged']} flagged)",
+        f"  recall                 {_num(f['recall'], 3):>6}  ({f['flagged_unanswerable']}/{f[UNANSWERABLE]})",
+        f"  unanswerable flagged   {_num(f['unanswerable_flagged'], 3):>6}  "
+        f"target >= {t['unanswerable_flagged']:.2f} {_verdict(f['unanswerable_flagged'], t['unanswerable_flagged'], True)}",
+        f"  answerable flagged     {_num(f['answerable_flagged'], 3):>6}  ({len(f['flagged_answerable'])}/"
+        f"{f['answerable']})  target <= {t['answerable_flagged']:.2f} "
+        f"{_verdict(f['answerable_flagged'], t['answerable_flagged'], False)}",
+        "  unanswerable not flagged: " + (", ".join(f["missed_unanswerable"]) or "none"),
+        "  answerable flagged: " + (", ".join(f["flagged_answerable"]) or "none"),
+        f"  unanswerable given a direct answer: {len(answered)}" + (f" ({'; '.join(answered)})" if answered else ""),
+    ])
+
+
 def format_report(report: dict) -> str:
-    """Return the whole terminal report: header, table, latency, unanswerable."""
+    """Return the whole terminal report: header, table, answers, flag, latency, unanswerable."""
     n = report["questions"]
     head = (f"model {report['model']} · {n['answerable']} answerable + {n[UNANSWERABLE]} unanswerable "
             f"questions · {report['passages']} passages · k={report['k']}")
-    parts = [head, format_table(report["metrics"], report["k"]), format_latency(report["latency_ms"]),
-             format_unanswerable(report)]
+    parts = [head, format_table(report["metrics"], report["k"]), format_direct_answers(report),
+             format_not_in_report(report), format_latency(report["latency_ms"]), format_unanswerable(report)]
     return "\n\n".join(parts)
+
+
+def _shares_line(label: str, s: dict) -> str:
+    return f"  {label:<22}{s['n']:>4}" + "".join(f"{_num(s[o], 3):>9}" for o in ("correct", "wrong")) \
+        + f"{_num(s['none'], 3):>11}"
+
+
+def _verdict(value: float | None, target: float, at_least: bool) -> str:
+    if value is None:
+        return "(-)"
+    return "(met)" if (value >= target if at_least else value <= target) else "(MISSED)"
 
 
 def format_summary(report: dict) -> str:
@@ -254,7 +402,41 @@ def format_summary(report: dict) -> str:
     for m, c in report["top1_scores"].items():
         below = "-" if c["answerable_at_or_below"] is None else f"{c['answerable_at_or_below']}/{c['answerable']['n']}"
         lines.append(f"| {m} | {_spread(c['answerable'])} | {_spread(c[UNANSWERABLE])} | {below} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + summary_answers(report)) + "\n"
+
+
+def summary_answers(report: dict) -> list[str]:
+    """Return the summary.md sections "Direct answers" and "Not in the report"."""
+    d, f = report["direct_answers"], report["not_in_report"]
+    td, tf = d["targets"], f["targets"]
+
+    def row(label: str, s: dict) -> str:
+        cells = [f"{_num(s[o], 3)} ({s['n_' + o]})" for o in ("correct", "wrong", "none")]
+        return f"| {label} | {s['n']} | " + " | ".join(cells) + " |"
+
+    lines = ["## Direct answers", "",
+             f"`Retriever.ask(question, k={d['k']})` once per question. An answer is correct when its text "
+             "holds the question's gold `answer`, or its span overlaps where that answer sits in the report; "
+             "any other answer shown is wrong (worse than none).", "",
+             f"Targets for number and name questions: correct ≥ {td['correct']:.2f}, wrong ≤ {td['wrong']:.2f}.", "",
+             "| questions | n | correct | wrong | no answer |", "|---|---:|---:|---:|---:|",
+             row("**number + name**", d["number_name"]), row("all with a gold answer", d["all"])]
+    lines += [row(f"· {kind}", s) for kind, s in d["by_kind"].items()]
+    lines += ["", f"Wrong: {', '.join(d['all']['wrong_ids']) or 'none'}. "
+              f"No answer (number + name): {', '.join(d['number_name']['none_ids']) or 'none'}.", "",
+              "## Not in the report", "",
+              f"`not reply.answerable` as a detector of the {f[UNANSWERABLE]} unanswerable questions "
+              f"(among {f[UNANSWERABLE] + f['answerable']}).", "",
+              "| figure | value | target |", "|---|---:|---:|",
+              f"| precision | {_num(f['precision'], 3)} ({f['flagged_unanswerable']}/{f['flagged']}) | |",
+              f"| recall = unanswerable flagged | {_num(f['recall'], 3)} ({f['flagged_unanswerable']}/"
+              f"{f[UNANSWERABLE]}) | ≥ {tf['unanswerable_flagged']:.2f} |",
+              f"| answerable flagged | {_num(f['answerable_flagged'], 3)} ({len(f['flagged_answerable'])}/"
+              f"{f['answerable']}) | ≤ {tf['answerable_flagged']:.2f} |",
+              f"| unanswerable given a direct answer | {len(f['answered_unanswerable'])} | 0 |", "",
+              f"Unanswerable not flagged: {', '.join(f['missed_unanswerable']) or 'none'}. "
+              f"Answerable flagged: {', '.join(f['flagged_answerable']) or 'none'}."]
+    return lines
 
 
 def _num(x: float | None, digits: int) -> str:

@@ -2,9 +2,11 @@
 
 The metric tests use rankings small enough to work out on paper (expected values
 are written as the formula that gives them), plus a brute-force reference on
-random rankings. `evaluate` runs against a fake retriever with exact expected
-ranks. The slow guard runs the hybrid configuration on the real question set
-with the default model and fails if retrieval quality drops.
+random rankings; the answer metrics use spans and flags small enough to count by
+hand. `evaluate` runs against a fake retriever with exact expected ranks and
+replies. The slow guard runs the hybrid configuration and `Retriever.ask` on the
+real question set with the default model and fails if retrieval, direct answers
+or the "not in the report" flag get worse.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from types import SimpleNamespace
 import pytest
 
 from eval import run
-from eval.metrics import (first_relevant_rank, is_relevant, judge, latency_summary, mean_by_group,
-                          metric_names, score_rankings, spread)
+from eval.metrics import (answer_outcome, detector_scores, first_relevant_rank, is_relevant, judge,
+                          latency_summary, locate_gold_answer, mean_by_group, metric_names, outcome_shares,
+                          overlaps, score_rankings, spread)
 from rag import Hit, Passage
+from rag.answer import Answer, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt"
@@ -32,6 +36,13 @@ QUESTIONS = ROOT / "eval" / "questions.jsonl"
 # for good (rerun `python -m eval.run`), never lower them to make a change pass.
 FLOOR_HIT5 = 0.95
 FLOOR_MRR = 0.88
+# Retriever.ask on the number and name questions today: correct 34/36 = 0.944, wrong
+# 1/36 = 0.028. The "not in the report" flag: 16/17 = 0.941 unanswerable flagged,
+# 3/101 = 0.030 answerable flagged. Each bound allows one more miss than today.
+FLOOR_DIRECT_CORRECT = 0.91
+CEILING_DIRECT_WRONG = 0.06
+FLOOR_UNANSWERABLE_FLAGGED = 0.88
+CEILING_ANSWERABLE_FLAGGED = 0.04
 
 LOG2_3 = math.log2(3)
 
@@ -165,34 +176,146 @@ def test_latency_percentiles_and_spread():
     assert spread([])["median"] is None
 
 
+# ------------------------------------------------------------------ direct answers and the flag
+
+# 不 at 7, 约 at 15, the first 7.8亿元 at [16, 21), the second at [24, 29).
+REPORT_LINE = "一是出台规定。不予行政处罚金额约7.8亿元，涉及7.8亿元以下案件。"
+
+
+def test_gold_answer_is_located_inside_the_first_gold_substring():
+    # "7.8亿元" occurs twice; the one inside the gold substring counts, not the later one.
+    assert REPORT_LINE.find("不予行政处罚金额约7.8亿元") == 7
+    assert locate_gold_answer(REPORT_LINE, "不予行政处罚金额约7.8亿元", "约7.8亿元") == (15, 21)
+    assert locate_gold_answer(REPORT_LINE, "不予行政处罚金额约7.8亿元", "7.8亿元") == (16, 21)
+    assert locate_gold_answer(REPORT_LINE, "涉及7.8亿元以下", "7.8亿元") == (24, 29)
+
+
+def test_gold_answer_longer_than_or_beside_its_gold_substring():
+    """The question set has answers that hold their gold substring (a whole 《title》 around
+    the gold's tail) and answers stated next to it (an award after the case's name)."""
+    text = "出台《长三角地区规定》。某公司违法案等入选“十大案例”。另有“十大案例”评选。"
+    assert locate_gold_answer(text, "地区规定》", "《长三角地区规定》") == (2, 11)
+    assert locate_gold_answer(text, "某公司违法案", "“十大案例”") == (21, 27)  # the nearer of two
+    assert locate_gold_answer(text, "不在文中", "“十大案例”") is None
+    assert locate_gold_answer(text, "某公司违法案", "不在文中") is None
+
+
+def test_overlap_is_half_open():
+    assert overlaps((0, 3), (2, 5)) and overlaps((2, 5), (0, 3)) and overlaps((1, 2), (0, 9))
+    assert not overlaps((0, 3), (3, 5))  # [0,3) and [3,5) only touch
+    assert not overlaps((4, 6), (0, 3))
+
+
+def test_answer_outcome_by_text_or_by_overlap():
+    gold = "约7.8亿元"
+    span = locate_gold_answer(REPORT_LINE, "不予行政处罚金额约7.8亿元", gold)
+    assert span == (15, 21)
+    # The text holds the gold answer, wherever it was found.
+    assert answer_outcome("约7.8亿元", (15, 21), gold, span) == "correct"
+    assert answer_outcome("金额约7.8亿元", (13, 21), gold, span) == "correct"
+    # "7.8亿元" does not hold "约7.8亿元", but [16,21) overlaps [15,21): correct.
+    assert answer_outcome("7.8亿元", (16, 21), gold, span) == "correct"
+    # The same text from the other place in the report, [24,29), is the wrong number.
+    assert answer_outcome("7.8亿元", (24, 29), gold, span) == "wrong"
+    assert answer_outcome("金额", (13, 15), gold, span) == "wrong"  # touches [15,21) only
+    assert answer_outcome("7.8亿元", (16, 21), gold, None) == "wrong"  # answer from another file
+    assert answer_outcome(None, None, gold, span) == "none"
+    # An unanswerable question has no gold: anything shown is wrong, nothing is "none".
+    assert answer_outcome("7.8亿元", (16, 21), "", None) == "wrong"
+    assert answer_outcome(None, None, "", None) == "none"
+
+
+def test_outcome_shares():
+    s = outcome_shares({"a": "correct", "b": "wrong", "c": "correct", "d": "none"})
+    assert (s["n"], s["correct"], s["wrong"], s["none"]) == (4, 2 / 4, 1 / 4, 1 / 4)
+    assert (s["n_correct"], s["correct_ids"], s["wrong_ids"], s["none_ids"]) == (2, ["a", "c"], ["b"], ["d"])
+    empty = outcome_shares({})
+    assert (empty["n"], empty["correct"], empty["wrong"], empty["none"]) == (0, None, None, None)
+
+
+def test_detector_precision_recall_on_worked_example():
+    # Three positives (u1-u3), five negatives (a1-a5). Flagged: u1, u2, a1.
+    positive = {"u1": True, "u2": True, "u3": True, **{f"a{i}": False for i in range(1, 6)}}
+    flagged = dict.fromkeys(positive, False) | {"u1": True, "u2": True, "a1": True}
+    d = detector_scores(flagged, positive)
+    assert d["precision"] == pytest.approx(2 / 3)  # 2 of the 3 flagged are positives
+    assert d["recall"] == pytest.approx(2 / 3)  # 2 of the 3 positives are flagged
+    assert d["false_positive_rate"] == pytest.approx(1 / 5)  # 1 of the 5 negatives is flagged
+    assert (d["positives"], d["negatives"], d["flagged"], d["true_positives"]) == (3, 5, 3, 2)
+    assert (d["missed"], d["false_alarms"]) == (["u3"], ["a1"])
+
+
+def test_detector_with_nothing_flagged_or_no_positives():
+    d = detector_scores({"u": False, "a": False}, {"u": True, "a": False})
+    assert (d["precision"], d["recall"], d["false_positive_rate"]) == (None, 0.0, 0.0)
+    d = detector_scores({"a": True}, {"a": False})
+    assert (d["precision"], d["recall"], d["false_positive_rate"], d["false_alarms"]) == (0.0, None, 1.0, ["a"])
+
+
 # ------------------------------------------------------------------ evaluate with a fake retriever
 
 class FakeRetriever:
-    """Four passages; each mode returns a fixed order of rows for every question."""
+    """Four passages of r.txt (row i starts at 100·i); each mode returns a fixed order of
+    rows for every question; `ask` gives the reply listed in REPLIES for its question."""
 
     ORDERS = {"keyword": [2, 0, 1, 3], "dense": [1, 2, 0, 3], "hybrid": [0, 1, 2, 3]}
+    # question → (answer span in r.txt or None, answerable)
+    REPLIES = {
+        "多少家？": ((6, 10), True),  # "7968": not the gold "7968家" but inside it
+        "公示率？": ((102, 105), True),  # "公示率": wrong
+        "人口？": (None, False),  # flagged, rightly
+        "哪个名称？": (None, False),  # flagged, wrongly
+        "GDP？": ((100, 102), True),  # "年报": an answer to an unanswerable question
+        "怎么理解？": ((6, 11), True),  # no gold answer: not judged
+    }
 
-    def __init__(self):
+    def __init__(self, corpus_dir):
         texts = ["不予行政处罚7968家。", "年报公示率达96.1％。", "无关的一段话。", "7968家" + "字" * 300]
+        source = list("　" * 606)
+        for i, t in enumerate(texts):
+            source[100 * i : 100 * i + len(t)] = t
+        (corpus_dir / "r.txt").write_text("".join(source), encoding="utf-8")
+        self.source = "".join(source)
         self.data = SimpleNamespace(passages=[
             Passage(t, "r.txt", 100 * i, 100 * i + len(t), ("标题",)) for i, t in enumerate(texts)])
-        self.config = SimpleNamespace(model="fake")
+        self.config = SimpleNamespace(model="fake", corpus_dir=corpus_dir)
+        self.asked = []
 
     def search(self, question, k=10, mode="hybrid"):
         rows = self.ORDERS[mode][:k]
         return [Hit(rank=r + 1, score=1.0 - r / 10, passage=self.data.passages[i], dense=0.5, keyword=0.25)
                 for r, i in enumerate(rows)]
 
+    def ask(self, question, k=5):
+        self.asked.append((question, k))
+        span, answerable = self.REPLIES.get(question, (None, True))
+        answer = None if span is None else Answer(self.source[span[0] : span[1]], "r.txt", *span, 1)
+        return Reply(question, tuple(self.search(question, k)), answer, answerable)
+
+
+@pytest.fixture
+def fake(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return FakeRetriever(folder)
+
 
 FAKE_QUESTIONS = [
-    {"id": "n1", "question": "多少家？", "kind": "number", "gold": ["7968家"]},
-    {"id": "n2", "question": "公示率？", "kind": "number", "gold": ["96.1％"]},
-    {"id": "u1", "question": "人口？", "kind": "unanswerable", "gold": []},
+    {"id": "n1", "question": "多少家？", "kind": "number", "gold": ["7968家"], "answer": "7968家"},
+    {"id": "n2", "question": "公示率？", "kind": "number", "gold": ["96.1％"], "answer": "96.1％"},
+    {"id": "u1", "question": "人口？", "kind": "unanswerable", "gold": [], "answer": ""},
+]
+# More kinds of reply: a name question wrongly flagged, an unanswerable one answered,
+# and a paraphrase without gold answer.
+MORE_QUESTIONS = FAKE_QUESTIONS + [
+    {"id": "m1", "question": "哪个名称？", "kind": "name", "gold": ["年报公示率"], "answer": "年报公示率"},
+    {"id": "u2", "question": "GDP？", "kind": "unanswerable", "gold": [], "answer": ""},
+    {"id": "p1", "question": "怎么理解？", "kind": "paraphrase", "gold": ["7968家"], "answer": ""},
 ]
 
 
-def test_evaluate_ranks_metrics_and_unanswerable_with_fake_retriever():
-    report = run.evaluate(FakeRetriever(), FAKE_QUESTIONS, run.CONFIGS, k=5)
+def test_evaluate_ranks_metrics_and_unanswerable_with_fake_retriever(fake):
+    report = run.evaluate(fake, FAKE_QUESTIONS, run.CONFIGS, k=5)
     ranks = {r["id"]: r["first_relevant_rank"] for r in report["per_question"]}
     # Row 3 holds 7968家 too but is 306 characters long, so it never counts.
     assert ranks["n1"] == {"keyword": 2, "dense": 3, "hybrid": 1}
@@ -212,20 +335,56 @@ def test_evaluate_ranks_metrics_and_unanswerable_with_fake_retriever():
     assert set(report["latency_ms"]) == set(run.CONFIGS) and report["latency_ms"]["dense"]["n"] == 3
 
 
-def test_table_summary_and_files(tmp_path):
+def test_evaluate_judges_direct_answers_and_the_flag(fake):
+    report = run.evaluate(fake, MORE_QUESTIONS, ("hybrid",), k=5)
+    # Asked once per question, with k=5, apart from the searches.
+    assert fake.asked == [(q["question"], 5) for q in MORE_QUESTIONS]
+    reply = {r["id"]: r["reply"] for r in report["per_question"]}
+    assert reply["n1"] == {"answerable": True, "answer": {"text": "7968", "source": "r.txt", "start": 6, "end": 10,
+                                                           "hit_rank": 1},
+                           "gold_answer": "7968家", "gold_span": [6, 11], "outcome": "correct"}
+    assert [reply[q]["outcome"] for q in ("n2", "u1", "m1", "u2", "p1")] == ["wrong", "none", "none", "wrong", None]
+    d = report["direct_answers"]
+    # number + name: n1 correct, n2 wrong, m1 none. All with a gold answer: the same three.
+    nn = d["number_name"]
+    assert (nn["n"], nn["correct"], nn["wrong"], nn["none"]) == (3, 1 / 3, 1 / 3, 1 / 3)
+    assert (nn["correct_ids"], nn["wrong_ids"], nn["none_ids"]) == (["n1"], ["n2"], ["m1"])
+    assert d["all"]["n"] == 3 and list(d["by_kind"]) == ["number", "name"]
+    assert d["by_kind"]["number"]["correct"] == 0.5
+    f = report["not_in_report"]
+    # Flagged: u1 (right) and m1 (wrong), so precision 1/2; recall 1/2 (u2 missed);
+    # 1 of the 4 answerable questions flagged.
+    assert (f["precision"], f["recall"], f["unanswerable_flagged"], f["answerable_flagged"]) == (0.5, 0.5, 0.5, 0.25)
+    assert (f["unanswerable"], f["answerable"], f["flagged"]) == (2, 4, 2)
+    assert (f["missed_unanswerable"], f["flagged_answerable"], f["answered_unanswerable"]) == (["u2"], ["m1"], ["u2"])
+
+
+def test_table_summary_and_files(fake, tmp_path):
     report = {"date": "2024-01-02T03:04:05+08:00", "model": "fake",
-              **run.evaluate(FakeRetriever(), FAKE_QUESTIONS, run.CONFIGS, k=10)}
+              **run.evaluate(fake, MORE_QUESTIONS, run.CONFIGS, k=10)}
     table = run.format_report(report)
     lines = table.splitlines()
-    assert any(line.split()[:3] == ["overall", "2", "keyword"] for line in lines)
+    assert any(line.split()[:3] == ["overall", "4", "keyword"] for line in lines)
+    # hybrid ranks n1 and p1 first, n2 and m1 second: Hit@1 2/4, MRR (1 + 1/2 + 1/2 + 1)/4.
     assert any(line.split()[:5] == ["hybrid", "0.500", "1.000", "1.000", "0.750"] for line in lines)
     assert "u1" in table and "人口？" in table
+    # The answer figures come after the retrieval table.
+    assert table.index("Direct answers") > table.index("overall")
+    assert any(line.split()[:6] == ["number", "+", "name", "3", "0.333", "0.333"] for line in lines)
+    assert "wrong: n2 公示率 (gold 96.1％)" in table
+    assert any(line.split()[:2] == ["precision", "0.500"] for line in lines)
+    assert "unanswerable not flagged: u2" in table and "answerable flagged: m1" in table
+    assert "unanswerable given a direct answer: 1 (u2 年报)" in table
     paths = run.write_results(report, tmp_path / "results")
     assert [p.name for p in paths] == ["latest.json", "summary.md", "hit_at_k.png"]
     latest = paths[0].read_text(encoding="utf-8")
     assert "人口？" in latest and json.loads(latest)["per_question"][2]["id"] == "u1"
+    assert json.loads(latest)["per_question"][0]["reply"]["outcome"] == "correct"
     summary = paths[1].read_text(encoding="utf-8")
-    assert "2024-01-02" in summary and "`fake`" in summary and "| **overall** | 2 | keyword |" in summary
+    assert "2024-01-02" in summary and "`fake`" in summary and "| **overall** | 4 | keyword |" in summary
+    assert "## Direct answers" in summary and "| **number + name** | 3 | 0.333 (1) | 0.333 (1) | 0.333 (1) |" in summary
+    assert "## Not in the report" in summary and "| precision | 0.500 (1/2) | |" in summary
+    assert "| answerable flagged | 0.250 (1/4) | ≤ 0.03 |" in summary
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -238,6 +397,10 @@ def test_bad_question_line_names_the_line(tmp_path):
         run.load_questions(path)
     path.write_text('{"id": "a", "question": "问", "kind": "unanswerable", "gold": ["问"]}\n', encoding="utf-8")
     with pytest.raises(run.QuestionSetError, match="gold must be"):
+        run.load_questions(path)
+    path.write_text('{"id": "a", "question": "问", "kind": "unanswerable", "gold": [], "answer": "问"}\n',
+                    encoding="utf-8")
+    with pytest.raises(run.QuestionSetError, match="answer must be"):
         run.load_questions(path)
 
 
@@ -261,17 +424,44 @@ def test_question_set_gold_is_in_report_and_kinds_are_covered():
     assert min(kinds.values()) >= 8, kinds
     assert kinds["unanswerable"] >= 10
     assert len(questions) >= 100
+    # Every gold answer has a place next to its first gold substring, for the overlap rule.
+    unplaced = [q["id"] for q in questions if q["answer"] and not locate_gold_answer(report, q["gold"][0], q["answer"])]
+    assert unplaced == []
+    assert all(q["answer"] for q in questions if q["kind"] in run.DIRECT_KINDS)
 
 
 # ------------------------------------------------------------------ quality guard (real model)
 
+@pytest.fixture(scope="module")
+def real_report(real_retriever) -> dict:
+    """Hybrid search and `ask` on the whole question set with the default model (conftest's
+    shared index, so the model loads once)."""
+    return run.evaluate(real_retriever, run.load_questions(QUESTIONS), ("hybrid",), k=10)
+
+
 @pytest.mark.slow
-def test_hybrid_retrieval_quality_floor(real_retriever):
-    """Hybrid search on the whole question set with the default model (conftest's shared index)."""
-    report = run.evaluate(real_retriever, run.load_questions(QUESTIONS), ("hybrid",), k=10)
+def test_hybrid_retrieval_quality_floor(real_report):
+    report = real_report
     overall = report["metrics"]["hybrid"]["overall"]
     # Every gold substring must sit inside some passage, or that question can never be hit.
     never = [r["id"] for r in report["per_question"] if r["kind"] != "unanswerable" and not r["relevant_passages"]]
     assert never == []
     assert overall["Hit@5"] >= FLOOR_HIT5, overall
     assert overall["MRR@10"] >= FLOOR_MRR, overall
+
+
+@pytest.mark.slow
+def test_direct_answer_floor(real_report):
+    """Number and name questions: enough answers right, and few wrong ones shown."""
+    d = real_report["direct_answers"]["number_name"]
+    assert d["n"] >= 36
+    assert d["correct"] >= FLOOR_DIRECT_CORRECT, d
+    assert d["wrong"] <= CEILING_DIRECT_WRONG, d
+
+
+@pytest.mark.slow
+def test_not_in_report_flag_floor(real_report):
+    """The flag catches the unanswerable questions and spares the answerable ones."""
+    f = real_report["not_in_report"]
+    assert f["unanswerable_flagged"] >= FLOOR_UNANSWERABLE_FLAGGED, f
+    assert f["answerable_flagged"] <= CEILING_ANSWERABLE_FLAGGED, f
