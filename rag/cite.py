@@ -27,7 +27,7 @@ def location(hit: Hit) -> str:
     return f"{hit.source}:{hit.start}-{hit.end}"
 
 
-def question_terms(question: str) -> list[str]:
+def highlight_terms(question: str) -> list[str]:
     """Return the question's content words (simplified, half-width), longest first."""
     text = to_simplified(unicodedata.normalize("NFKC", question))
     words = {w.strip() for w in _jieba().lcut_for_search(text)}
@@ -41,7 +41,7 @@ def term_spans(question: str, text: str, numbers: bool = False) -> list[tuple[in
     folded = unicodedata.normalize("NFKC", text).lower()
     spans = []
     if len(folded) == len(text):  # NFKC kept offsets (it does for CJK text): match on it
-        for term in question_terms(question):
+        for term in highlight_terms(question):
             spans += [m.span() for m in re.finditer(re.escape(term.lower()), folded)]
     if numbers:
         spans += [m.span() for m in _NUMBER.finditer(text)]
