@@ -22,7 +22,7 @@ import gradio as gr
 
 from rag import Config, Hit, RagError, Retriever
 from rag.answer import Reply
-from rag.cite import NEAREST, NOT_FOUND, breadcrumb, hit_html, location, mark
+from rag.cite import NEAREST, NOT_FOUND, RELATED, breadcrumb, hit_html, location, mark
 from rag.cli import add_common_arguments, setup_logging, user_errors
 from rag.load import read_source
 
@@ -125,12 +125,13 @@ def hit_block(question: str, hit: Hit, section: str) -> str:
 
 
 def answer_html(reply: Reply, sections: Sections) -> str:
-    """Return the chat answer: the direct answer (or the plain refusal), then the passages."""
+    """Return the chat answer: the direct answer, the plain refusal or the "related
+    passages" label, then the passages."""
     blocks = "".join(hit_block(reply.question, h, sections.html(h)) for h in reply.hits)
     if not reply.answerable:
         nearest = f'<p>{NEAREST}：</p>{blocks}' if reply.hits else ""
         return f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p>{nearest}</div>'
-    direct = ""
+    direct = f'<p class="rag-note">{RELATED}</p>'
     if reply.answer:
         a = reply.answer
         direct = (f'<p class="rag-direct">答：<mark>{html.escape(a.text)}</mark> [{a.hit_rank}]'

@@ -73,14 +73,17 @@ def format_hits_text(question: str, hits: list[Hit], color: bool = False) -> str
 
 NOT_FOUND = "报告中没有找到相关内容。"
 NEAREST = "最接近的段落（仅供参考）"
+# Passages without a direct answer are offered as related, not as the answer: a question
+# in other words than the report's may be one it does not answer at all.
+RELATED = "未摘出直接答案，以下是报告中最相关的段落："
 
 
 def answer_line(reply) -> str:
-    """Return `答：7968家 [1]（source:start-end）`, or the plain refusal, or ""."""
+    """Return `答：7968家 [1]（source:start-end）`, the plain refusal, or the related label."""
     if not reply.answerable:
         return NOT_FOUND
     a = reply.answer
-    return f"答：{a.text} [{a.hit_rank}]（{a.source}:{a.start}-{a.end}）" if a else ""
+    return f"答：{a.text} [{a.hit_rank}]（{a.source}:{a.start}-{a.end}）" if a else RELATED
 
 
 def format_reply_text(reply, color: bool = False) -> str:

@@ -99,10 +99,11 @@ def test_direct_answer_names_the_passage_it_comes_from(sections):
     assert answer.index("答：") < answer.index("[1] 一、主要举措")
 
 
-def test_answerable_without_a_span_shows_only_the_passages(sections):
+def test_answerable_without_a_span_offers_passages_as_related(sections):
+    """Passages without a direct answer were shown bare, as if they were the answer."""
     answer = app.answer_html(answered("What was not punished?", hits(FIRST)), sections)
     assert "答：" not in answer and app.NOT_FOUND not in answer and app.NEAREST not in answer
-    assert answer.startswith('<div class="rag-answer"><div class="rag-hit">')
+    assert answer.startswith(f'<div class="rag-answer"><p class="rag-note">{app.RELATED}</p><div class="rag-hit">')
 
 
 def test_answer_numbers_passages_with_breadcrumb_span_and_score(sections):

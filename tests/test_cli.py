@@ -68,6 +68,11 @@ class TestAsk:
         data = json.loads(run("rag.ask", "上海市2023年的常住人口是多少", "--json", "--index", str(real_index)).stdout)
         assert data["answerable"] is False and data["answer"] is None and len(data["hits"]) == 5
 
+    def test_passages_without_a_direct_answer_are_labelled_related(self, real_index):
+        result = run("rag.ask", "菜市场的秤不准有没有人管", "-k", "2", "--index", str(real_index))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("未摘出直接答案，以下是报告中最相关的段落：\n\n[1] ")
+
     @pytest.mark.parametrize("question, fragment", [("", "empty"), ("   ", "empty"),
                                                     ("问" * 1001, "limit is 1000")])
     def test_bad_questions(self, real_index, question, fragment):
