@@ -9,13 +9,11 @@ answer, and the passages speak for themselves.
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
-from .normalize import to_simplified
+from .normalize import fold
 from .passage import Hit
 from .segment import STOPWORDS, _jieba
 
@@ -125,7 +123,7 @@ def extract_answer(question: str, hits: list[Hit], *, report_years: frozenset[st
     naming one needn't find it in the passage; `in_corpus` tells whether a word occurs in
     the indexed reports.
     """
-    question = to_simplified(unicodedata.normalize("NFKC", question))
+    question = fold(question)
     asked = asked_kind(question)
     if asked is None:
         return None
@@ -258,7 +256,7 @@ NOTHING_SCORE = 0.05
 
 def literal_share(question: str, in_corpus: Callable[[str], bool]) -> float:
     """Return the share of the question's word weight that occurs in the corpus."""
-    question = to_simplified(unicodedata.normalize("NFKC", question))
+    question = fold(question)
     plain = question_terms(question)
     if not plain:
         return 0.0
@@ -279,7 +277,7 @@ def refusable(question: str) -> bool:
     """Tell whether the question asks for a kind of span that we would find if present:
     a number, date, person or body, or a name whose kind it says (哪部条例, 叫什么).
     “哪些改进” asks for a list of anything, so finding no name proves nothing."""
-    question = to_simplified(unicodedata.normalize("NFKC", question))
+    question = fold(question)
     asked = asked_kind(question)
     if asked is None:
         return False

@@ -43,7 +43,7 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
 
     def flush(path: tuple[str, ...]) -> None:
         if pending:
-            passages.extend(_pieces(text, source, _Span(pending[0].start, pending[-1].end), path, "", max_chars))
+            passages.extend(_pieces(text, source, _Span(pending[0].start, pending[-1].end), path, max_chars))
             pending.clear()
 
     for i, para in enumerate(paragraphs):
@@ -69,7 +69,7 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
         flush(path)
         for item in _items(text, body):
             lead = _lead(text, item)
-            for k, piece in enumerate(_pieces(text, source, item, path, "", max_chars)):
+            for k, piece in enumerate(_pieces(text, source, item, path, max_chars)):
                 passages.append(piece if k == 0 else _with_context(piece, lead))
     flush((CLOSING_LABEL,) if closing_from < len(paragraphs) else tuple(h for _, h in stack))
     return passages
@@ -129,8 +129,7 @@ def _lead(text: str, item: _Span) -> str:
     return _FIRST_SENTENCE.match(text, item.start, item.end).group(0)
 
 
-def _pieces(text: str, source: str, span: _Span, path: tuple[str, ...], context: str,
-            max_chars: int) -> list[Passage]:
+def _pieces(text: str, source: str, span: _Span, path: tuple[str, ...], max_chars: int) -> list[Passage]:
     segment = text[span.start : span.end]
     bounds = [0, *split_points(segment, max_chars), len(segment)]
     pieces = []
@@ -140,7 +139,7 @@ def _pieces(text: str, source: str, span: _Span, path: tuple[str, ...], context:
         while end > start and text[end - 1].isspace():
             end -= 1
         if start < end:
-            pieces.append(Passage(text[start:end], source, start, end, path, context))
+            pieces.append(Passage(text[start:end], source, start, end, path))
     return pieces
 
 

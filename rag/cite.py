@@ -9,7 +9,7 @@ import html
 import re
 import unicodedata
 
-from .normalize import to_simplified
+from .normalize import fold
 from .passage import Hit
 from .segment import STOPWORDS, _jieba
 
@@ -29,7 +29,7 @@ def location(hit: Hit) -> str:
 
 def highlight_terms(question: str) -> list[str]:
     """Return the question's content words (simplified, half-width), longest first."""
-    text = to_simplified(unicodedata.normalize("NFKC", question))
+    text = fold(question)
     words = {w.strip() for w in _jieba().lcut_for_search(text)}
     terms = [w for w in words if w and w.lower() not in STOPWORDS
              and (len(w) >= 2 or w.isdigit()) and re.search(r"[\w\u3400-\u9fff]", w)]

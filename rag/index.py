@@ -82,8 +82,6 @@ def load(folder: Path) -> IndexData:
         if not (folder / name).is_file() or _sha256(folder / name) != digest:
             raise _corrupt(folder, f"{name} is missing or does not match its checksum")
     try:
-        import faiss
-
         vectors = _read_vectors(folder / VECTORS)
         sentence_vectors = _read_vectors(folder / SENTENCES)
         rows = [json.loads(line) for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()]

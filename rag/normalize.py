@@ -19,9 +19,12 @@ def to_simplified(text: str) -> str:
     return zhconv.convert(text, "zh-cn")
 
 
+def fold(text: str) -> str:
+    """Return `text` with full-width forms folded (NFKC) and simplified script."""
+    return to_simplified(unicodedata.normalize("NFKC", text))
+
+
 def normalize_for_matching(text: str) -> str:
-    """Return `text` with full-width forms folded (NFKC), simplified script, lower case
-    and runs of whitespace collapsed to one space."""
-    text = unicodedata.normalize("NFKC", text)
-    text = to_simplified(text)
-    return _SPACES.sub(" ", text).strip().lower()
+    """Return `text` folded (see `fold`), in lower case, with runs of whitespace
+    collapsed to one space."""
+    return _SPACES.sub(" ", fold(text)).strip().lower()

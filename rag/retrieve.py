@@ -16,6 +16,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +50,6 @@ class Retriever:
         self._bm25 = BM25(data.tokens)
         self._passage_index = flat_ip_index(data.vectors)
         self._sentence_index = flat_ip_index(data.sentence_vectors)
-        self._corpus_text: str | None = None
 
     @classmethod
     def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
@@ -107,17 +107,19 @@ class Retriever:
         """Return the hits for `question`, a direct answer span when one fits, and
         whether the report answers it at all (rules in rag/answer.py)."""
         hits = self.search(question, k)
-        answer = extract_answer(question, hits, report_years=self._report_years(), in_corpus=self.in_corpus)
+        answer = extract_answer(question, hits, report_years=self._report_years, in_corpus=self.in_corpus)
         answerable = judge_answerable(question, hits, answer, self.in_corpus)
         return Reply(question.strip(), tuple(hits), answer if answerable else None, answerable)
 
     def in_corpus(self, term: str) -> bool:
         """Tell whether a (simplified) word occurs anywhere in the indexed reports."""
-        if self._corpus_text is None:
-            text = "\n".join(p.match_text() for p in self.data.passages)
-            self._corpus_text = unicodedata.normalize("NFKC", text)
         return term in self._corpus_text
 
+    @cached_property
+    def _corpus_text(self) -> str:
+        return unicodedata.normalize("NFKC", "\n".join(p.match_text() for p in self.data.passages))
+
+    @cached_property
     def _report_years(self) -> frozenset[str]:
         """Years in the reports' titles (their first passage): a question about one of
         them needn't find it spelled out in every passage."""

@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from .normalize import normalize_for_matching
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff%]")
 
 # Function words and question words that carry no topic: matching them only adds noise.

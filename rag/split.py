@@ -41,19 +41,25 @@ def _forbidden(text: str) -> set[int]:
     return banned
 
 
+def _cuts_after(text: str, marks: str, banned: set[int]) -> list[int]:
+    """Return the positions right after each mark (and any closing quote or bracket
+    that follows it, which stays with its sentence), leaving out banned ones."""
+    cuts = []
+    for i, ch in enumerate(text):
+        if ch in marks:
+            cut = i + 1
+            while cut < len(text) and text[cut] in _CLOSERS:
+                cut += 1
+            if cut not in banned:
+                cuts.append(cut)
+    return cuts
+
+
 def _cut_tiers(text: str) -> tuple[list[int], list[int], list[int]]:
     """Return allowed cut positions as (after sentence ends, after clause marks, word)."""
     banned = _forbidden(text)
-    sentence, clause = [], []
-    for i, ch in enumerate(text):
-        if ch in _SENTENCE_END or ch in _CLAUSE_END:
-            cut = i + 1
-            while cut < len(text) and text[cut] in _CLOSERS:
-                cut += 1  # keep a closing quote or bracket with its sentence
-            if cut not in banned:
-                (sentence if ch in _SENTENCE_END else clause).append(cut)
     words = [end for _, end in word_spans(text) if end not in banned]
-    return sentence, clause, words
+    return _cuts_after(text, _SENTENCE_END, banned), _cuts_after(text, _CLAUSE_END, banned), words
 
 
 def split_points(text: str, max_chars: int) -> list[int]:
@@ -81,21 +87,10 @@ def _best_cut(tiers, lo: int, hi: int, target: float) -> int:
 
 def sentences(text: str, min_chars: int = 4) -> list[str]:
     """Return the sentences of `text` (cut after 。！？； outside quotes), dropping crumbs."""
-    cuts = [0, *_cut_tiers_sentences(text), len(text)]
-    parts = [text[a:b].strip() for a, b in zip(cuts, cuts[1:])]
-    return [p for p in parts if len(p) >= min_chars]
-
-
-def _cut_tiers_sentences(text: str) -> list[int]:
     banned = set()
     for m in _BRACKETED.finditer(text):  # a 。 inside “…” or 《…》 ends no sentence
         banned.update(range(m.start() + 1, m.end()))
-    cuts = []
-    for i, ch in enumerate(text):
-        if ch in _SENTENCE_END or ch == "\n":
-            cut = i + 1
-            while cut < len(text) and text[cut] in _CLOSERS:
-                cut += 1
-            if cut not in banned and cut < len(text):
-                cuts.append(cut)
-    return sorted(set(cuts))
+    inner = sorted({c for c in _cuts_after(text, _SENTENCE_END + "\n", banned) if c < len(text)})
+    cuts = [0, *inner, len(text)]
+    parts = [text[a:b].strip() for a, b in zip(cuts, cuts[1:])]
+    return [p for p in parts if len(p) >= min_chars]

