@@ -112,7 +112,7 @@ def _clean_gloss(gloss: str) -> str:
     gloss = _BRACKETS.sub("", gloss).strip().lower()
     if gloss.startswith(_NOT_A_TRANSLATION):
         return ""
-    return gloss[3:] if gloss.startswith("to ") else gloss
+    return gloss.removeprefix("to ")
 
 
 def english_stems(word: str) -> set[str]:

@@ -25,11 +25,11 @@ import numpy as np
 
 from . import index as index_io
 from .answer import Reply, extract_answer, judge_answerable
-from .index import flat_ip_index
 from .config import Config
 from .crosslingual import EnglishToReport
 from .embed import Embedder, load_embedder
 from .errors import IndexMissingError, IndexStaleError, QuestionError
+from .index import flat_ip_index
 from .keyword import BM25
 from .passage import Hit
 from .pipeline import build_index, check_compatible

@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pytest
 
-import rag.crosslingual as crosslingual
+from rag import crosslingual
 from rag.crosslingual import EnglishToReport, english_stems
 from rag.keyword import BM25, EXPANSION_WEIGHT
 
