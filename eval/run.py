@@ -12,7 +12,8 @@ direct answers against each question's gold `answer` span and the "not in the
 report" flag against the unanswerable questions (eval.metrics).
 
 Writes eval/results/latest.json (every question, git-ignored), summary.md and
-hit_at_k.png. Logs go to stderr.
+hit_at_k.png; for another question file (`--questions eval/heldout.jsonl`) or a
+`--limit` run, into a subfolder of eval/results/ named after it. Logs go to stderr.
 """
 
 from __future__ import annotations
@@ -485,6 +486,14 @@ def write_results(report: dict, folder: Path = RESULTS) -> list[Path]:
     return [latest, summary, chart]
 
 
+def results_folder(questions: Path, limit: int | None) -> Path:
+    """eval/results/ for the whole default set (its summary is committed); a subfolder
+    named after the file otherwise, so another set or a --limit run never overwrites it."""
+    if questions.resolve() == QUESTIONS and limit is None:
+        return RESULTS
+    return RESULTS / (questions.stem + (f"-first-{limit}" if limit else ""))
+
+
 # ------------------------------------------------------------------ command line
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -513,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         started = datetime.now().astimezone().isoformat(timespec="seconds")
         report = {"date": started, "model": retriever.config.model,
                   **evaluate(retriever, questions, CONFIGS, args.k)}
-        for path in write_results(report):
+        for path in write_results(report, results_folder(Path(args.questions), args.limit)):
             log.info("wrote %s", path)
     if args.json:
         print(json.dumps({f: v for f, v in report.items() if f != "per_question"}, ensure_ascii=False))

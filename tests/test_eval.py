@@ -30,6 +30,7 @@ from rag.answer import Answer, Reply
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
+HELDOUT = ROOT / "eval" / "heldout.jsonl"
 
 # Today (multilingual-e5-small, 56 passages) hybrid measures Hit@5 0.980 and MRR@10
 # 0.910. Floors sit ~0.03 below; raise them when a change lifts the measured figures
@@ -428,6 +429,21 @@ def test_question_set_gold_is_in_report_and_kinds_are_covered():
     unplaced = [q["id"] for q in questions if q["answer"] and not locate_gold_answer(report, q["gold"][0], q["answer"])]
     assert unplaced == []
     assert all(q["answer"] for q in questions if q["kind"] in run.DIRECT_KINDS)
+
+
+def test_heldout_set_gold_is_in_report():
+    """The second set (written apart from the first, never tuned on) is checked the same way."""
+    questions = run.load_questions(HELDOUT)
+    report = REPORT.read_text(encoding="utf-8")
+    assert [(q["id"], g) for q in questions for g in q["gold"] if g not in report] == []
+    assert [q["id"] for q in questions if q["answer"] and not locate_gold_answer(report, q["gold"][0], q["answer"])] == []
+    assert {q["id"] for q in questions}.isdisjoint(q["id"] for q in run.load_questions(QUESTIONS))
+
+
+def test_only_the_whole_default_set_writes_the_committed_summary():
+    assert run.results_folder(QUESTIONS, None) == run.RESULTS
+    assert run.results_folder(HELDOUT, None) == run.RESULTS / "heldout"
+    assert run.results_folder(QUESTIONS, 20) == run.RESULTS / "questions-first-20"
 
 
 # ------------------------------------------------------------------ quality guard (real model)
