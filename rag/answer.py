@@ -44,6 +44,9 @@ _ASKS = [
     ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|\bwhich\b|\bname\b", re.I),
      ("title", "quoted", "case")),
 ]
+# “Which measures / what work” asks for a description, not a name: no span answers it.
+_ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
+                               r"问题|不足|经验|亮点|变化)")
 _QUOTED_IN_QUESTION = re.compile(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
 _NAMED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’")
 _NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|哪一类|哪类|\bname\b", re.I)
@@ -99,6 +102,8 @@ def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
     """Return what a question asks for (kind, answer patterns), or None if not factual."""
     for kind, cue, patterns in _ASKS:
         if cue.search(question):
+            if kind == "name" and _ASKS_DESCRIPTION.search(question):
+                return None
             return kind, patterns
     return None
 

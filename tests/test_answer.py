@@ -14,10 +14,18 @@ def hit(text, rank=1, heading=("一、主要举措和成效",)):
     ("不予行政处罚多少家", "count"), ("公示率是多少", "percent"), ("什么时候举行的", "date"),
     ("党组书记是谁", "person"), ("推动制定的是哪部办法", "name"), ("报告抄送给了哪个单位", "org"),
     ("罚没款总额是多少", "amount"), ("如何看待营商环境", None), ("市局是全国第几家获得审批权的", None),
+    ("预付卡商家关门跑路，监管部门采取了哪些措施", None), ("一网通办做了哪些改进", None),
+    ("市局出台了哪些办法", "name"),
 ])
 def test_what_a_question_asks_for(question, kind):
     asked = asked_kind(question)
     assert (asked[0] if asked else None) == kind
+
+
+def test_a_question_asking_for_measures_gets_no_title_as_its_answer():
+    text = "制定《上海市场监管部门加强集成创新持续优化营商环境行动实施方案》，推出措施20项。"
+    assert extract_answer("针对预付卡商家关门跑路，上海市场监管部门采取了哪些措施？", [hit(text)]) is None
+    assert extract_answer("上海市场监管部门制定了哪个实施方案？", [hit(text)]).text.startswith("《上海市场监管部门")
 
 
 def test_the_right_number_of_several_in_one_sentence():
