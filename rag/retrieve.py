@@ -110,7 +110,8 @@ class Retriever:
         """Return the hits for `question`, a direct answer span when one fits, and
         whether the report answers it at all (rules in rag/answer.py)."""
         hits = self.search(question, k)
-        answer = extract_answer(question, hits, report_years=self._report_years, in_corpus=self.in_corpus)
+        answer = extract_answer(question, hits, report_years=self._report_years, in_corpus=self.in_corpus,
+                                translate=self._english.translations)
         answerable = judge_answerable(question, hits, answer, self.in_corpus)
         return Reply(question.strip(), tuple(hits), answer if answerable else None, answerable)
 
