@@ -10,13 +10,18 @@ Any other name or folder is loaded with SentenceTransformer for both.
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Protocol, Sequence
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from .config import DEFAULT_MODEL
 from .errors import ModelLoadError
+
+# How long to wait for the model hub's host before saying it can't be reached.
+HUB_PROBE_SECONDS = 3.0
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +147,7 @@ def load_embedder(model: str, model_cache_dir: Path) -> Embedder:
 
 def _load_sentence_transformer(path: str):
     log.info("loading sentence-transformers model %s", path)
+    _check_reachable(path)
     try:
         from sentence_transformers import SentenceTransformer
 
@@ -151,6 +157,34 @@ def _load_sentence_transformer(path: str):
             f"Cannot load embedding model '{path}': {_first_line(err)}. Give a local "
             "sentence-transformers folder or a hub name reachable from here, or drop "
             "--model to use the default offline model."
+        ) from None
+
+
+def _check_reachable(model: str) -> None:
+    """Fail at once, with the fix, for a model that can't be had: a folder that isn't
+    there, or a hub name that is not cached while the hub's host can't be reached (the
+    hub client would otherwise retry for over a minute before giving up)."""
+    if Path(model).expanduser().exists():
+        return
+    if model.startswith(("/", ".", "~")) or model.count("/") > 1:
+        raise ModelLoadError(
+            f"No model folder at {model}. Give an existing sentence-transformers folder or a "
+            "hub name, or drop --model to use the default offline model."
+        )
+    try:
+        from huggingface_hub import constants, try_to_load_from_cache
+    except ImportError:
+        return
+    if constants.HF_HUB_OFFLINE or isinstance(try_to_load_from_cache(model, "config.json"), str):
+        return  # the cache decides, without the network
+    address = urlsplit(constants.ENDPOINT)
+    try:
+        socket.create_connection((address.hostname, address.port or 443), timeout=HUB_PROBE_SECONDS).close()
+    except OSError as err:
+        raise ModelLoadError(
+            f"Cannot load embedding model '{model}': it is not in the local model cache and the "
+            f"model hub ({address.hostname}) can't be reached ({type(err).__name__}: {err}). Give a "
+            "local sentence-transformers folder, or drop --model to use the default offline model."
         ) from None
 
 

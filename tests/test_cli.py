@@ -118,7 +118,7 @@ class TestAsk:
 def test_build_with_an_unloadable_model_changes_nothing(tmp_path):
     index = tmp_path / "index"
     result = run("rag.build", "--model", str(tmp_path / "no-such-model"), "--index", str(index))
-    assert_one_line_error(result, "Cannot load embedding model", "drop --model", after_logs=True)
+    assert_one_line_error(result, "No model folder at", "drop --model", after_logs=True)
     assert not index.exists()
 
 
