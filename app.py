@@ -112,13 +112,13 @@ class Sections:
         return mark(text, cited, '<mark class="rag-cited">', "</mark>", escape=html.escape)
 
 
-def hit_block(question: str, hit: Hit, section: str) -> str:
+def hit_block(question: str, hit: Hit, section: str, also: tuple[str, ...] = ()) -> str:
     """Return one cited passage as HTML: number, breadcrumb, span, score, text, 原文."""
     return (
         '<div class="rag-hit">'
         f'<div class="rag-head">[{hit.rank}] {html.escape(breadcrumb(hit))}</div>'
         f'<div class="rag-meta">{html.escape(location(hit))} · 得分 {hit.score:.2f}</div>'
-        f'<div class="rag-text">{hit_html(question, hit)}</div>'
+        f'<div class="rag-text">{hit_html(question, hit, also)}</div>'
         f'<details><summary>原文</summary><div class="rag-section">{section}</div></details>'
         "</div>"
     )
@@ -127,7 +127,7 @@ def hit_block(question: str, hit: Hit, section: str) -> str:
 def answer_html(reply: Reply, sections: Sections) -> str:
     """Return the chat answer: the direct answer, the plain refusal or the "related
     passages" label, then the passages."""
-    blocks = "".join(hit_block(reply.question, h, sections.html(h)) for h in reply.hits)
+    blocks = "".join(hit_block(reply.question, h, sections.html(h), reply.translated_words) for h in reply.hits)
     if not reply.answerable:
         nearest = f'<p>{NEAREST}：</p>{blocks}' if reply.hits else ""
         return f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p>{nearest}</div>'

@@ -95,12 +95,20 @@ class Reply:
     hits: tuple[Hit, ...]
     answer: Answer | None
     answerable: bool
+    # (English word of the question, the report's words that stood in for it), if any.
+    translations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def translated_words(self) -> tuple[str, ...]:
+        """Return the report's words that stood in for the question's English words."""
+        return tuple(sorted({w for _, words in self.translations for w in words}))
 
     def to_dict(self) -> dict:
         """Return the JSON shape of `rag.ask --json`."""
         return {"question": self.question, "answerable": self.answerable,
                 "answer": self.answer.to_dict() if self.answer else None,
-                "hits": [h.to_dict() for h in self.hits]}
+                "hits": [h.to_dict() for h in self.hits],
+                "translations": {word: list(words) for word, words in self.translations}}
 
 
 def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from .normalize import fold
 from .passage import Hit
@@ -36,12 +37,15 @@ def highlight_terms(question: str) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
-def term_spans(question: str, text: str, numbers: bool = False) -> list[tuple[int, int]]:
-    """Return merged spans of `text` that match the question's terms (and numbers)."""
+def term_spans(question: str, text: str, numbers: bool = False,
+               also: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """Return merged spans of `text` that match the question's terms, the words in
+    `also` (an English question's translations; single characters are skipped as too
+    common to mean anything) and, if asked, numbers."""
     folded = unicodedata.normalize("NFKC", text).lower()
     spans = []
     if len(folded) == len(text):  # NFKC kept offsets (it does for CJK text): match on it
-        for term in highlight_terms(question):
+        for term in highlight_terms(question) + [w for w in also if len(w) >= 2]:
             spans += [m.span() for m in re.finditer(re.escape(term.lower()), folded)]
     if numbers:
         spans += [m.span() for m in _NUMBER.finditer(text)]
@@ -59,14 +63,14 @@ def mark(text: str, spans: list[tuple[int, int]], before: str, after: str,
     return "".join(out)
 
 
-def format_hits_text(question: str, hits: list[Hit], color: bool = False) -> str:
+def format_hits_text(question: str, hits: list[Hit], color: bool = False, also: Iterable[str] = ()) -> str:
     """Return the numbered, cited passages as the CLI prints them."""
     if not hits:
         return "报告中没有找到相关内容。"
     before, after = ("\033[1;33m", "\033[0m") if color else ("【", "】")
     blocks = []
     for hit in hits:
-        body = mark(hit.text, term_spans(question, hit.text), before, after)
+        body = mark(hit.text, term_spans(question, hit.text, also=also), before, after)
         blocks.append(f"[{hit.rank}] {breadcrumb(hit)}\n    {location(hit)}  score {hit.score:.2f}\n    {body}")
     return "\n\n".join(blocks)
 
@@ -88,16 +92,16 @@ def answer_line(reply) -> str:
 
 def format_reply_text(reply, color: bool = False) -> str:
     """Return what `rag.ask` prints: the direct answer or refusal, then the passages."""
-    passages = format_hits_text(reply.question, list(reply.hits), color)
+    passages = format_hits_text(reply.question, list(reply.hits), color, reply.translated_words)
     head = answer_line(reply)
     if not reply.answerable:
         return f"{head}\n\n{NEAREST}：\n\n{passages}" if reply.hits else head
     return f"{head}\n\n{passages}" if head else passages
 
 
-def hit_html(question: str, hit: Hit) -> str:
+def hit_html(question: str, hit: Hit, also: Iterable[str] = ()) -> str:
     """Return one passage as escaped HTML with terms and numbers in <mark>."""
-    spans = term_spans(question, hit.text, numbers=True)
+    spans = term_spans(question, hit.text, numbers=True, also=also)
     return mark(hit.text, spans, "<mark>", "</mark>", escape=html.escape)
 
 

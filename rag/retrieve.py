@@ -113,7 +113,9 @@ class Retriever:
         answer = extract_answer(question, hits, report_years=self._report_years, in_corpus=self.in_corpus,
                                 translate=self._english.translations)
         answerable = judge_answerable(question, hits, answer, self.in_corpus)
-        return Reply(question.strip(), tuple(hits), answer if answerable else None, answerable)
+        translations = tuple(sorted((word, tuple(sorted(words)))
+                                    for word, words in self._english.expansions(keyword_tokens(question)).items()))
+        return Reply(question.strip(), tuple(hits), answer if answerable else None, answerable, translations)
 
     def in_corpus(self, term: str) -> bool:
         """Tell whether a (simplified) word occurs anywhere in the indexed reports."""

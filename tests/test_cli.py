@@ -56,7 +56,7 @@ class TestAsk:
         assert report_text[answer["start"]:answer["end"]] == "50件"
         assert [h["rank"] for h in data["hits"]] == [1, 2, 3]
         top = data["hits"][0]
-        assert set(data) == {"question", "answerable", "answer", "hits"}
+        assert set(data) == {"question", "answerable", "answer", "hits", "translations"}
         assert set(top) == {"rank", "score", "text", "source", "start", "end", "heading_path"}
         assert report_text[top["start"]:top["end"]] == top["text"] and "立案50件" in top["text"]
         assert 0 <= top["score"] <= 1

@@ -67,3 +67,14 @@ def test_english_question_ranks_by_keywords_too(fake_retriever):
                                 mode="keyword")[0]
     assert "8.97万台电梯加装远程监测装置" in hit.text
     assert hit.keyword > 0
+
+
+def test_the_reply_names_and_marks_the_words_that_stood_in(fake_retriever):
+    from rag.cite import format_reply_text, hit_html
+
+    reply = fake_retriever.ask("How many elevators were fitted with remote monitoring devices?", k=3)
+    assert dict(reply.translations)["elevators"] == ("电梯",)
+    assert reply.to_dict()["translations"]["elevators"] == ["电梯"]
+    assert "8.97万台【电梯】" in format_reply_text(reply)
+    assert "<mark>电梯</mark>" in hit_html(reply.question, reply.hits[0], reply.translated_words)
+    assert fake_retriever.ask("不予行政处罚多少家").translations == ()
