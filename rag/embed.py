@@ -14,6 +14,7 @@ import socket
 from pathlib import Path
 from typing import Protocol, Sequence
 from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import numpy as np
 
@@ -178,6 +179,8 @@ def _check_reachable(model: str) -> None:
     if constants.HF_HUB_OFFLINE or isinstance(try_to_load_from_cache(model, "config.json"), str):
         return  # the cache decides, without the network
     address = urlsplit(constants.ENDPOINT)
+    if getproxies().keys() & {"https", "all"} and not proxy_bypass(address.hostname or ""):
+        return  # the hub is reached through a proxy: a direct probe would prove nothing
     try:
         socket.create_connection((address.hostname, address.port or 443), timeout=HUB_PROBE_SECONDS).close()
     except OSError as err:

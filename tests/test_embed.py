@@ -18,6 +18,9 @@ def test_a_missing_model_folder_is_named(tmp_path):
 
 
 def test_an_unreachable_hub_fails_at_once(monkeypatch):
+    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+
     def unreachable(address, timeout):
         raise socket.gaierror(-2, "Name or service not known")
 
@@ -45,3 +48,9 @@ def test_offline_mode_leaves_the_decision_to_the_cache(monkeypatch):
 def test_an_existing_folder_is_not_probed(tmp_path, monkeypatch):
     monkeypatch.setattr(embed.socket, "create_connection", lambda *a, **k: pytest.fail("probed"))
     embed._check_reachable(str(tmp_path))
+
+
+def test_behind_a_proxy_the_hub_client_decides(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setattr(embed.socket, "create_connection", lambda *a, **k: pytest.fail("probed"))
+    embed._check_reachable(UNCACHED_HUB_NAME)
