@@ -10,11 +10,8 @@ Any other name or folder is loaded with SentenceTransformer for both.
 from __future__ import annotations
 
 import logging
-import socket
 from pathlib import Path
 from typing import Protocol, Sequence
-from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
 
 import numpy as np
 
@@ -172,6 +169,10 @@ def _check_reachable(model: str) -> None:
             f"No model folder at {model}. Give an existing sentence-transformers folder or a "
             "hub name, or drop --model to use the default offline model."
         )
+    import socket  # here, not at the top: urllib.request alone adds ~30 ms to every cold ask
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+
     try:
         from huggingface_hub import constants, try_to_load_from_cache
     except ImportError:

@@ -24,7 +24,7 @@ def test_an_unreachable_hub_fails_at_once(monkeypatch):
     def unreachable(address, timeout):
         raise socket.gaierror(-2, "Name or service not known")
 
-    monkeypatch.setattr(embed.socket, "create_connection", unreachable)
+    monkeypatch.setattr("socket.create_connection", unreachable)
     started = time.monotonic()
     with pytest.raises(ModelLoadError) as info:
         SentenceTransformerEmbedder(UNCACHED_HUB_NAME).embed_query("问题")
@@ -40,17 +40,17 @@ def test_offline_mode_leaves_the_decision_to_the_cache(monkeypatch):
     def must_not_probe(address, timeout):
         raise AssertionError("probed the network in offline mode")
 
-    monkeypatch.setattr(embed.socket, "create_connection", must_not_probe)
+    monkeypatch.setattr("socket.create_connection", must_not_probe)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     embed._check_reachable(UNCACHED_HUB_NAME)  # no probe, no error: loading then fails from the cache
 
 
 def test_an_existing_folder_is_not_probed(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.socket, "create_connection", lambda *a, **k: pytest.fail("probed"))
+    monkeypatch.setattr("socket.create_connection", lambda *a, **k: pytest.fail("probed"))
     embed._check_reachable(str(tmp_path))
 
 
 def test_behind_a_proxy_the_hub_client_decides(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
-    monkeypatch.setattr(embed.socket, "create_connection", lambda *a, **k: pytest.fail("probed"))
+    monkeypatch.setattr("socket.create_connection", lambda *a, **k: pytest.fail("probed"))
     embed._check_reachable(UNCACHED_HUB_NAME)
