@@ -10,8 +10,8 @@ answer, and the passages speak for themselves.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from collections.abc import Callable, Collection, Iterable, Mapping
 
 from .normalize import fold
 from .passage import Hit
@@ -44,6 +44,10 @@ _ASKS = [
     ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|\bwhich\b|\bname\b", re.I),
      ("title", "quoted", "case")),
 ]
+# The kinds whose spans are precise enough for retrieval to favour the passages holding
+# one (holds_asked_kind). Persons and bodies were tried as well: they helped the first
+# question set and hurt the held-out one, so they are left out.
+TYPED_KINDS = ("count", "amount", "percent", "date")
 # “Which measures / what work” asks for a description, not a name: no span answers it.
 _ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
                                r"问题|不足|经验|亮点|变化)")
@@ -52,6 +56,7 @@ _NAMED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’")
 _NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|哪一类|哪类|\bname\b", re.I)
 _UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)({_UNITS})")
 _YEAR = re.compile(rf"([{_D}]{{4}})年")
+_ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
 _ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 # Nouns that say what kind of name is wanted: an answer must contain one the question
@@ -134,57 +139,110 @@ def question_terms(question: str, in_corpus: Callable[[str], bool] = lambda t: T
 
 
 def extract_answer(question: str, hits: list[Hit], *, report_years: frozenset[str] = frozenset(),
-                   in_corpus: Callable[[str], bool] = lambda t: True,
+                   report_titles: str = "", in_corpus: Callable[[str], bool] = lambda t: True,
                    translate: Callable[[str], Collection[str]] = lambda w: (),
                    max_hits: int = 3) -> Answer | None:
     """Return the best-supported answer span among the top hits, or None.
 
     `report_years` are years a report speaks of throughout (its title's), so a question
-    naming one needn't find it in the passage; `in_corpus` tells whether a word occurs in
-    the indexed reports; `translate` gives an English word's Chinese translations that
-    occur there (rag.crosslingual), which then hold that word's place in a sentence.
+    naming one needn't find it in the passage. Words of `report_titles` (上海市, 2023) say
+    what the whole report is about, not which sentence answers, so outside the title
+    itself they don't count as support (上海市2023年的常住人口是多少 is not answered by a
+    sentence on 上海市 in 2023 that never mentions 常住人口). `in_corpus` tells whether a
+    word occurs in the indexed reports; `translate` gives an English word's Chinese
+    translations found there (rag.crosslingual), which then hold that word's place.
     """
-    question = fold(question)
-    asked = asked_kind(question)
+    asked = _Asked.of(fold(question), in_corpus, translate)
     if asked is None:
         return None
-    kind, patterns = asked
-    asking = _asking_part(question, kind)
-    english = _term_forms(asking, translate)
-    terms = question_terms(asking, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
-    forms = {t: english.get(t, (t,)) for t in terms}
-    min_support = MIN_SUPPORT_ENGLISH if english else MIN_SUPPORT
-    total = sum(terms.values())
-    if not total:
-        return None
-    unit = _UNIT_ASKED.search(asking)
-    years = set(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)) - set(report_years)
-    heads = [h for h in _NAME_HEADS if h in _NAMED.sub("", asking)] if kind == "name" else []
-    quoted = [q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2]
+    topical = {t: w for t, w in asked.terms.items() if t not in report_titles}
+    years = asked.years - set(report_years)
     best: tuple[float, Answer] | None = None
     for hit in hits[:max_hits]:
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
         if any(y + "年" not in scope for y in years):
             continue  # the question is about a year this passage does not speak of
-        for start, end in _spans(hit.text, patterns, heads):
-            span = hit.text[start:end]
-            if not _fits(kind, span, unit, heads, _bare_after(hit.text, end), question):
-                continue
-            # The sentence must hold the question (and any name it quotes); the span's own
-            # clause says which span it means (检查企业3355家，约谈企业216家: 约谈 → 216家).
-            sentence = _around(hit.text, start, end, "。！？；")
-            support = _support(terms, forms, sentence + "".join(hit.heading_path)) / total
-            if support < min_support or any(q not in scope for q in quoted):
-                continue
-            clause = _around(hit.text, start, end, "。！？；，、：\n")
-            local = _support(terms, forms, clause) / total
-            if kind in ("count", "amount", "percent") and not local:
-                continue  # a number whose own clause shares no word is about something else
-            score = (support + 2 * local + 0.5 * _bigram_overlap(question, clause)
-                     + 0.1 * _nearness(terms, forms, hit.text, start, end) - 0.1 * (hit.rank - 1))
-            if best is None or score > best[0]:
-                best = (score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank))
+        if any(q not in scope for q in asked.quoted):
+            continue  # a name the question quotes must be there
+        terms = asked.terms if not hit.heading_path else topical  # the title passage has none
+        for candidate in _candidates(asked, hit, terms):
+            if best is None or candidate[0] > best[0]:
+                best = candidate
     return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a factual question asks for, and the words an answer's sentence must hold."""
+
+    question: str
+    kind: str
+    patterns: tuple[str, ...]
+    terms: dict[str, float]
+    forms: dict[str, tuple[str, ...]]
+    min_support: float
+    unit: re.Match | None
+    years: frozenset[str]
+    heads: tuple[str, ...]
+    quoted: tuple[str, ...]
+
+    @classmethod
+    def of(cls, question: str, in_corpus: Callable[[str], bool],
+           translate: Callable[[str], Collection[str]]) -> _Asked | None:
+        asked = asked_kind(question)
+        if asked is None:
+            return None
+        kind, patterns = asked
+        asking = _asking_part(question, kind)
+        english = _term_forms(asking, translate)
+        terms = question_terms(asking, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
+        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms},
+                   MIN_SUPPORT_ENGLISH if english else MIN_SUPPORT, _UNIT_ASKED.search(asking),
+                   frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
+                   tuple(h for h in _NAME_HEADS if h in _NAMED.sub("", asking)) if kind == "name" else (),
+                   tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2))
+
+
+def _candidates(asked: _Asked, hit: Hit, terms: dict[str, float]) -> Iterator[tuple[float, Answer]]:
+    """Yield (score, answer) for each span of the asked kind in the hit that its sentence
+    supports."""
+    total = sum(terms.values())
+    if not total:
+        return
+    heads = list(asked.heads)
+    for start, end in _spans(hit.text, asked.patterns, heads):
+        span = hit.text[start:end]
+        if not _fits(asked.kind, span, asked.unit, heads, _bare_after(hit.text, end), asked.question):
+            continue
+        # The sentence must hold the question; the span's own clause says which span it
+        # means (检查企业3355家，约谈企业216家: 约谈 → 216家).
+        sentence = _around(hit.text, start, end, "。！？；")
+        support = _support(terms, asked.forms, sentence + "".join(hit.heading_path)) / total
+        if support < asked.min_support:
+            continue
+        clause = _around(hit.text, start, end, "。！？；，、：\n")
+        local = _support(terms, asked.forms, clause) / total
+        if asked.kind in ("count", "amount", "percent") and not local:
+            continue  # a number whose own clause shares no word is about something else
+        score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
+                 + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1))
+        yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+def holds_asked_kind(question: str, texts: Sequence[str]) -> list[bool]:
+    """Tell, for each text, whether it holds a span of the kind the question asks for
+    when that kind is a count (with the asked unit), amount, percentage or date (a day
+    for 哪天); all False for other questions. Retrieval favours such passages a little:
+    a question asking 哪天 is answered by a passage with a date in it."""
+    question = fold(question)
+    asked = asked_kind(question)
+    if asked is None or asked[0] not in TYPED_KINDS:
+        return [False] * len(texts)
+    kind, patterns = asked
+    asking = _asking_part(question, kind)
+    unit = _UNIT_ASKED.search(asking)
+    return [any(_fits(kind, text[start:end], unit, [], "", question) for start, end in _spans(text, patterns, []))
+            for text in texts]
 
 
 def _asking_part(question: str, kind: str) -> str:
@@ -214,6 +272,8 @@ def _fits(kind: str, span: str, unit, heads: list[str], after: str, question: st
     """Tell whether a span is the kind of thing the question asks for."""
     if kind == "date" and span.endswith("年度") and not re.search(r"年度|哪年|哪一年", question):
         return False  # 2022年度 names a period, not when something happened
+    if kind == "date" and _ASKS_DAY.search(question) and not span.endswith("日"):
+        return False  # 哪天 wants a day, not a month
     if kind == "amount":
         return span.endswith("元")
     if unit and kind in ("count", "percent"):

