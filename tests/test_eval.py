@@ -32,11 +32,11 @@ REPORT = ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 HELDOUT = ROOT / "eval" / "heldout.jsonl"
 
-# Today (multilingual-e5-small, 56 passages, English words translated) hybrid measures
-# Hit@5 0.970 and MRR@10 0.940. Floors sit ~0.02-0.03 below; raise them when a change lifts the measured figures
+# Today (multilingual-e5-small, 56 passages, English words translated, the asked kind
+# favoured) hybrid measures Hit@5 0.980 and MRR@10 0.944. Floors sit ~0.02-0.03 below; raise them when a change lifts the measured figures
 # for good (rerun `python -m eval.run`), never lower them to make a change pass.
-FLOOR_HIT5 = 0.95
-FLOOR_MRR = 0.91
+FLOOR_HIT5 = 0.96
+FLOOR_MRR = 0.92
 # Retriever.ask on the number and name questions today: correct 34/36 = 0.944, wrong
 # 1/36 = 0.028. The "not in the report" flag: 16/17 = 0.941 unanswerable flagged,
 # 3/101 = 0.030 answerable flagged. Each bound allows one more miss than today.
