@@ -15,16 +15,31 @@ from dataclasses import dataclass
 
 from .normalize import fold
 from .passage import Hit
-from .segment import STOPWORDS, _jieba
+from .question import (
+    ASKS_DAY,
+    DIGITS,
+    NAMED,
+    TYPED_KINDS,
+    UNIT_ASKED,
+    UNITS,
+    Asked,
+    asked_kind,
+    asking_part,
+    literal_share,
+    question_terms,
+    refusable,
+)
+from .segment import _jieba
 
-_D = "0-9０-９"
-_NUM = rf"[{_D}]+(?:[.．][{_D}]+)?"
-_UNITS = "个百分点|家次|户次|人次|批次|台件|万元|亿元|个|家|件|条|项|部|批|次|期|名|位|人|台|户|元|份|起|宗|种|类|倍|只|所|场"
+__all__ = ["Answer", "Reply", "asked_kind", "extract_answer", "holds_asked_kind", "judge_answerable",
+           "question_terms", "refusable"]
+
+_NUM = rf"[{DIGITS}]+(?:[.．][{DIGITS}]+)?"
 PATTERNS = {
     "percent": re.compile(rf"{_NUM}\s*[％%]|{_NUM}个百分点"),
-    "count": re.compile(rf"(?:约|近)?(?:{_NUM}[万亿]?|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{_UNITS})"),
-    "date": re.compile(rf"[{_D}]{{4}}年(?:度|[{_D}]{{1,2}}月(?:[{_D}]{{1,2}}日)?)?"
-                       rf"(?:\s*[—\-－至到]\s*(?:[{_D}]{{4}}年)?[{_D}]{{1,2}}月(?:[{_D}]{{1,2}}日)?)?"),
+    "count": re.compile(rf"(?:约|近)?(?:{_NUM}[万亿]?|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"),
+    "date": re.compile(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
+                       rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),
     "title": re.compile(r"《[^《》]{2,60}》"),
     "quoted": re.compile(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
     "case": re.compile(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
@@ -32,47 +47,8 @@ PATTERNS = {
     "org": re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,20}?(?:管理局|总局|局|委员会|委|办公厅|办公室|办|"
                       r"检察院|法院|研究院|院|厅|公司|大学|学院|中心|协会|联合会|工商联)(?![\u4e00-\u9fff])"),
 }
-# What the question asks for, tried in order, and the patterns that can answer it.
-_ASKS = [
-    ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b", re.I), ("person",)),
-    ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
-    ("amount", re.compile(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
-    ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|\bpercent|\brate\b", re.I), ("percent",)),
-    ("count", re.compile(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量", re.I), ("count", "percent")),
-    ("org", re.compile(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
-                       r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
-    ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|\bwhich\b|\bname\b", re.I),
-     ("title", "quoted", "case")),
-]
-# The kinds whose spans are precise enough for retrieval to favour the passages holding
-# one (holds_asked_kind). Persons and bodies were tried as well: they helped the first
-# question set and hurt the held-out one, so they are left out.
-TYPED_KINDS = ("count", "amount", "percent", "date")
-# “Which measures / what work” asks for a description, not a name: no span answers it.
-_ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
-                               r"问题|不足|经验|亮点|变化)")
-_QUOTED_IN_QUESTION = re.compile(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
-_NAMED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’")
-_NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|哪一类|哪类|\bname\b", re.I)
-_UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)({_UNITS})")
-_YEAR = re.compile(rf"([{_D}]{{4}})年")
-_ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
-_ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
-_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
-# Nouns that say what kind of name is wanted: an answer must contain one the question
-# uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
-_NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
-               "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
-               "平台", "品牌", "大学", "专家", "研究", "制度", "机制")
+# How far after a name its head noun may stand (“安全守护开学季”2个集中整治周行动).
 _HEAD_WINDOW = 20
-# Share of the question's word weight that the answer's sentence must hold; more for
-# an English question, whose words reach the sentence through dictionary translations
-# (0.4 let 2 wrong answers of 11 through on the 33 English questions of eval/, 0.5 none).
-MIN_SUPPORT = 0.4
-MIN_SUPPORT_ENGLISH = 0.5
-# Words that ask rather than say what about: the kind of answer, not its topic.
-_QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
-                            r"日期|时间|名字|名称|全称|数量|金额|总额)")
 
 
 @dataclass(frozen=True)
@@ -116,28 +92,6 @@ class Reply:
                 "translations": {word: list(words) for word, words in self.translations}}
 
 
-def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
-    """Return what a question asks for (kind, answer patterns), or None if not factual."""
-    for kind, cue, patterns in _ASKS:
-        if cue.search(question):
-            if kind == "name" and _ASKS_DESCRIPTION.search(question):
-                return None
-            return kind, patterns
-    return None
-
-
-def question_terms(question: str, in_corpus: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
-    """Return the question's content words with weights: longer words say more, and a
-    word the report never uses counts double (an answer that ignores it is suspect)."""
-    words = {w.strip() for w in _jieba().lcut(question)}
-    terms = {}
-    for w in words:
-        if len(w) >= 2 and w.lower() not in STOPWORDS and re.search(r"[\w\u3400-\u9fff]", w) \
-                and not _QUESTION_WORD.search(w):
-            terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
-    return terms
-
-
 def extract_answer(question: str, hits: list[Hit], *, report_years: frozenset[str] = frozenset(),
                    report_titles: str = "", in_corpus: Callable[[str], bool] = lambda t: True,
                    translate: Callable[[str], Collection[str]] = lambda w: (),
@@ -152,7 +106,7 @@ def extract_answer(question: str, hits: list[Hit], *, report_years: frozenset[st
     word occurs in the indexed reports; `translate` gives an English word's Chinese
     translations found there (rag.crosslingual), which then hold that word's place.
     """
-    asked = _Asked.of(fold(question), in_corpus, translate)
+    asked = Asked.of(fold(question), in_corpus, translate)
     if asked is None:
         return None
     topical = {t: w for t, w in asked.terms.items() if t not in report_titles}
@@ -171,39 +125,7 @@ def extract_answer(question: str, hits: list[Hit], *, report_years: frozenset[st
     return best[1] if best else None
 
 
-@dataclass(frozen=True)
-class _Asked:
-    """What a factual question asks for, and the words an answer's sentence must hold."""
-
-    question: str
-    kind: str
-    patterns: tuple[str, ...]
-    terms: dict[str, float]
-    forms: dict[str, tuple[str, ...]]
-    min_support: float
-    unit: re.Match | None
-    years: frozenset[str]
-    heads: tuple[str, ...]
-    quoted: tuple[str, ...]
-
-    @classmethod
-    def of(cls, question: str, in_corpus: Callable[[str], bool],
-           translate: Callable[[str], Collection[str]]) -> _Asked | None:
-        asked = asked_kind(question)
-        if asked is None:
-            return None
-        kind, patterns = asked
-        asking = _asking_part(question, kind)
-        english = _term_forms(asking, translate)
-        terms = question_terms(asking, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
-        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms},
-                   MIN_SUPPORT_ENGLISH if english else MIN_SUPPORT, _UNIT_ASKED.search(asking),
-                   frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
-                   tuple(h for h in _NAME_HEADS if h in _NAMED.sub("", asking)) if kind == "name" else (),
-                   tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2))
-
-
-def _candidates(asked: _Asked, hit: Hit, terms: dict[str, float]) -> Iterator[tuple[float, Answer]]:
+def _candidates(asked: Asked, hit: Hit, terms: dict[str, float]) -> Iterator[tuple[float, Answer]]:
     """Yield (score, answer) for each span of the asked kind in the hit that its sentence
     supports."""
     total = sum(terms.values())
@@ -239,20 +161,10 @@ def holds_asked_kind(question: str, texts: Sequence[str]) -> list[bool]:
     if asked is None or asked[0] not in TYPED_KINDS:
         return [False] * len(texts)
     kind, patterns = asked
-    asking = _asking_part(question, kind)
-    unit = _UNIT_ASKED.search(asking)
+    asking = asking_part(question, kind)
+    unit = UNIT_ASKED.search(asking)
     return [any(_fits(kind, text[start:end], unit, [], "", question) for start, end in _spans(text, patterns, []))
             for text in texts]
-
-
-def _asking_part(question: str, kind: str) -> str:
-    """Return the part of a question (between ？，；) that holds its question word: a
-    question may ask two things (2023年办了几期，2024年还会不会继续？)."""
-    cue = next(c for k, c, _ in _ASKS if k == kind)
-    for part in re.split(r"[？?，,；;。]", question):
-        if cue.search(part):
-            return part
-    return question
 
 
 def _spans(text: str, patterns: tuple[str, ...], heads: list[str]) -> list[tuple[int, int]]:
@@ -272,7 +184,7 @@ def _fits(kind: str, span: str, unit, heads: list[str], after: str, question: st
     """Tell whether a span is the kind of thing the question asks for."""
     if kind == "date" and span.endswith("年度") and not re.search(r"年度|哪年|哪一年", question):
         return False  # 2022年度 names a period, not when something happened
-    if kind == "date" and _ASKS_DAY.search(question) and not span.endswith("日"):
+    if kind == "date" and ASKS_DAY.search(question) and not span.endswith("日"):
         return False  # 哪天 wants a day, not a month
     if kind == "amount":
         return span.endswith("元")
@@ -289,7 +201,7 @@ def _fits(kind: str, span: str, unit, heads: list[str], after: str, question: st
 def _bare_after(text: str, end: int) -> str:
     """Return the text right after a span without the titles and quotes in it, whose
     own head nouns belong to them, not to the span (《A规定》《B条例》: A is no 条例)."""
-    after = _NAMED.sub("", text[end : end + 3 * _HEAD_WINDOW])
+    after = NAMED.sub("", text[end : end + 3 * _HEAD_WINDOW])
     return after[:_HEAD_WINDOW]
 
 
@@ -329,11 +241,6 @@ def _support(terms: dict[str, float], forms: Mapping[str, Iterable[str]], text: 
     return sum(weight for term, weight in terms.items() if any(f in text for f in forms[term]))
 
 
-def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:
-    """Return {English word of the question: (itself, its translations)}."""
-    return {w: (w, *sorted(translate(w.lower()))) for w in _ENGLISH_WORD.findall(question)}
-
-
 # --------------------------------------------------------------- not in the report
 # A factual question put in the report's own words (at least this share of its word
 # weight occurs in the corpus) whose passages hold no span of the asked kind is one the
@@ -344,15 +251,6 @@ LITERAL_SHARE = 0.4
 NOTHING_SCORE = 0.05
 
 
-def literal_share(question: str, in_corpus: Callable[[str], bool]) -> float:
-    """Return the share of the question's word weight that occurs in the corpus."""
-    question = fold(question)
-    plain = question_terms(question)
-    if not plain:
-        return 0.0
-    return sum(w for t, w in plain.items() if in_corpus(t)) / sum(plain.values())
-
-
 def judge_answerable(question: str, hits: list[Hit], answer: Answer | None,
                      in_corpus: Callable[[str], bool]) -> bool:
     """Decide whether the hits answer the question (rule above, measured by eval.run)."""
@@ -361,17 +259,3 @@ def judge_answerable(question: str, hits: list[Hit], answer: Answer | None,
     if not hits or hits[0].score < NOTHING_SCORE:
         return False
     return not (refusable(question) and literal_share(question, in_corpus) >= LITERAL_SHARE)
-
-
-def refusable(question: str) -> bool:
-    """Tell whether the question asks for a kind of span that we would find if present:
-    a number, date, person or body, or a name whose kind it says (哪部条例, 叫什么).
-    “哪些改进” asks for a list of anything, so finding no name proves nothing."""
-    question = fold(question)
-    asked = asked_kind(question)
-    if asked is None:
-        return False
-    if asked[0] != "name":
-        return True
-    asking = _NAMED.sub("", _asking_part(question, "name"))
-    return any(h in asking for h in _NAME_HEADS) or bool(_NAMING_CUE.search(asking))
