@@ -28,6 +28,7 @@ from .question import (
     literal_share,
     question_terms,
     refusable,
+    same_units,
 )
 from .segment import _jieba
 
@@ -44,9 +45,15 @@ PATTERNS = {
     "quoted": re.compile(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
     "case": re.compile(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
     # An issuing or receiving body: 上海市市场监督管理局, 市委依法治市办, 市场监管总局.
-    "org": re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,20}?(?:管理局|总局|局|委员会|委|办公厅|办公室|办|"
-                      r"检察院|法院|研究院|院|厅|公司|大学|学院|中心|协会|联合会|工商联)(?![\u4e00-\u9fff])"),
 }
+# A body's name ends in one of these; the name runs back to a non-Chinese character or
+# to a character that joins or introduces bodies (与 和 同 及 向 由 经 对 在 据 照 合 选 会 的).
+_ORG_SUFFIX = re.compile(r"(?:管理局|总局|局|委员会|委|政府|办公厅|办公室|办|检察院|法院|研究院|院|厅|公司|大学|学院|中心|协会|"
+                         r"联合会|工商联)(?:(?![\u3400-\u9fff])|(?=[共等牵联会签的和与及]))")
+_ORG_STARTS_AFTER = frozenset("与和同及向由经对在据照合选会的")
+# …办 that is a way of handling things, not an office: 一网通办, 帮办, 督办.
+_NOT_AN_OFFICE = re.compile(r"(?:通|好|帮|网|交|督|承|协|代|查|快|合)办$")
+_ORG_MAX = 20
 # How far after a name its head noun may stand (“安全守护开学季”2个集中整治周行动).
 _HEAD_WINDOW = 20
 
@@ -173,8 +180,7 @@ def _spans(text: str, patterns: tuple[str, ...], heads: list[str]) -> list[tuple
         if name == "person":
             spans += _person_spans(text)
         elif name == "org":
-            # An anonymised 某…公司 is no name; sentence stops keep bodies apart.
-            spans += [m.span() for m in PATTERNS["org"].finditer(text) if not m.group().startswith("某")]
+            spans += _org_spans(text)
         elif name != "case" or "案" in heads:
             spans += [m.span() for m in PATTERNS[name].finditer(text)]
     return spans
@@ -190,7 +196,8 @@ def _fits(kind: str, span: str, unit, heads: list[str], after: str, question: st
         return span.endswith("元")
     if unit and kind in ("count", "percent"):
         wanted = unit.group(1)
-        return span.endswith(wanted) or (wanted in "个项" and span.endswith("个百分点"))
+        return (any(span.endswith(u) for u in same_units(wanted))
+                or (wanted in "个项" and span.endswith("个百分点")))
     if kind == "name":
         if span.strip("“”‘’《》") in question:
             return False  # the question already names it: it can't be the answer
@@ -222,6 +229,27 @@ def _around(text: str, start: int, end: int, stops: str) -> str:
     left = max(text.rfind(ch, 0, start) for ch in stops) + 1
     rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
     return text[left : min(rights) if rights else len(text)]
+
+
+def _org_spans(text: str) -> list[tuple[int, int]]:
+    """Return the spans of bodies (上海市市场监督管理局, 市委依法治市办, 市场监管总局): back from
+    each body suffix to the start of the name, which follows a non-Chinese character or
+    a word that joins or introduces bodies (与市网信办共同开展, 根据市委依法治市委员会的部署).
+    An anonymised 某…公司 is no name."""
+    spans = []
+    for m in _ORG_SUFFIX.finditer(text):
+        start = m.start()
+        while start > 0 and m.end() - start < _ORG_MAX and _is_han(text[start - 1]) \
+                and text[start - 1] not in _ORG_STARTS_AFTER:
+            start -= 1
+        starts_name = start == 0 or not _is_han(text[start - 1]) or text[start - 1] in _ORG_STARTS_AFTER
+        if m.start() > start and starts_name and text[start] != "某" and not _NOT_AN_OFFICE.search(text[start:m.end()]):
+            spans.append((start, m.end()))
+    return spans
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff"
 
 
 def _person_spans(text: str) -> list[tuple[int, int]]:

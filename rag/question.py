@@ -17,6 +17,8 @@ from .normalize import fold
 from .segment import STOPWORDS, _jieba
 
 DIGITS = "0-9０-９"
+# Units people use for one another: a question's 多少起 is answered by 5010件.
+_UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"))
 UNITS = "个百分点|家次|户次|人次|批次|台件|万元|亿元|个|家|件|条|项|部|批|次|期|名|位|人|台|户|元|份|起|宗|种|类|倍|只|所|场"
 
 # What the question asks for, tried in order, and the patterns that can answer it.
@@ -58,7 +60,9 @@ MIN_SUPPORT = 0.4
 MIN_SUPPORT_ENGLISH = 0.5
 # Words that ask rather than say what about: the kind of answer, not its topic.
 _QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
-                            r"日期|时间|名字|名称|全称|数量|金额|总额)")
+                            r"日期|时间|名字|名称|全称|数量|金额|总额|一起|一同)")
+# The noun of an org question's cue (哪个单位, 什么部门) says what kind of answer, not what about.
+_ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
 
 
 def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
@@ -81,6 +85,11 @@ def question_terms(question: str, in_corpus: Callable[[str], bool] = lambda t: T
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms
+
+
+def same_units(unit: str) -> tuple[str, ...]:
+    """Return the units that count the same things as `unit` (itself included)."""
+    return next((c for c in _UNIT_CLASSES if unit in c), (unit,))
 
 
 def asking_part(question: str, kind: str) -> str:
@@ -118,6 +127,8 @@ class Asked:
         asking = asking_part(question, kind)
         english = _term_forms(asking, translate)
         terms = question_terms(asking, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
+        if kind == "org":
+            terms = {t: w for t, w in terms.items() if t not in _ORG_CUE_NOUNS}
         return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms},
                    MIN_SUPPORT_ENGLISH if english else MIN_SUPPORT, UNIT_ASKED.search(asking),
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),

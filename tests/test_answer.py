@@ -106,6 +106,8 @@ class TestOnTheReport:
         ("市局积极推动制定的市政府重大行政决策是哪部办法", "《上海市公益广告促进和管理办法》"),
         ("盲盒专项检查立案多少件", "50件"),
         ("盲盒專項檢查立案多少件", "50件"),
+        ("去年查了多少起虚假广告？", "5010件"),                          # 起 is counted in 件
+        ("市场监管部门和哪个单位一起整治扫码点餐过度收集个人信息？", "市网信办"),  # 与市网信办共同开展
     ])
     def test_direct_answers(self, real_retriever, report_text, question, span):
         reply = real_retriever.ask(question, k=5)
@@ -180,3 +182,23 @@ def test_the_title_passage_itself_may_answer_with_its_own_words():
 def test_which_passages_hold_the_kind_of_thing_asked(question, holds):
     texts = ["2023年3月8日，进行专题述法。", "2023年1月，举行学习报告会。", "开展专项检查，立案50件。"]
     assert holds_asked_kind(question, texts) == holds
+
+
+@pytest.mark.parametrize("text, bodies", [
+    ("与市网信办共同开展专项执法行动", ["市网信办"]),
+    ("根据市委依法治市委员会、市政府、市场监管总局的部署", ["市委依法治市委员会", "市政府", "市场监管总局"]),
+    ("联合市检察院、市公安局等挂牌督办", ["市检察院", "市公安局"]),
+    ("依托“一网通办”推进线上线下帮办", []),                  # ways of handling things, not offices
+    ("某房地产开发有限公司违法采集信息案", []),                 # anonymised
+])
+def test_bodies_are_cut_at_the_words_that_introduce_them(text, bodies):
+    from rag.answer import _org_spans
+
+    assert [text[a:b] for a, b in _org_spans(text)] == bodies
+
+
+def test_a_count_in_another_unit_of_the_same_things_answers():
+    text = "开展虚假违法广告专项整治，共查办各类违法广告案件5010件，检查经营主体120户。"
+    assert extract_answer("查了多少起违法广告案件", [hit(text)]).text == "5010件"
+    assert extract_answer("违法广告检查了多少家经营主体", [hit(text)]).text == "120户"
+    assert extract_answer("违法广告案件查了多少人", [hit(text)]) is None
