@@ -33,7 +33,7 @@ QUESTIONS = ROOT / "eval" / "questions.jsonl"
 HELDOUT = ROOT / "eval" / "heldout.jsonl"
 
 # Today (multilingual-e5-small, 56 passages, English words translated, the asked kind
-# favoured) hybrid measures Hit@5 0.980 and MRR@10 0.944. Floors sit ~0.02-0.03 below; raise them when a change lifts the measured figures
+# favoured) hybrid measures Hit@5 0.980 and MRR@10 0.949. Floors sit ~0.02-0.03 below; raise them when a change lifts the measured figures
 # for good (rerun `python -m eval.run`), never lower them to make a change pass.
 FLOOR_HIT5 = 0.96
 FLOOR_MRR = 0.92
