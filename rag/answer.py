@@ -38,7 +38,8 @@ __all__ = ["Answer", "Reply", "asked_kind", "extract_answer", "holds_asked_kind"
 _NUM = rf"[{DIGITS}]+(?:[.．][{DIGITS}]+)?"
 PATTERNS = {
     "percent": re.compile(rf"{_NUM}\s*[％%]|{_NUM}个百分点"),
-    "count": re.compile(rf"(?:约|近)?(?:{_NUM}[万亿]?|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"),
+    # 90余件, 1.07万家次, and the report's own 154余万件.
+    "count": re.compile(rf"(?:约|近)?(?:{_NUM}(?:余|多)?[万亿]?|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"),
     "date": re.compile(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
                        rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),
     "title": re.compile(r"《[^《》]{2,60}》"),
@@ -175,14 +176,22 @@ def holds_asked_kind(question: str, texts: Sequence[str]) -> list[bool]:
 
 
 def _spans(text: str, patterns: tuple[str, ...], heads: list[str]) -> list[tuple[int, int]]:
+    """Return the spans of `text` that match the patterns; a number or date inside a
+    《title》 belongs to the title (《…纲要（2021—2025年）》 says nothing about when)."""
+    titles = [m.span() for m in PATTERNS["title"].finditer(text)]
     spans = []
     for name in patterns:
         if name == "person":
-            spans += _person_spans(text)
+            found = _person_spans(text)
         elif name == "org":
-            spans += _org_spans(text)
+            found = _org_spans(text)
         elif name != "case" or "案" in heads:
-            spans += [m.span() for m in PATTERNS[name].finditer(text)]
+            found = [m.span() for m in PATTERNS[name].finditer(text)]
+        else:
+            continue
+        if name in ("count", "percent", "date"):
+            found = [(a, b) for a, b in found if not any(ta < a and b < tb for ta, tb in titles)]
+        spans += found
     return spans
 
 

@@ -60,7 +60,7 @@ MIN_SUPPORT = 0.4
 MIN_SUPPORT_ENGLISH = 0.5
 # Words that ask rather than say what about: the kind of answer, not its topic.
 _QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
-                            r"日期|时间|名字|名称|全称|数量|金额|总额|一起|一同)")
+                            r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
 # The noun of an org question's cue (哪个单位, 什么部门) says what kind of answer, not what about.
 _ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
 

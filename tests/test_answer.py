@@ -108,6 +108,8 @@ class TestOnTheReport:
         ("盲盒專項檢查立案多少件", "50件"),
         ("去年查了多少起虚假广告？", "5010件"),                          # 起 is counted in 件
         ("市场监管部门和哪个单位一起整治扫码点餐过度收集个人信息？", "市网信办"),  # 与市网信办共同开展
+        ("2023年市局处理了多少投诉举报", "154余万件"),                    # the report's own word order
+        ("市局什么时候发布这份报告的？", "2024年1月5日"),                  # not 2025年 of 《纲要（2021—2025年）》
     ])
     def test_direct_answers(self, real_retriever, report_text, question, span):
         reply = real_retriever.ask(question, k=5)
@@ -202,3 +204,15 @@ def test_a_count_in_another_unit_of_the_same_things_answers():
     assert extract_answer("查了多少起违法广告案件", [hit(text)]).text == "5010件"
     assert extract_answer("违法广告检查了多少家经营主体", [hit(text)]).text == "120户"
     assert extract_answer("违法广告案件查了多少人", [hit(text)]) is None
+
+
+def test_a_date_inside_a_title_is_not_a_date_of_anything():
+    text = "围绕贯彻落实《法治政府建设实施纲要（2021—2025年）》，市局于2023年3月8日专题述法。"
+    assert extract_answer("市局什么时候专题述法", [hit(text)]).text == "2023年3月8日"
+    alone = "围绕贯彻落实《法治政府建设实施纲要（2021—2025年）》，强化制度建设。"
+    assert extract_answer("市局什么时候强化制度建设", [hit(alone)]) is None
+
+
+def test_counts_written_with_yu_before_wan():
+    text = "依法及时处置各类诉求，共处置投诉、举报等诉求154余万件。"
+    assert extract_answer("处置了多少投诉举报", [hit(text)]).text == "154余万件"
