@@ -45,6 +45,7 @@ PATTERNS = {
     "title": re.compile(r"《[^《》]{2,60}》"),
     "quoted": re.compile(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
     "case": re.compile(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
+    "award": re.compile(r"[一二三特]等奖|优秀奖|金奖|银奖|铜奖|优胜奖"),
     # An issuing or receiving body: 上海市市场监督管理局, 市委依法治市办, 市场监管总局.
 }
 # A body's name ends in one of these; the name runs back to a non-Chinese character or
@@ -57,6 +58,17 @@ _NOT_AN_OFFICE = re.compile(r"(?:通|好|帮|网|交|督|承|协|代|查|快|合
 _ORG_MAX = 20
 # How far after a name its head noun may stand (“安全守护开学季”2个集中整治周行动).
 _HEAD_WINDOW = 20
+
+
+def _names_title_word(term: str, titles: str) -> bool:
+    """Tell whether `term` is a word of a title or its abbreviation: its characters in
+    order within a short stretch of one line (市场监管局 for 市场监督管理局)."""
+    if term in titles:
+        return True
+    if len(term) < 3:
+        return False
+    pattern = re.compile(".{0,2}".join(map(re.escape, term)))
+    return any(pattern.search(line) for line in titles.splitlines())
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ def extract_answer(question: str, hits: list[Hit], *, report_years: frozenset[st
     asked = Asked.of(fold(question), in_corpus, translate)
     if asked is None:
         return None
-    topical = {t: w for t, w in asked.terms.items() if t not in report_titles}
+    topical = {t: w for t, w in asked.terms.items() if not _names_title_word(t, report_titles)}
     years = asked.years - set(report_years)
     best: tuple[float, Answer] | None = None
     for hit in hits[:max_hits]:
@@ -185,7 +197,7 @@ def _spans(text: str, patterns: tuple[str, ...], heads: list[str]) -> list[tuple
             found = _person_spans(text)
         elif name == "org":
             found = _org_spans(text)
-        elif name != "case" or "案" in heads:
+        elif (name != "case" or "案" in heads) and (name != "award" or "奖" in heads):
             found = [m.span() for m in PATTERNS[name].finditer(text)]
         else:
             continue

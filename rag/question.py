@@ -21,17 +21,26 @@ DIGITS = "0-9０-９"
 _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"))
 UNITS = "个百分点|家次|户次|人次|批次|台件|万元|亿元|个|家|件|条|项|部|批|次|期|名|位|人|台|户|元|份|起|宗|种|类|倍|只|所|场"
 
+# Nouns that say what kind of name is wanted: an answer must contain one the question
+# uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
+NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
+              "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
+              "平台", "品牌", "大学", "专家", "研究", "制度", "机制")
 # What the question asks for, tried in order, and the patterns that can answer it.
 _ASKS = [
-    ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b", re.I), ("person",)),
+    ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b|"
+                          r"(?:长|书记|主任|教授|负责人|主席|领导|专家|顾问)的?(?:叫什么|什么名字|名字|姓名)", re.I),
+     ("person",)),
     ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
     ("amount", re.compile(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
-    ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|\bpercent|\brate\b", re.I), ("percent",)),
+    ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b", re.I),
+     ("percent",)),
     ("count", re.compile(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量", re.I), ("count", "percent")),
     ("org", re.compile(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
-    ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|\bwhich\b|\bname\b", re.I),
-     ("title", "quoted", "case")),
+    ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|"
+                        rf"什么(?:{'|'.join(NAME_HEADS)})|\bwhich\b|\bname\b", re.I),
+     ("title", "quoted", "case", "award")),
 ]
 # The kinds whose spans are precise enough for retrieval to favour the passages holding
 # one (holds_asked_kind). Persons and bodies were tried as well: they helped the first
@@ -48,11 +57,6 @@ _YEAR = re.compile(rf"([{DIGITS}]{{4}})年")
 ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
 _ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
-# Nouns that say what kind of name is wanted: an answer must contain one the question
-# uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
-NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
-              "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
-              "平台", "品牌", "大学", "专家", "研究", "制度", "机制")
 # Share of the question's word weight that the answer's sentence must hold; more for
 # an English question, whose words reach the sentence through dictionary translations
 # (0.4 let 2 wrong answers of 11 through on the 33 English questions of eval/, 0.5 none).

@@ -20,6 +20,7 @@ def hit(text, rank=1, heading=("一、主要举措和成效",)):
     ("不予行政处罚多少家", "count"), ("公示率是多少", "percent"), ("什么时候举行的", "date"),
     ("党组书记是谁", "person"), ("推动制定的是哪部办法", "name"), ("报告抄送给了哪个单位", "org"),
     ("罚没款总额是多少", "amount"), ("如何看待营商环境", None), ("市局是全国第几家获得审批权的", None),
+    ("局长叫什么名字", "person"), ("得了什么奖", "name"), ("年报公示率", "percent"), ("年报公示率？", "percent"),
     ("预付卡商家关门跑路，监管部门采取了哪些措施", None), ("一网通办做了哪些改进", None),
     ("市局出台了哪些办法", "name"),
 ])
@@ -110,6 +111,9 @@ class TestOnTheReport:
         ("市场监管部门和哪个单位一起整治扫码点餐过度收集个人信息？", "市网信办"),  # 与市网信办共同开展
         ("2023年市局处理了多少投诉举报", "154余万件"),                    # the report's own word order
         ("市局什么时候发布这份报告的？", "2024年1月5日"),                  # not 2025年 of 《纲要（2021—2025年）》
+        ("上海市场监管局的局长叫什么名字？", "倪俊南"),       # a person; 市场监管局 abbreviates the title's name
+        ("市局法律知识竞赛得了什么奖", "三等奖"),
+        ("企业年报公示率", "96.1％"),
     ])
     def test_direct_answers(self, real_retriever, report_text, question, span):
         reply = real_retriever.ask(question, k=5)
@@ -216,3 +220,12 @@ def test_a_date_inside_a_title_is_not_a_date_of_anything():
 def test_counts_written_with_yu_before_wan():
     text = "依法及时处置各类诉求，共处置投诉、举报等诉求154余万件。"
     assert extract_answer("处置了多少投诉举报", [hit(text)]).text == "154余万件"
+
+
+def test_an_abbreviated_title_word_is_no_support_either():
+    from rag.answer import _names_title_word
+
+    assert _names_title_word("市场监管局", TITLE)          # 市场监督管理局, shortened
+    assert _names_title_word("2023", TITLE)
+    assert not _names_title_word("常住人口", TITLE)
+    assert not _names_title_word("法治讲座", TITLE)
