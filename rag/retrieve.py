@@ -135,21 +135,23 @@ class Retriever:
         return unicodedata.normalize("NFKC", "\n".join(p.match_text() for p in self.data.passages))
 
     @cached_property
-    def _report_titles(self) -> str:
-        """The reports' titles: their first passage up to the salutation (市委，市政府：)."""
-        firsts = {}
+    def _openings(self) -> list[str]:
+        """Each report's first passage: its title (and salutation)."""
+        firsts: dict[str, str] = {}
         for p in self.data.passages:
             firsts.setdefault(p.source, p.text)
-        return "\n".join(_before_salutation(fold(text)) for text in firsts.values())
+        return list(firsts.values())
+
+    @cached_property
+    def _report_titles(self) -> str:
+        """The reports' titles: their first passage up to the salutation (市委，市政府：)."""
+        return "\n".join(_before_salutation(fold(text)) for text in self._openings)
 
     @cached_property
     def _report_years(self) -> frozenset[str]:
         """Years in the reports' titles (their first passage): a question about one of
         them needn't find it spelled out in every passage."""
-        firsts = {}
-        for p in self.data.passages:
-            firsts.setdefault(p.source, p.text)
-        return frozenset(y for text in firsts.values() for y in re.findall(r"(\d{4})年", text[:60]))
+        return frozenset(y for text in self._openings for y in re.findall(r"(\d{4})年", text[:60]))
 
     def check_question(self, question: str) -> str:
         """Return the stripped question, or raise QuestionError saying what to change."""
