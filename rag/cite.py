@@ -66,7 +66,7 @@ def mark(text: str, spans: list[tuple[int, int]], before: str, after: str,
 def format_hits_text(question: str, hits: list[Hit], color: bool = False, also: Iterable[str] = ()) -> str:
     """Return the numbered, cited passages as the CLI prints them."""
     if not hits:
-        return "报告中没有找到相关内容。"
+        return NOT_FOUND
     before, after = ("\033[1;33m", "\033[0m") if color else ("【", "】")
     blocks = []
     for hit in hits:

@@ -94,10 +94,16 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         """Return the k best passages for `question`, best first (ties: reading order)."""
+        return self._search(question, k, mode)[0]
+
+    def _search(self, question: str, k: int, mode: Mode) -> tuple[list[Hit], dict[str, frozenset[str]]]:
+        """Return the hits and the translations of the question's English words."""
         question = self.check_question(question)
         if k < 1:
             raise QuestionError(f"k must be at least 1, got {k}.")
-        keyword = self._keyword_scores(question) if mode != "dense" else None
+        tokens = keyword_tokens(question) if mode != "dense" else []
+        expansions = self._english.expansions(tokens)
+        keyword = self._bm25.scores(tokens, expansions) if mode != "dense" else None
         dense = self._dense_scores(question) if mode != "keyword" else None
         if mode == "keyword":
             fused = keyword
@@ -107,23 +113,23 @@ class Retriever:
             fused = self._favour_asked_kind(question, DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * keyword, k)
         # Stable sort on -score keeps reading order among equal scores.
         order = np.argsort(-fused, kind="stable")[:k]
-        return [
+        hits = [
             Hit(rank=r + 1, score=float(fused[i]), passage=self.data.passages[i],
                 dense=float(dense[i]) if dense is not None else 0.0,
                 keyword=float(keyword[i]) if keyword is not None else 0.0)
             for r, i in enumerate(order)
         ]
+        return hits, expansions
 
     def ask(self, question: str, k: int = 5) -> Reply:
         """Return the hits for `question`, a direct answer span when one fits, and
         whether the report answers it at all (rules in rag/answer.py)."""
-        hits = self.search(question, k)
+        hits, expansions = self._search(question, k, "hybrid")
         answer = extract_answer(question, hits, report_years=self._report_years,
                                 report_titles=self._report_titles, in_corpus=self.in_corpus,
                                 translate=self._english.translations)
         answerable = judge_answerable(question, hits, answer, self.in_corpus)
-        translations = tuple(sorted((word, tuple(sorted(words)))
-                                    for word, words in self._english.expansions(keyword_tokens(question)).items()))
+        translations = tuple(sorted((word, tuple(sorted(words))) for word, words in expansions.items()))
         return Reply(question.strip(), tuple(hits), answer if answerable else None, answerable, translations)
 
     def in_corpus(self, term: str) -> bool:
@@ -167,10 +173,6 @@ class Retriever:
         held = holds_asked_kind(question, [self.data.passages[i].text for i in candidates])
         blended[candidates[np.array(held, dtype=bool)]] += KIND_WEIGHT
         return blended
-
-    def _keyword_scores(self, question: str) -> np.ndarray:
-        tokens = keyword_tokens(question)
-        return self._bm25.scores(tokens, self._english.expansions(tokens))
 
     def _dense_scores(self, question: str) -> np.ndarray:
         query = self.embedder.embed_query(question).reshape(1, -1)
