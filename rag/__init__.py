@@ -5,13 +5,13 @@
 """
 
 from .config import DEFAULT_MODEL, Config
-from .errors import (CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError,
+from .errors import (CorpusError, IndexCorruptError, IndexLocationError, IndexMissingError, IndexStaleError,
                      ModelLoadError, ModelMismatchError, QuestionError, RagError)
 from .passage import Hit, Passage
 from .retrieve import Retriever
 
 __all__ = [
     "DEFAULT_MODEL", "Config", "Retriever", "Hit", "Passage", "RagError", "CorpusError",
-    "QuestionError", "IndexMissingError", "IndexCorruptError", "IndexStaleError",
+    "QuestionError", "IndexMissingError", "IndexCorruptError", "IndexLocationError", "IndexStaleError",
     "ModelMismatchError", "ModelLoadError",
 ]

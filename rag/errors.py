@@ -21,6 +21,10 @@ class IndexCorruptError(RagError):
     """Index files exist but cannot be read or disagree with each other."""
 
 
+class IndexLocationError(RagError):
+    """The index path holds something that is not an index this project wrote."""
+
+
 class IndexStaleError(RagError):
     """The index was built from another corpus or other settings."""
 

@@ -9,7 +9,9 @@ Folder layout (`index/` by default):
                      and the SHA-256 of the files above
 
 A build writes a fresh sibling folder and swaps it in with renames, so a build killed
-halfway never leaves a folder that loads.
+halfway never leaves a folder that loads. It only ever replaces a folder that is empty
+or is an index this project wrote (`check_replaceable`): `--index data` or `--index .`
+must never delete a user's files.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexMissingError
+from .errors import IndexCorruptError, IndexLocationError, IndexMissingError
 from .passage import Passage
 
 FORMAT_VERSION = 2
@@ -32,6 +35,9 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
+# Every file name an index folder of any format version holds: a folder holding anything
+# else holds a user's files too, and is never replaced.
+INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS})
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +59,11 @@ def save(folder: Path, data: IndexData) -> None:
     import faiss
 
     folder = Path(folder)
+    check_replaceable(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    # A fresh name per save: two saves in one process (threads) never share a folder.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     try:
-        tmp.mkdir()
         for name, vectors in ((VECTORS, data.vectors), (SENTENCES, data.sentence_vectors)):
             faiss.write_index(flat_ip_index(vectors), str(tmp / name))
         counts = np.bincount(data.sentence_owner, minlength=len(data.passages))
@@ -128,6 +134,37 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
+def check_replaceable(folder: Path) -> None:
+    """Raise IndexLocationError unless `folder` is absent, an empty folder, or an index
+    folder this project wrote: one that holds only index files, with a manifest of ours
+    or, when that manifest is damaged, at least one of the index's data files."""
+    folder = Path(folder)
+    if not folder.exists() and not folder.is_symlink():
+        return
+    fix = f"Give --index a new or empty folder, for example --index {folder / 'index'}"
+    if folder.is_symlink() or not folder.is_dir():
+        raise IndexLocationError(f"Refusing to write the index to {folder}: it is a file, not a folder. {fix}.")
+    names = {p.name for p in folder.iterdir()}
+    foreign = sorted(names - INDEX_FILE_NAMES)
+    if foreign:
+        raise IndexLocationError(
+            f"Refusing to replace {folder}: it holds files that are not part of an index "
+            f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}), and rebuilding would "
+            f"delete them. {fix}."
+        )
+    if names and not (_manifest_is_ours(folder / MANIFEST) or names & {VECTORS, SENTENCES, CHUNKS}):
+        raise IndexLocationError(f"Refusing to replace {folder}: its {MANIFEST} was not written by "
+                                 f"this project. {fix}.")
+
+
+def _manifest_is_ours(path: Path) -> bool:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(manifest, dict) and {"format_version", "model", "corpus_hash"} <= manifest.keys()
+
+
 def _corrupt(folder: Path, why: str) -> IndexCorruptError:
     return IndexCorruptError(
         f"Index at {folder} is damaged ({why}). Rebuild it with: python -m rag.build --index {folder}"
@@ -135,7 +172,9 @@ def _corrupt(folder: Path, why: str) -> IndexCorruptError:
 
 
 def _swap_in(tmp: Path, folder: Path) -> None:
-    old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+    check_replaceable(folder)  # again: the folder may have changed during a long build
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+    os.rmdir(old)  # only the unique name is wanted: os.replace needs it free
     if folder.exists():
         os.replace(folder, old)
     os.replace(tmp, folder)

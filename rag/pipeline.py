@@ -43,6 +43,8 @@ def chunk_corpus(config: Config) -> list[Passage]:
 def build_index(config: Config, embedder: Embedder, progress: bool = False) -> index_io.IndexData:
     """Chunk, tokenise and embed the corpus, save the index folder and return it."""
     started = time.perf_counter()
+    # Before minutes of embedding, not after: a path holding a user's files is refused.
+    index_io.check_replaceable(config.index_dir)
     digest = corpus_hash(config.corpus_dir)
     passages = chunk_corpus(config)
     tokens = [keyword_tokens(p.match_text()) for p in passages]

@@ -6,8 +6,10 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import (IndexCorruptError, IndexMissingError, ModelMismatchError, Retriever)
+from rag import IndexCorruptError, IndexLocationError, IndexMissingError, ModelMismatchError, Retriever
+from rag import Config
 from rag import index as index_io
+from rag.pipeline import build_index
 from rag.retrieve import _all_scores
 from tests.conftest import FakeEmbedder
 
@@ -112,3 +114,72 @@ def test_manifest_without_files_does_not_load(tmp_path):
     folder.mkdir()
     with pytest.raises(IndexMissingError):
         index_io.load(folder)
+
+
+class TestNeverDeletesUserFiles:
+    """Bug: `rag.build --index DIR` replaced whatever was at DIR and exited 0 — `--index
+    data` deleted the report, a folder of a user's files was emptied, a checkout lost its
+    .git, an existing file was renamed to a hidden `.NAME.old-PID`."""
+
+    def build(self, corpus_dir, index_dir):
+        return Retriever.load(config=Config(corpus_dir=corpus_dir, index_dir=index_dir), embedder=FakeEmbedder())
+
+    def test_the_corpus_folder_as_index_is_refused(self, corpus_dir):
+        before = snapshot(corpus_dir)
+        with pytest.raises(IndexLocationError, match="report.txt.*would delete them.*--index"):
+            self.build(corpus_dir, corpus_dir)
+        assert snapshot(corpus_dir) == before
+
+    def test_a_folder_of_user_files_is_refused(self, corpus_dir, tmp_path):
+        folder = tmp_path / "mine"
+        (folder / ".git").mkdir(parents=True)
+        (folder / "notes.docx").write_bytes(b"precious")
+        with pytest.raises(IndexLocationError, match=r"\.git, notes\.docx"):
+            self.build(corpus_dir, folder)
+        assert (folder / "notes.docx").read_bytes() == b"precious" and (folder / ".git").is_dir()
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+    def test_an_existing_file_is_refused_not_renamed(self, corpus_dir, tmp_path):
+        target = tmp_path / "index"
+        target.write_text("a user's file", encoding="utf-8")
+        with pytest.raises(IndexLocationError, match="is a file, not a folder"):
+            self.build(corpus_dir, target)
+        assert target.read_text(encoding="utf-8") == "a user's file"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index"]
+
+    def test_index_with_a_stray_user_file_is_refused(self, fake_config, fake_retriever, corpus_dir):
+        (fake_config.index_dir / "keep-me.txt").write_text("x", encoding="utf-8")
+        (corpus_dir / "extra.txt").write_text("一、新增\n\n新内容。", encoding="utf-8")  # forces a rebuild
+        with pytest.raises(IndexLocationError, match="keep-me.txt"):
+            self.build(corpus_dir, fake_config.index_dir)
+        assert (fake_config.index_dir / "keep-me.txt").exists()
+
+    def test_a_foreign_manifest_alone_is_refused(self, corpus_dir, tmp_path):
+        folder = tmp_path / "other"
+        folder.mkdir()
+        (folder / "manifest.json").write_text('{"name": "someone else\'s"}', encoding="utf-8")
+        with pytest.raises(IndexLocationError, match="not written by this project"):
+            build_index(Config(corpus_dir=corpus_dir, index_dir=folder), FakeEmbedder())  # as rag.build does
+
+    def test_empty_folder_and_own_index_are_replaced(self, fake_config, fake_retriever, corpus_dir, tmp_path):
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        assert self.build(corpus_dir, empty).data.passages
+        (corpus_dir / "extra.txt").write_text("一、新增\n\n本市新增检查电动自行车门店321家。", encoding="utf-8")
+        rebuilt = self.build(corpus_dir, fake_config.index_dir)
+        assert any("321家" in p.text for p in rebuilt.data.passages)
+
+    def test_a_damaged_own_index_can_still_be_rebuilt(self, fake_config, fake_retriever, corpus_dir):
+        (fake_config.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+        index_io.save(fake_config.index_dir, fake_retriever.data)
+        assert index_io.load(fake_config.index_dir).passages == fake_retriever.data.passages
+
+    def test_the_cli_says_one_line_and_deletes_nothing(self, tmp_path):
+        from tests.test_cli import assert_one_line_error, run
+
+        data = tmp_path / "data"
+        data.mkdir()
+        (data / "report.txt").write_text("一、总体情况\n\n今年检查企业120家。", encoding="utf-8")
+        result = run("rag.build", "--corpus", str(data), "--index", str(data))
+        assert_one_line_error(result, "Refusing to replace", "report.txt")
+        assert (data / "report.txt").read_text(encoding="utf-8") == "一、总体情况\n\n今年检查企业120家。"
