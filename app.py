@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from rag import Config, Hit, RagError, Retriever
-from rag.answer import Reply
+from rag import Config, Hit, RagError, Reply, Retriever
 from rag.cite import NEAREST, NOT_FOUND, RELATED, breadcrumb, hit_html, location, mark
 from rag.cli import add_common_arguments, setup_logging, user_errors
 from rag.load import read_source
@@ -96,7 +95,7 @@ class Sections:
     def read(cls, retriever: Retriever) -> "Sections":
         """Read every cited source file and find the span of every section."""
         spans: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
-        for p in retriever.data.passages:
+        for p in retriever.passages:
             key = (p.source, p.heading_path)
             start, end = spans.get(key, (p.start, p.end))
             spans[key] = (min(start, p.start), max(end, p.end))
@@ -112,13 +111,13 @@ class Sections:
         return mark(text, cited, '<mark class="rag-cited">', "</mark>", escape=html.escape)
 
 
-def hit_block(question: str, hit: Hit, section: str, also: tuple[str, ...] = ()) -> str:
+def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, ...] = ()) -> str:
     """Return one cited passage as HTML: number, breadcrumb, span, score, text, 原文."""
     return (
         '<div class="rag-hit">'
         f'<div class="rag-head">[{hit.rank}] {html.escape(breadcrumb(hit))}</div>'
         f'<div class="rag-meta">{html.escape(location(hit))} · 得分 {hit.score:.2f}</div>'
-        f'<div class="rag-text">{hit_html(question, hit, also)}</div>'
+        f'<div class="rag-text">{hit_html(terms, hit, also)}</div>'
         f'<details><summary>原文</summary><div class="rag-section">{section}</div></details>'
         "</div>"
     )
@@ -127,7 +126,7 @@ def hit_block(question: str, hit: Hit, section: str, also: tuple[str, ...] = ())
 def answer_html(reply: Reply, sections: Sections) -> str:
     """Return the chat answer: the direct answer, the plain refusal or the "related
     passages" label, then the passages."""
-    blocks = "".join(hit_block(reply.question, h, sections.html(h), reply.translated_words) for h in reply.hits)
+    blocks = "".join(hit_block(reply.highlight, h, sections.html(h), reply.translated_words) for h in reply.hits)
     if not reply.answerable:
         nearest = f'<p>{NEAREST}：</p>{blocks}' if reply.hits else ""
         return f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p>{nearest}</div>'

@@ -2,16 +2,20 @@
 
     from rag import Retriever
     hits = Retriever.load().search("不予行政处罚多少家", k=5)
+    reply = Retriever.load().ask("不予行政处罚多少家")   # Reply: answer, answerable, hits
 """
 
-from .config import DEFAULT_MODEL, Config
+from .answer import Answer, Reply
+from .config import DEFAULT_MODEL, Config, Tuning
 from .errors import (CorpusError, IndexCorruptError, IndexLocationError, IndexMissingError, IndexStaleError,
                      ModelLoadError, ModelMismatchError, QuestionError, RagError)
 from .passage import Hit, Passage
-from .retrieve import Retriever
+from .query import Query
+from .retriever import Retriever
+from .scorers import Fusion
 
 __all__ = [
-    "DEFAULT_MODEL", "Config", "Retriever", "Hit", "Passage", "RagError", "CorpusError",
-    "QuestionError", "IndexMissingError", "IndexCorruptError", "IndexLocationError", "IndexStaleError",
-    "ModelMismatchError", "ModelLoadError",
+    "DEFAULT_MODEL", "Config", "Tuning", "Retriever", "Query", "Fusion", "Hit", "Passage", "Answer", "Reply",
+    "RagError", "CorpusError", "QuestionError", "IndexMissingError", "IndexCorruptError", "IndexLocationError",
+    "IndexStaleError", "ModelMismatchError", "ModelLoadError",
 ]

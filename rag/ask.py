@@ -8,7 +8,7 @@ import sys
 
 from .cite import format_reply_text
 from .cli import add_common_arguments, setup_logging, user_errors
-from .retrieve import Retriever, check_question
+from .retriever import Retriever, check_question
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

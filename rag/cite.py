@@ -10,12 +10,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .normalize import fold
 from .passage import Hit
-from .segment import STOPWORDS, _jieba
+from .spans import NUMBER
 
 BREADCRUMB_SEP = " › "
-_NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?(?:[万亿])?(?:余|多)?(?:[％%]|[\u4e00-\u9fff]{1,2}(?=[，。、；）\s]|$))?")
 
 
 def breadcrumb(hit: Hit) -> str:
@@ -28,27 +26,18 @@ def location(hit: Hit) -> str:
     return f"{hit.source}:{hit.start}-{hit.end}"
 
 
-def highlight_terms(question: str) -> list[str]:
-    """Return the question's content words (simplified, half-width), longest first."""
-    text = fold(question)
-    words = {w.strip() for w in _jieba().lcut_for_search(text)}
-    terms = [w for w in words if w and w.lower() not in STOPWORDS
-             and (len(w) >= 2 or w.isdigit()) and re.search(r"[\w\u3400-\u9fff]", w)]
-    return sorted(terms, key=len, reverse=True)
-
-
-def term_spans(question: str, text: str, numbers: bool = False,
+def term_spans(terms: Iterable[str], text: str, numbers: bool = False,
                also: Iterable[str] = ()) -> list[tuple[int, int]]:
-    """Return merged spans of `text` that match the question's terms, the words in
-    `also` (an English question's translations; single characters are skipped as too
-    common to mean anything) and, if asked, numbers."""
+    """Return merged spans of `text` that match the question's `terms` (Query.highlight),
+    the words in `also` (an English question's translations; single characters are
+    skipped as too common to mean anything) and, if asked, numbers."""
     folded = unicodedata.normalize("NFKC", text).lower()
     spans = []
     if len(folded) == len(text):  # NFKC kept offsets (it does for CJK text): match on it
-        for term in highlight_terms(question) + [w for w in also if len(w) >= 2]:
+        for term in [*terms, *(w for w in also if len(w) >= 2)]:
             spans += [m.span() for m in re.finditer(re.escape(term.lower()), folded)]
     if numbers:
-        spans += [m.span() for m in _NUMBER.finditer(text)]
+        spans += [m.span() for m in NUMBER.finditer(text)]
     return _merge(spans)
 
 
@@ -63,14 +52,14 @@ def mark(text: str, spans: list[tuple[int, int]], before: str, after: str,
     return "".join(out)
 
 
-def format_hits_text(question: str, hits: list[Hit], color: bool = False, also: Iterable[str] = ()) -> str:
-    """Return the numbered, cited passages as the CLI prints them."""
+def format_hits_text(terms: Iterable[str], hits: list[Hit], color: bool = False, also: Iterable[str] = ()) -> str:
+    """Return the numbered, cited passages as the CLI prints them, `terms` marked."""
     if not hits:
         return NOT_FOUND
     before, after = ("\033[1;33m", "\033[0m") if color else ("【", "】")
     blocks = []
     for hit in hits:
-        body = mark(hit.text, term_spans(question, hit.text, also=also), before, after)
+        body = mark(hit.text, term_spans(terms, hit.text, also=also), before, after)
         blocks.append(f"[{hit.rank}] {breadcrumb(hit)}\n    {location(hit)}  score {hit.score:.2f}\n    {body}")
     return "\n\n".join(blocks)
 
@@ -92,16 +81,16 @@ def answer_line(reply) -> str:
 
 def format_reply_text(reply, color: bool = False) -> str:
     """Return what `rag.ask` prints: the direct answer or refusal, then the passages."""
-    passages = format_hits_text(reply.question, list(reply.hits), color, reply.translated_words)
+    passages = format_hits_text(reply.highlight, list(reply.hits), color, reply.translated_words)
     head = answer_line(reply)
     if not reply.answerable:
         return f"{head}\n\n{NEAREST}：\n\n{passages}" if reply.hits else head
     return f"{head}\n\n{passages}" if head else passages
 
 
-def hit_html(question: str, hit: Hit, also: Iterable[str] = ()) -> str:
-    """Return one passage as escaped HTML with terms and numbers in <mark>."""
-    spans = term_spans(question, hit.text, numbers=True, also=also)
+def hit_html(terms: Iterable[str], hit: Hit, also: Iterable[str] = ()) -> str:
+    """Return one passage as escaped HTML with the question's terms and numbers in <mark>."""
+    spans = term_spans(terms, hit.text, numbers=True, also=also)
     return mark(hit.text, spans, "<mark>", "</mark>", escape=html.escape)
 
 

@@ -35,6 +35,8 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
+KEYWORDS_VERSION = 1
+SENTENCES_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced.
 INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS})
@@ -44,14 +46,23 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IndexData:
-    """Everything an index folder holds, in memory."""
+    """Everything an index folder holds, in memory. The FAISS indexes are the ones read
+    from disk (or built to be written), searched as they are."""
 
     manifest: dict
     passages: list[Passage]
     tokens: list[list[str]]
-    vectors: np.ndarray  # (n, dim) float32, L2-normalised
-    sentence_vectors: np.ndarray  # (m, dim) float32, L2-normalised
+    passage_index: object  # faiss.IndexFlatIP over L2-normalised passage vectors, row i = passage i
+    sentence_index: object  # the same over every passage's sentences, in passage order
     sentence_owner: np.ndarray  # (m,) int: the passage row of each sentence vector
+
+
+def index_settings(max_chunk_chars: int) -> dict:
+    """Return the settings an index depends on besides model and corpus."""
+    from .chunk import CHUNKER_VERSION
+
+    return {"chunker_version": CHUNKER_VERSION, "max_chunk_chars": max_chunk_chars,
+            "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION}
 
 
 def save(folder: Path, data: IndexData) -> None:
@@ -64,9 +75,9 @@ def save(folder: Path, data: IndexData) -> None:
     # A fresh name per save: two saves in one process (threads) never share a folder.
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     try:
-        for name, vectors in ((VECTORS, data.vectors), (SENTENCES, data.sentence_vectors)):
-            faiss.write_index(flat_ip_index(vectors), str(tmp / name))
-        counts = np.bincount(data.sentence_owner, minlength=len(data.passages))
+        for name, index in ((VECTORS, data.passage_index), (SENTENCES, data.sentence_index)):
+            faiss.write_index(index, str(tmp / name))
+        counts = np.bincount(data.sentence_owner, minlength=len(data.passages)) if len(data.passages) else []
         with open(tmp / CHUNKS, "w", encoding="utf-8") as out:
             for passage, tokens, count in zip(data.passages, data.tokens, counts):
                 row = _passage_row(passage, tokens, int(count))
@@ -88,36 +99,29 @@ def load(folder: Path) -> IndexData:
         if not (folder / name).is_file() or _sha256(folder / name) != digest:
             raise _corrupt(folder, f"{name} is missing or does not match its checksum")
     try:
-        vectors = _read_vectors(folder / VECTORS)
-        sentence_vectors = _read_vectors(folder / SENTENCES)
+        import faiss
+
+        passage_index = faiss.read_index(str(folder / VECTORS))
+        sentence_index = faiss.read_index(str(folder / SENTENCES))
         rows = [json.loads(line) for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()]
         passages = [_row_passage(r) for r in rows]
         tokens = [r["tokens"] for r in rows]
         owner = np.repeat(np.arange(len(rows)), [int(r["n_sentences"]) for r in rows])
     except Exception as err:  # faiss raises RuntimeError, json ValueError, rows KeyError
         raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
-    if len(passages) != vectors.shape[0] or vectors.shape[1] != manifest.get("dim") \
-            or len(owner) != sentence_vectors.shape[0]:
-        raise _corrupt(folder, f"{len(passages)} passages but {vectors.shape} vectors")
-    return IndexData(manifest, passages, tokens, vectors, sentence_vectors, owner)
+    if len(passages) != passage_index.ntotal or passage_index.d != manifest.get("dim") \
+            or len(owner) != sentence_index.ntotal or sentence_index.d != passage_index.d:
+        raise _corrupt(folder, f"{len(passages)} passages but {passage_index.ntotal} vectors")
+    return IndexData(manifest, passages, tokens, passage_index, sentence_index, owner)
 
 
 def flat_ip_index(vectors: np.ndarray):
     """Return an exact FAISS inner-product index over `vectors` (cosine for unit vectors)."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    index = faiss.IndexFlatIP(int(vectors.shape[1]))
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
-
-
-def _read_vectors(path: Path) -> np.ndarray:
-    import faiss
-
-    index = faiss.read_index(str(path))
-    if not index.ntotal:
-        return np.zeros((0, index.d), np.float32)
-    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
 
 
 def read_manifest(folder: Path) -> dict:

@@ -7,7 +7,8 @@ in the denominator, so off-topic questions score low).
 
 A question token the corpus lacks may come with `expansions` (rag.crosslingual:
 an English word's Chinese translations); it then scores as the best of them, at
-EXPANSION_WEIGHT of a direct match, since a dictionary translation is a guess.
+`expansion_weight` of a direct match (rag.config.Tuning.expansion), since a dictionary
+translation is a guess.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 
 K1 = 1.2
 B = 0.75
-EXPANSION_WEIGHT = 0.5
 
 
 class BM25:
@@ -46,8 +46,8 @@ class BM25:
     def vocabulary(self) -> Collection[str]:
         return self._postings.keys()
 
-    def scores(self, query_tokens: list[str],
-               expansions: Mapping[str, Collection[str]] | None = None) -> np.ndarray:
+    def scores(self, query_tokens: Collection[str], expansions: Mapping[str, Collection[str]] | None = None,
+               expansion_weight: float = 0.5) -> np.ndarray:
         """Return every passage's keyword score in [0, 1] for the question's tokens."""
         raw = np.zeros(self.n_docs, dtype=np.float32)
         terms = set(query_tokens)
@@ -58,7 +58,7 @@ class BM25:
         for term, alternatives in (expansions or {}).items():
             held = [a for a in alternatives if a in self._postings]
             if term in terms and term not in self._postings and held:
-                raw += EXPANSION_WEIGHT * np.max([self._term_scores(a) for a in held], axis=0)
+                raw += expansion_weight * np.max([self._term_scores(a) for a in held], axis=0)
         total_idf = sum(self.idf(t) for t in terms)
         return np.clip(raw / total_idf, 0.0, 1.0)
 

@@ -5,29 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
 from . import index as index_io
-from .chunk import CHUNKER_VERSION, chunk_report
+from .chunk import chunk_report
 from .config import Config
 from .embed import Embedder
-from .errors import CorpusError, IndexStaleError, ModelMismatchError
+from .errors import CorpusError
 from .load import corpus_hash, read_corpus
 from .passage import Passage
 from .segment import keyword_tokens
 from .split import sentences
 
-KEYWORDS_VERSION = 1
-SENTENCES_VERSION = 1
 log = logging.getLogger(__name__)
-
-
-def settings(config: Config) -> dict:
-    """Return the settings an index depends on besides model and corpus."""
-    return {"chunker_version": CHUNKER_VERSION, "max_chunk_chars": config.max_chunk_chars,
-            "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION}
 
 
 def chunk_corpus(config: Config) -> list[Passage]:
@@ -58,11 +49,12 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
         "dim": int(vectors.shape[1]),
         "corpus_hash": digest,
         "sources": sorted({p.source for p in passages}),
-        "settings": settings(config),
+        "settings": index_io.index_settings(config.max_chunk_chars),
         "n_passages": len(passages),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    data = index_io.IndexData(manifest, passages, tokens, vectors, sentence_vectors, owner)
+    data = index_io.IndexData(manifest, passages, tokens, index_io.flat_ip_index(vectors),
+                              index_io.flat_ip_index(sentence_vectors), owner)
     index_io.save(config.index_dir, data)
     log.info("built index of %d passages in %.1f s at %s", len(passages),
              time.perf_counter() - started, config.index_dir)
@@ -81,17 +73,3 @@ def passage_sentences(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
             texts.append(sentence)
             owner.append(row)
     return texts, np.array(owner, dtype=np.int64)
-
-
-def check_compatible(manifest: dict, config: Config, index_dir: Path) -> None:
-    """Raise when the index can't serve this config: another model, corpus or settings."""
-    if manifest.get("model") != config.model:
-        raise ModelMismatchError(
-            f"The index at {index_dir} was built with model '{manifest.get('model')}', not "
-            f"'{config.model}'. Rebuild it with: python -m rag.build --model {config.model} "
-            f"--index {index_dir}, or ask without --model."
-        )
-    if manifest.get("settings") != settings(config):
-        raise IndexStaleError(f"The index at {index_dir} was built with other chunker settings.")
-    if manifest.get("corpus_hash") != corpus_hash(config.corpus_dir):
-        raise IndexStaleError(f"The corpus in {config.corpus_dir} changed since the index at {index_dir} was built.")

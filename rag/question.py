@@ -1,25 +1,23 @@
-"""Question step: what a factual question asks for, and which of its words count.
+"""The grammar of asking: what a factual question asks for, and which of its words count.
 
 `asked_kind` reads the kind of answer wanted (a count, amount, percentage, date,
 person, body or name) from the question's wording; `Asked` adds the words a
 sentence must hold to answer it, with their weights and, for an English question,
-their translations. rag.answer finds the span; `refusable` and `literal_share`
-feed its "not in the report" rule.
+their translations; `fits` tells whether a span is the kind of thing asked. Nothing
+here segments text: rag.query cuts the question once and hands its words in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from .normalize import fold
-from .segment import STOPWORDS, _jieba
+from .segment import STOPWORDS
+from .spans import DIGITS, NAMED, UNITS
 
-DIGITS = "0-9０-９"
 # Units people use for one another: a question's 多少起 is answered by 5010件.
 _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"))
-UNITS = "个百分点|家次|户次|人次|批次|台件|万元|亿元|个|家|件|条|项|部|批|次|期|名|位|人|台|户|元|份|起|宗|种|类|倍|只|所|场"
 
 # Nouns that say what kind of name is wanted: an answer must contain one the question
 # uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
@@ -50,18 +48,12 @@ TYPED_KINDS = ("count", "amount", "percent", "date")
 _ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
                                r"问题|不足|经验|亮点|变化)")
 _QUOTED_IN_QUESTION = re.compile(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
-NAMED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’")
 _NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|哪一类|哪类|\bname\b", re.I)
 UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)({UNITS})")
 _YEAR = re.compile(rf"([{DIGITS}]{{4}})年")
 ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
 _ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
-# Share of the question's word weight that the answer's sentence must hold; more for
-# an English question, whose words reach the sentence through dictionary translations
-# (0.4 let 2 wrong answers of 11 through on the 33 English questions of eval/, 0.5 none).
-MIN_SUPPORT = 0.4
-MIN_SUPPORT_ENGLISH = 0.5
 # Words that ask rather than say what about: the kind of answer, not its topic.
 _QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
@@ -79,12 +71,12 @@ def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def question_terms(question: str, in_corpus: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
-    """Return the question's content words with weights: longer words say more, and a
-    word the report never uses counts double (an answer that ignores it is suspect)."""
-    words = {w.strip() for w in _jieba().lcut(question)}
+def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
+    """Return the content words among a question's `words` with weights: longer words say
+    more, and a word the report never uses counts double (an answer that ignores it is
+    suspect)."""
     terms = {}
-    for w in words:
+    for w in {w.strip() for w in words}:
         if len(w) >= 2 and w.lower() not in STOPWORDS and re.search(r"[\w\u3400-\u9fff]", w) \
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
@@ -96,48 +88,77 @@ def same_units(unit: str) -> tuple[str, ...]:
     return next((c for c in _UNIT_CLASSES if unit in c), (unit,))
 
 
-def asking_part(question: str, kind: str) -> str:
-    """Return the part of a question (between ？，；) that holds its question word: a
-    question may ask two things (2023年办了几期，2024年还会不会继续？)."""
+def asking_span(question: str, kind: str) -> tuple[int, int]:
+    """Return where the part of a question (between ？，；) that holds its question word
+    lies: a question may ask two things (2023年办了几期，2024年还会不会继续？)."""
     cue = next(c for k, c, _ in _ASKS if k == kind)
-    for part in re.split(r"[？?，,；;。]", question):
+    start = 0
+    for part in re.split(r"([？?，,；;。])", question)[::2]:
         if cue.search(part):
-            return part
-    return question
+            return start, start + len(part)
+        start += len(part) + 1
+    return 0, len(question)
 
 
 @dataclass(frozen=True)
 class Asked:
     """What a factual question asks for, and the words an answer's sentence must hold."""
 
-    question: str
+    question: str  # folded
     kind: str
     patterns: tuple[str, ...]
     terms: dict[str, float]
     forms: dict[str, tuple[str, ...]]
-    min_support: float
-    unit: re.Match | None
+    english: bool  # the asking part has English words, which reach a sentence through translations
+    unit: str | None
     years: frozenset[str]
     heads: tuple[str, ...]
     quoted: tuple[str, ...]
 
     @classmethod
-    def of(cls, question: str, in_corpus: Callable[[str], bool],
+    def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
            translate: Callable[[str], Collection[str]]) -> Asked | None:
-        asked = asked_kind(question)
-        if asked is None:
+        """Read what `question` (folded) asks; `asking` is its asking part (lower case)
+        and `words` that part's jieba words."""
+        found = asked_kind(question)
+        if found is None:
             return None
-        kind, patterns = asked
-        asking = asking_part(question, kind)
+        kind, patterns = found
         english = _term_forms(asking, translate)
-        terms = question_terms(asking, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
+        terms = question_terms(words, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
         if kind == "org":
             terms = {t: w for t, w in terms.items() if t not in _ORG_CUE_NOUNS}
-        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms},
-                   MIN_SUPPORT_ENGLISH if english else MIN_SUPPORT, UNIT_ASKED.search(asking),
+        unit = UNIT_ASKED.search(asking)
+        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, bool(english),
+                   unit.group(1) if unit else None,
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
                    tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2))
+
+    def fits(self, span: str, after: str = "") -> bool:
+        """Tell whether a span is the kind of thing the question asks for; `after` is the
+        text right after it, where a name's head noun may stand."""
+        kind, question = self.kind, self.question
+        if kind == "date" and span.endswith("年度") and not re.search(r"年度|哪年|哪一年", question):
+            return False  # 2022年度 names a period, not when something happened
+        if kind == "date" and ASKS_DAY.search(question) and not span.endswith("日"):
+            return False  # 哪天 wants a day, not a month
+        if kind == "amount":
+            return span.endswith("元")
+        if self.unit and kind in ("count", "percent"):
+            return (any(span.endswith(u) for u in same_units(self.unit))
+                    or (self.unit in "个项" and span.endswith("个百分点")))
+        if kind == "name":
+            if span.strip("“”‘’《》") in question:
+                return False  # the question already names it: it can't be the answer
+            return not self.heads or any(h in span or h in after for h in self.heads)
+        return True
+
+    def span_kinds(self) -> tuple[str, ...]:
+        """Return the span kinds (rag.spans) to look for: cases and awards only when
+        the question names them (某…案, 什么奖)."""
+        return tuple(p for p in self.patterns if (p != "case" or "案" in self.heads)
+                     and (p != "award" or "奖" in self.heads))
 
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:
@@ -145,24 +166,14 @@ def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> d
     return {w: (w, *sorted(translate(w.lower()))) for w in _ENGLISH_WORD.findall(question)}
 
 
-def literal_share(question: str, in_corpus: Callable[[str], bool]) -> float:
-    """Return the share of the question's word weight that occurs in the corpus."""
-    question = fold(question)
-    plain = question_terms(question)
-    if not plain:
-        return 0.0
-    return sum(w for t, w in plain.items() if in_corpus(t)) / sum(plain.values())
-
-
-def refusable(question: str) -> bool:
-    """Tell whether the question asks for a kind of span that we would find if present:
-    a number, date, person or body, or a name whose kind it says (哪部条例, 叫什么).
-    “哪些改进” asks for a list of anything, so finding no name proves nothing."""
-    question = fold(question)
+def is_refusable(question: str, asking: str) -> bool:
+    """Tell whether the question (folded) asks for a kind of span that we would find if
+    present: a number, date, person or body, or a name whose kind it says (哪部条例,
+    叫什么). “哪些改进” asks for a list of anything, so finding no name proves nothing."""
     asked = asked_kind(question)
     if asked is None:
         return False
     if asked[0] != "name":
         return True
-    asking = NAMED.sub("", asking_part(question, "name"))
+    asking = NAMED.sub("", asking)
     return any(h in asking for h in NAME_HEADS) or bool(_NAMING_CUE.search(asking))

@@ -1,8 +1,10 @@
 """Chinese word segmentation (jieba), in one place.
 
-Gives word spans for the chunker (so cuts fall between words) and keyword tokens
-for BM25 (words plus character bigrams, which keep a one-character typo from
-losing the whole word).
+Gives word spans for the chunker (so cuts fall between words), keyword tokens for
+BM25 (words plus character bigrams, which keep a one-character typo from losing the
+whole word) and part-of-speech tags for persons' names. Every pass of jieba over a
+text goes through `cut` or `tagged_words`: a question is cut once (rag.query), and
+its search-mode words are derived from that one pass exactly as jieba derives them.
 """
 
 from __future__ import annotations
@@ -33,19 +35,57 @@ def _jieba():
     return jieba
 
 
+def cut(text: str) -> list[str]:
+    """Return jieba's words of `text` (default mode, with its HMM), in order, covering it."""
+    return _jieba().lcut(text)
+
+
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """Return (word, part-of-speech flag) pairs of `text`, in order, covering it."""
+    import jieba.posseg as posseg
+
+    _jieba()
+    return [(pair.word, pair.flag) for pair in posseg.cut(text)]
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Return (start, end) of each jieba word of `text`, in order, covering it."""
-    spans = []
-    for word, start, end in _jieba().tokenize(text):
-        spans.append((start, end))
+    spans, pos = [], 0
+    for word in cut(text):
+        spans.append((pos, pos + len(word)))
+        pos += len(word)
     return spans
+
+
+def search_words(words: list[str]) -> list[str]:
+    """Return jieba's search-mode words from its default-mode `words`: the dictionary's
+    two- and three-character pieces of each longer word, then the word (as
+    jieba's own cut_for_search does, without a second pass over the text)."""
+    freq = _jieba().dt.FREQ
+    out = []
+    for w in words:
+        if len(w) > 2:
+            out += [w[i : i + 2] for i in range(len(w) - 1) if freq.get(w[i : i + 2])]
+        if len(w) > 3:
+            out += [w[i : i + 3] for i in range(len(w) - 2) if freq.get(w[i : i + 3])]
+        out.append(w)
+    return out
 
 
 def keyword_tokens(text: str) -> list[str]:
     """Return BM25 tokens: normalised jieba search-mode words plus CJK bigrams."""
     norm = normalize_for_matching(text)
-    words = [w for w in _jieba().lcut_for_search(norm) if _is_content(w)]
-    return words + _cjk_bigrams(norm)
+    return tokens_of(norm, cut(norm))
+
+
+def tokens_of(norm: str, words: list[str]) -> list[str]:
+    """Return the BM25 tokens of a normalised text whose default-mode words are `words`."""
+    return [w for w in search_words(words) if _is_content(w)] + _cjk_bigrams(norm)
+
+
+def is_content(word: str) -> bool:
+    """Tell whether a word says something: not blank, not a stop word, not punctuation."""
+    return _is_content(word)
 
 
 def _is_content(word: str) -> bool:

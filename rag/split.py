@@ -11,26 +11,11 @@ import math
 import re
 
 from .segment import word_spans
+from .spans import BRACKETED, protected_spans
 
-_D = "0-9０-９"
-_NUMBER_WITH_UNIT = re.compile(
-    # dates and date ranges: 2019年3月至2023年11月, 2023年1月—11月, 2024年1月5日
-    rf"[{_D}]{{2,4}}年(?:[{_D}]{{1,2}}月(?:[{_D}]{{1,2}}日)?)?"
-    rf"(?:\s*[—\-－~～至到]\s*(?:[{_D}]{{2,4}}年)?[{_D}]{{1,2}}月(?:[{_D}]{{1,2}}日)?)?"
-    # quantities: 7968家, 1.07万家次, 96.1％, 7.8亿元, 10万余条, 2.0版
-    rf"|[{_D}]+(?:[.．][{_D}]+)?[万亿千百]?[余多]?(?:[％%‰]|[\u4e00-\u9fff]{{1,2}})?"
-)
-_BRACKETED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’|「[^「」]*」|（[^（）]*）|\([^()]*\)")
 _SENTENCE_END = "。！？；!?;"
 _CLAUSE_END = "，、：,:"
 _CLOSERS = "”’」》）)"
-
-
-def protected_spans(text: str) -> list[tuple[int, int]]:
-    """Return spans of `text` that a cut must never fall strictly inside."""
-    spans = [m.span() for m in _NUMBER_WITH_UNIT.finditer(text)]
-    spans += [m.span() for m in _BRACKETED.finditer(text)]
-    return spans
 
 
 def _forbidden(text: str) -> set[int]:
@@ -88,7 +73,7 @@ def _best_cut(tiers, lo: int, hi: int, target: float) -> int:
 def sentences(text: str, min_chars: int = 4) -> list[str]:
     """Return the sentences of `text` (cut after 。！？； outside quotes), dropping crumbs."""
     banned = set()
-    for m in _BRACKETED.finditer(text):  # a 。 inside “…” or 《…》 ends no sentence
+    for m in BRACKETED.finditer(text):  # a 。 inside “…” or 《…》 ends no sentence
         banned.update(range(m.start() + 1, m.end()))
     inner = sorted({c for c in _cuts_after(text, _SENTENCE_END + "\n", banned) if c < len(text)})
     cuts = [0, *inner, len(text)]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag import Config, Retriever
-from rag.config import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT
 
 REPORT = PROJECT_ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt"
 

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from rag.config import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT
 
 SNAPSHOT = PROJECT_ROOT / "tests" / "data" / "eval_snapshot.jsonl"
 QUESTION_FILES = ("eval/questions.jsonl", "eval/heldout.jsonl")
@@ -53,8 +53,10 @@ def outputs(retriever, search) -> dict[str, dict]:
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     from rag import Retriever
 
+    from rag import Fusion
+
     r = Retriever.load()
-    rows = outputs(r, lambda q, k, c: r.search(q, k=k, mode=c))
+    rows = outputs(r, lambda q, k, c: r.search(q, k=k, fusion=Fusion.named(c, r.config.tuning)))
     SNAPSHOT.write_text("".join(json.dumps({"key": key, **row}, ensure_ascii=False) + "\n"
                                 for key, row in sorted(rows.items())), encoding="utf-8")
     print(f"wrote {SNAPSHOT.relative_to(PROJECT_ROOT)}", file=sys.stderr)

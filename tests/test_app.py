@@ -19,7 +19,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # app.py is a root script
 import app  # noqa: E402
 from rag import Hit, Passage, RagError, Retriever  # noqa: E402
-from rag.answer import Answer, Reply, asked_kind  # noqa: E402
+from rag import Answer, Query, Reply  # noqa: E402
+from rag.question import asked_kind  # noqa: E402
 
 # ------------------------------------------------------------ a tiny report
 
@@ -55,17 +56,17 @@ def answered(question: str, found: list[Hit], text: str | None = None, rank: int
         hit = found[rank - 1]
         start = hit.start + hit.text.index(text)
         answer = Answer(text, hit.source, start, start + len(text), rank)
-    return Reply(question, tuple(found), answer, True)
+    return Reply(question, tuple(found), answer, True, highlight=Query.of(question).highlight)
 
 
 def refused(question: str, nearest: list[Hit]) -> Reply:
-    return Reply(question, tuple(nearest), None, False)
+    return Reply(question, tuple(nearest), None, False, highlight=Query.of(question).highlight)
 
 
 def stub_retriever(corpus: Path, ask=None) -> SimpleNamespace:
     """What app.py uses of a Retriever: its passages, its corpus folder and ask."""
     (corpus / SOURCE).write_text(REPORT, encoding="utf-8")
-    return SimpleNamespace(data=SimpleNamespace(passages=PASSAGES),
+    return SimpleNamespace(passages=PASSAGES,
                            config=SimpleNamespace(corpus_dir=corpus), ask=ask)
 
 

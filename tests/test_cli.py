@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from rag import ask
-from rag.config import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT
 
 
 def run(*args, timeout=120):

@@ -7,7 +7,8 @@ import pytest
 
 from rag import crosslingual
 from rag.crosslingual import EnglishToReport, english_stems
-from rag.keyword import BM25, EXPANSION_WEIGHT
+from rag import Fusion, Tuning
+from rag.keyword import BM25
 
 VOCABULARY = {"合规", "平台", "零售", "年报", "电梯", "报告"}
 
@@ -48,7 +49,7 @@ def test_a_translated_match_counts_less_than_the_word_itself():
     translated = bm25.scores(["compliance"], {"compliance": {"合规"}})
     assert translated.argmax() == 0 and translated[1] == translated[2] == 0.0
     assert 0 < translated[0] < direct[0]
-    assert translated[0] == pytest.approx(EXPANSION_WEIGHT * direct[0] * bm25.idf("合规") / bm25.idf("compliance"))
+    assert translated[0] == pytest.approx(Tuning().expansion * direct[0] * bm25.idf("合规") / bm25.idf("compliance"))
     assert np.array_equal(bm25.scores(["compliance"]), np.zeros(3))
 
 
@@ -64,7 +65,7 @@ def test_an_unreadable_dictionary_is_a_warning_not_a_failure(monkeypatch, caplog
 
 def test_english_question_ranks_by_keywords_too(fake_retriever):
     hit = fake_retriever.search("How many elevators were fitted with remote monitoring devices?", k=1,
-                                mode="keyword")[0]
+                                fusion=Fusion.only("keyword"))[0]
     assert "8.97万台电梯加装远程监测装置" in hit.text
     assert hit.keyword > 0
 
@@ -76,7 +77,7 @@ def test_the_reply_names_and_marks_the_words_that_stood_in(fake_retriever):
     assert dict(reply.translations)["elevators"] == ("电梯",)
     assert reply.to_dict()["translations"]["elevators"] == ["电梯"]
     assert "8.97万台【电梯】" in format_reply_text(reply)
-    assert "<mark>电梯</mark>" in hit_html(reply.question, reply.hits[0], reply.translated_words)
+    assert "<mark>电梯</mark>" in hit_html(reply.highlight, reply.hits[0], reply.translated_words)
     assert fake_retriever.ask("不予行政处罚多少家").translations == ()
 
 

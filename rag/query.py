@@ -1,0 +1,109 @@
+"""Query step: a question's text → everything later steps read, made once.
+
+`Query.of` folds the question (full-width forms, traditional script), cuts it with
+jieba once, and derives from those words the keyword tokens (rag.segment), the English
+words' translations into the reports' words (rag.crosslingual, through a `Lexicon`),
+what is asked (rag.question: kind, unit, years, the words an answer must hold), whether
+a missing span would be evidence of "not in the report", and the words to highlight.
+Scoring, answering, refusing, highlighting and JSON read these fields; none of them
+segments the question again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .normalize import fold
+from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
+from .segment import STOPWORDS, cut, search_words, tokens_of
+
+
+class Lexicon(Protocol):
+    """What the indexed reports say about words: the vocabulary that a query is read against."""
+
+    def contains(self, term: str) -> bool:
+        """Tell whether a (folded) word occurs anywhere in the indexed reports."""
+
+    def translations(self, word: str) -> frozenset[str]:
+        """Return the reports' words that translate an English word (lower case)."""
+
+    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
+        """Return {English token the reports lack: its translations found in them}."""
+
+
+class AnyWords:
+    """A lexicon that knows nothing: every word counts as present, nothing translates."""
+
+    def contains(self, term: str) -> bool:
+        return True
+
+    def translations(self, word: str) -> frozenset[str]:
+        return frozenset()
+
+    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
+        return {}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question, analysed once."""
+
+    text: str  # as asked, stripped
+    folded: str  # full-width forms and traditional script folded (rag.normalize.fold)
+    words: tuple[str, ...]  # jieba's words of the folded text in lower case, covering it
+    tokens: tuple[str, ...]  # BM25 tokens (rag.segment.keyword_tokens of the question)
+    expansions: Mapping[str, frozenset[str]]  # English token → the reports' words for it
+    asked: Asked | None  # what a factual question asks for; None for other questions
+    refusable: bool  # it asks for a kind of span we would find if the reports held it
+    literal_share: float  # share of its word weight that occurs in the reports
+    highlight: tuple[str, ...] = field(default=())  # words to mark in passages, longest first
+
+    @classmethod
+    def of(cls, text: str, lexicon: Lexicon | None = None) -> Query:
+        """Analyse `text` (a checked, non-empty question) against the reports' `lexicon`."""
+        lexicon = lexicon or AnyWords()
+        text = text.strip()
+        folded = fold(text)
+        lowered = folded.lower()
+        if len(lowered) != len(folded):  # lower() may lengthen a rare letter: keep offsets
+            lowered = folded
+        words = cut(lowered)
+        tokens = tokens_of(re.sub(r"\s+", " ", lowered).strip(), words)
+        expansions = lexicon.expansions(tokens)
+        kind = asked_kind(folded)
+        asked = refusable = None
+        if kind is not None:
+            start, end = asking_span(lowered, kind[0])
+            asking_words = _words_within(words, start, end)
+            asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations)
+            refusable = is_refusable(folded, folded[start:end])
+        plain = question_terms(words)
+        share = sum(w for t, w in plain.items() if lexicon.contains(t)) / sum(plain.values()) if plain else 0.0
+        return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), share,
+                   _highlight_terms(words))
+
+    @property
+    def translations(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(English word of the question, the reports' words that stood in for it), sorted."""
+        return tuple(sorted((word, tuple(sorted(found))) for word, found in self.expansions.items()))
+
+
+def _words_within(words: list[str], start: int, end: int) -> list[str]:
+    """Return the words lying inside [start, end) of the text they cover."""
+    out, pos = [], 0
+    for w in words:
+        if pos >= start and pos + len(w) <= end:
+            out.append(w)
+        pos += len(w)
+    return out
+
+
+def _highlight_terms(words: list[str]) -> tuple[str, ...]:
+    """Return the question's search-mode content words, longest first."""
+    found = {w.strip() for w in search_words(words)}
+    terms = [w for w in found if w and w not in STOPWORDS and (len(w) >= 2 or w.isdigit())
+             and re.search(r"[\w\u3400-\u9fff]", w)]
+    return tuple(sorted(terms, key=lambda w: (-len(w), w)))

@@ -1,0 +1,129 @@
+"""The library's front: open an index, search it, ask it.
+
+    r = Retriever.load()                 # rag.opening: open (or build) the index
+    r.search("不予行政处罚多少家", k=5)    # rag.retrieve: list[Hit]
+    r.ask("不予行政处罚多少家", k=5)       # + rag.answer: Reply(answer, answerable, hits)
+
+A question is checked, then analysed once into a Query (rag.query) that every later
+step reads. Answering stands above retrieval: rag.retrieve knows nothing of answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+
+from .answer import Reply, extract_answer, judge_answerable
+from .config import Config
+from .embed import Embedder, load_embedder
+from .errors import QuestionError
+from .normalize import fold
+from .opening import open_store
+from .passage import Hit, Passage
+from .query import Query
+from .retrieve import Searcher
+from .scorers import Fusion
+from .store import Store
+
+
+class Retriever:
+    """Holds one store, the query embedder and the tuning."""
+
+    def __init__(self, store: Store, embedder: Embedder, config: Config):
+        self.config = config
+        self.store = store
+        self.embedder = embedder
+        self._searcher = Searcher(store, embedder, config.tuning)
+
+    @classmethod
+    def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
+             model: str | None = None, *, config: Config | None = None,
+             embedder: Embedder | None = None, build_if_missing: bool = True,
+             progress: bool = False) -> Retriever:
+        """Open the index for a corpus, building it when missing or out of date.
+
+        A corrupt index, or one built with another model, raises with the fix.
+        `embedder` replaces the model named in the config (tests pass a fake).
+        """
+        config = config or Config()
+        overrides = {k: v for k, v in (("corpus_dir", corpus), ("index_dir", index), ("model", model)) if v}
+        config = replace(config, **{k: Path(v) if k != "model" else v for k, v in overrides.items()})
+        if embedder is not None:
+            config = replace(config, model=embedder.name)
+        embedder = embedder or load_embedder(config.model, config.model_cache_dir)
+        return cls(open_store(config, embedder, build_if_missing, progress), embedder, config)
+
+    @property
+    def passages(self) -> list[Passage]:
+        """Every indexed passage, in row order."""
+        return self.store.passages
+
+    def query(self, question: str) -> Query:
+        """Check the question and analyse it once against the indexed reports."""
+        return Query.of(check_question(question, self.config.max_question_chars), self.store)
+
+    def search(self, question: str | Query, k: int = 5, fusion: Fusion | None = None) -> list[Hit]:
+        """Return the k best passages for `question`, best first (ties: reading order).
+        `fusion` weighs the scorers (default: the hybrid of rag.config.Tuning)."""
+        query = question if isinstance(question, Query) else self.query(question)
+        return self._searcher.search(query, check_k(k), fusion)
+
+    def ask(self, question: str, k: int = 5) -> Reply:
+        """Return the hits for `question`, a direct answer span when one fits, and
+        whether the reports answer it at all (rules in rag/answer.py)."""
+        query = self.query(question)
+        hits = self._searcher.search(query, check_k(k))
+        tuning = self.config.tuning
+        answer = extract_answer(query, hits, report_years=self._report_years,
+                                report_titles=self._report_titles, tuning=tuning)
+        answerable = judge_answerable(query, hits, answer, tuning)
+        return Reply(query.text, tuple(hits), answer if answerable else None, answerable,
+                     query.translations, query.highlight)
+
+    @cached_property
+    def _openings(self) -> list[str]:
+        """Each report's first passage: its title (and salutation)."""
+        firsts: dict[str, str] = {}
+        for p in self.store.passages:
+            firsts.setdefault(p.source, p.text)
+        return list(firsts.values())
+
+    @cached_property
+    def _report_titles(self) -> str:
+        """The reports' titles: their first passage up to the salutation (市委，市政府：)."""
+        return "\n".join(_before_salutation(fold(text)) for text in self._openings)
+
+    @cached_property
+    def _report_years(self) -> frozenset[str]:
+        """Years in the reports' titles (their first passage): a question about one of
+        them needn't find it spelled out in every passage."""
+        return frozenset(y for text in self._openings for y in re.findall(r"(\d{4})年", text[:60]))
+
+
+def _before_salutation(text: str) -> str:
+    """Return the lines of a report's opening before the one that ends in a colon."""
+    lines = text.splitlines()
+    ends = [i for i, line in enumerate(lines) if line.rstrip().endswith((":", "："))]
+    return "\n".join(lines[: ends[0]] if ends else lines)
+
+
+def check_k(k: int) -> int:
+    """Return k, or raise QuestionError unless it is a whole number of at least 1."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise QuestionError(f"k must be a whole number of at least 1, got {k!r}.")
+    return k
+
+
+def check_question(question: str, limit: int = Config.max_question_chars) -> str:
+    """Return the stripped question, or raise QuestionError saying what to change."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("The question is empty: type a question, e.g. 不予行政处罚多少家")
+    question = question.strip()
+    if len(question) > limit:
+        raise QuestionError(
+            f"The question has {len(question)} characters; the limit is {limit}. Shorten it "
+            "to the sentence that asks what you want to know."
+        )
+    return question

@@ -1,0 +1,102 @@
+"""The store contract, run against brute force: any store must give the same signals."""
+
+import numpy as np
+import pytest
+
+from rag import Query
+from rag.index import flat_ip_index
+from rag.keyword import BM25
+from rag.passage import Passage
+from rag.segment import keyword_tokens
+from rag.store import LocalStore
+from tests.conftest import FakeEmbedder
+
+QUESTIONS = ["不予行政处罚多少家", "盲盒专项检查", "How many elevators?", "电梯"]
+
+
+def brute_force(passages, sentences, owner, query, vector):
+    """The signals by definition: cosines as plain dot products, BM25 from scratch."""
+    emb = FakeEmbedder()
+    pv = emb.embed_passages([p.match_text() for p in passages])
+    sv = emb.embed_passages(sentences) if sentences else np.zeros((0, 64), np.float32)
+    passage = pv @ vector
+    best = passage.copy()
+    for row in range(len(passages)):
+        mine = sv[owner == row] @ vector
+        if len(mine):
+            best[row] = mine.max()
+    keyword = BM25([keyword_tokens(p.match_text()) for p in passages]).scores(query.tokens, query.expansions, 0.5)
+    return passage, best, keyword
+
+
+def local_store(passages, sentences, owner):
+    from rag.index import IndexData
+
+    emb = FakeEmbedder()
+    vectors = emb.embed_passages([p.match_text() for p in passages])
+    sv = emb.embed_passages(sentences) if sentences else np.zeros((0, 64), np.float32)
+    data = IndexData({}, list(passages), [keyword_tokens(p.match_text()) for p in passages],
+                     flat_ip_index(vectors), flat_ip_index(sv), owner)
+    return LocalStore(data)
+
+
+STORES = {"local": local_store}
+
+
+@pytest.fixture
+def corpus(fake_retriever):
+    from rag.pipeline import passage_sentences
+
+    passages = fake_retriever.passages
+    sentences, owner = passage_sentences(passages)
+    return passages, sentences, owner
+
+
+@pytest.mark.parametrize("make", STORES.values(), ids=STORES.keys())
+def test_candidates_match_brute_force(make, corpus):
+    store = make(*corpus)
+    for question in QUESTIONS:
+        query = Query.of(question, store)
+        vector = FakeEmbedder().embed_query(question)
+        cands = store.candidates(query, vector, 0.5)
+        passage, best, keyword = brute_force(*corpus, query, vector)
+        assert np.array_equal(cands.ids, np.arange(len(corpus[0])))
+        assert np.allclose(cands.passage_cosine, passage, atol=1e-5)
+        assert np.allclose(cands.sentence_cosine, best, atol=1e-5)
+        assert np.allclose(cands.keyword, keyword, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", STORES.values(), ids=STORES.keys())
+def test_a_candidate_pool_holds_the_best_by_each_signal(make, corpus):
+    store = make(*corpus)
+    query = Query.of("盲盒专项检查立案多少件", store)
+    vector = FakeEmbedder().embed_query(query.text)
+    every = store.candidates(query, vector, 0.5)
+    pool = store.candidates(query, vector, 0.5, k=5)
+    assert len(pool.ids) <= 10
+    assert set(every.ids[np.argsort(-every.keyword)[:5]]) <= set(pool.ids)
+    dense = every.passage_cosine + every.sentence_cosine
+    assert set(every.ids[np.argsort(-dense)[:5]]) <= set(pool.ids)
+
+
+@pytest.mark.parametrize("make", STORES.values(), ids=STORES.keys())
+def test_delete_and_add_give_what_a_fresh_store_gives(make, corpus):
+    passages, sentences, owner = corpus
+    other = Passage("本市新增检查电动自行车门店321家。", "extra.txt", 0, 17, ("一、新增",))
+    store = make(passages, sentences, owner)
+    assert store.delete("no-such-report.txt") == 0
+    emb = FakeEmbedder()
+    store.add([other], [keyword_tokens(other.match_text())], emb.embed_passages([other.match_text()]),
+              emb.embed_passages([other.text]), np.array([0]))
+    expected = make([*passages, other], [*sentences, other.text], np.append(owner, len(passages)))
+    query = Query.of("电动自行车门店", store)
+    vector = emb.embed_query(query.text)
+    got, want = store.candidates(query, vector, 0.5), expected.candidates(query, vector, 0.5)
+    for field in ("passage_cosine", "sentence_cosine", "keyword"):
+        assert np.allclose(getattr(got, field), getattr(want, field), atol=1e-5)
+    assert store.delete("extra.txt") == 1
+    fresh = make(passages, sentences, owner)
+    got, want = store.candidates(query, vector, 0.5), fresh.candidates(query, vector, 0.5)
+    assert store.rows(range(len(store))) == list(passages)
+    for field in ("passage_cosine", "sentence_cosine", "keyword"):
+        assert np.allclose(getattr(got, field), getattr(want, field), atol=1e-5)
