@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # app.py is a root script
-import app  # noqa: E402
+
+from rag import page as app  # noqa: E402
 from rag import Hit, Passage, RagError, Retriever  # noqa: E402
 from rag import Answer, Query, Reply  # noqa: E402
 from rag.question import asked_kind  # noqa: E402

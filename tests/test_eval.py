@@ -20,12 +20,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from eval import run
-from eval.metrics import (answer_outcome, detector_scores, first_relevant_rank, is_relevant, judge,
+from rag import Fusion, Tuning
+from rag.evaluation import run
+from rag.evaluation.questions import parse_question
+from rag.evaluation.render import render
+from rag.evaluation.metrics import (answer_outcome, detector_scores, first_relevant_rank, is_relevant, judge,
                           latency_summary, locate_gold_answer, mean_by_group, metric_names, outcome_shares,
                           overlaps, score_rankings, spread)
 from rag import Hit, Passage
-from rag.answer import Answer, Reply
+from rag import Answer, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt"
@@ -277,14 +280,14 @@ class FakeRetriever:
             source[100 * i : 100 * i + len(t)] = t
         (corpus_dir / "r.txt").write_text("".join(source), encoding="utf-8")
         self.source = "".join(source)
-        self.data = SimpleNamespace(passages=[
-            Passage(t, "r.txt", 100 * i, 100 * i + len(t), ("标题",)) for i, t in enumerate(texts)])
-        self.config = SimpleNamespace(model="fake", corpus_dir=corpus_dir)
+        self.passages = [Passage(t, "r.txt", 100 * i, 100 * i + len(t), ("标题",)) for i, t in enumerate(texts)]
+        self.config = SimpleNamespace(model="fake", corpus_dir=corpus_dir, tuning=Tuning())
         self.asked = []
 
-    def search(self, question, k=10, mode="hybrid"):
-        rows = self.ORDERS[mode][:k]
-        return [Hit(rank=r + 1, score=1.0 - r / 10, passage=self.data.passages[i], dense=0.5, keyword=0.25)
+    def search(self, question, k=10, fusion=None):
+        config = next((c for c in run.CONFIGS if fusion == Fusion.named(c, Tuning())), "hybrid")
+        rows = self.ORDERS[config][:k]
+        return [Hit(rank=r + 1, score=1.0 - r / 10, passage=self.passages[i], dense=0.5, keyword=0.25)
                 for r, i in enumerate(rows)]
 
     def ask(self, question, k=5):
@@ -301,58 +304,64 @@ def fake(tmp_path):
     return FakeRetriever(folder)
 
 
-FAKE_QUESTIONS = [
+def questions(*dicts):
+    return [parse_question(json.dumps(d, ensure_ascii=False), "test") for d in dicts]
+
+
+FAKE_QUESTIONS = questions(
     {"id": "n1", "question": "多少家？", "kind": "number", "gold": ["7968家"], "answer": "7968家"},
     {"id": "n2", "question": "公示率？", "kind": "number", "gold": ["96.1％"], "answer": "96.1％"},
     {"id": "u1", "question": "人口？", "kind": "unanswerable", "gold": [], "answer": ""},
-]
+)
 # More kinds of reply: a name question wrongly flagged, an unanswerable one answered,
 # and a paraphrase without gold answer.
-MORE_QUESTIONS = FAKE_QUESTIONS + [
+MORE_QUESTIONS = FAKE_QUESTIONS + questions(
     {"id": "m1", "question": "哪个名称？", "kind": "name", "gold": ["年报公示率"], "answer": "年报公示率"},
     {"id": "u2", "question": "GDP？", "kind": "unanswerable", "gold": [], "answer": ""},
     {"id": "p1", "question": "怎么理解？", "kind": "paraphrase", "gold": ["7968家"], "answer": ""},
-]
+)
 
 
 def test_evaluate_ranks_metrics_and_unanswerable_with_fake_retriever(fake):
     report = run.evaluate(fake, FAKE_QUESTIONS, run.CONFIGS, k=5)
-    ranks = {r["id"]: r["first_relevant_rank"] for r in report["per_question"]}
+    ranks = {r["id"]: r["first_relevant_rank"] for r in report.per_question}
     # Row 3 holds 7968家 too but is 306 characters long, so it never counts.
     assert ranks["n1"] == {"keyword": 2, "dense": 3, "hybrid": 1}
     assert ranks["n2"] == {"keyword": 3, "dense": 1, "hybrid": 2}
     assert ranks["u1"] == dict.fromkeys(run.CONFIGS)
-    assert report["questions"] == {"total": 3, "answerable": 2, "unanswerable": 1}
-    overall = report["metrics"]["hybrid"]["overall"]
+    assert report.questions == {"total": 3, "answerable": 2, "unanswerable": 1}
+    overall = report.metrics["hybrid"]["overall"]
     assert overall["n"] == 2 and overall["Hit@1"] == 0.5 and overall["MRR@5"] == pytest.approx(0.75)
-    assert list(report["metrics"]["keyword"]) == ["overall", "number"]  # unanswerable is not scored
-    [u1] = report["unanswerable"]
+    assert list(report.metrics["keyword"]) == ["overall", "number"]  # unanswerable is not scored
+    [u1] = report.unanswerable
     assert (u1["id"], u1["question"]) == ("u1", "人口？")
-    assert u1["top"]["hybrid"] == {"score": 1.0, "dense": 0.5, "keyword": 0.25, "start": 0, "end": 12}
+    assert u1["top"]["hybrid"] == {"score": 1.0, "dense": 0.5, "keyword": 0.25, "source": "r.txt", "start": 0,
+                                "end": 12}
     assert [u1["top"][m]["start"] for m in run.CONFIGS] == [200, 100, 0]
-    assert report["top1_scores"]["hybrid"]["answerable_at_or_below"] == 2
-    top = report["per_question"][0]["top"]["dense"]
+    assert report.top1_scores["hybrid"]["answerable_at_or_below"] == 2
+    top = report.per_question[0]["top"]["dense"]
     assert [(h["rank"], h["start"], h["relevant"]) for h in top] == [(1, 100, False), (2, 200, False), (3, 0, True)]
-    assert set(report["latency_ms"]) == set(run.CONFIGS) and report["latency_ms"]["dense"]["n"] == 3
+    assert set(report.latency_ms) == set(run.CONFIGS) and report.latency_ms["dense"]["n"] == 3
+    assert report.runs["dense"]["n1"][0][0] == "r.txt:100-112" and report.qrels["n1"] == {"r.txt:0-12": 1}
 
 
 def test_evaluate_judges_direct_answers_and_the_flag(fake):
     report = run.evaluate(fake, MORE_QUESTIONS, ("hybrid",), k=5)
     # Asked once per question, with k=5, apart from the searches.
-    assert fake.asked == [(q["question"], 5) for q in MORE_QUESTIONS]
-    reply = {r["id"]: r["reply"] for r in report["per_question"]}
+    assert fake.asked == [(q.question, 5) for q in MORE_QUESTIONS]
+    reply = {r["id"]: r["reply"] for r in report.per_question}
     assert reply["n1"] == {"answerable": True, "answer": {"text": "7968", "source": "r.txt", "start": 6, "end": 10,
                                                            "hit_rank": 1},
                            "gold_answer": "7968家", "gold_span": [6, 11], "outcome": "correct"}
     assert [reply[q]["outcome"] for q in ("n2", "u1", "m1", "u2", "p1")] == ["wrong", "none", "none", "wrong", None]
-    d = report["direct_answers"]
+    d = report.direct_answers
     # number + name: n1 correct, n2 wrong, m1 none. All with a gold answer: the same three.
     nn = d["number_name"]
     assert (nn["n"], nn["correct"], nn["wrong"], nn["none"]) == (3, 1 / 3, 1 / 3, 1 / 3)
     assert (nn["correct_ids"], nn["wrong_ids"], nn["none_ids"]) == (["n1"], ["n2"], ["m1"])
     assert d["all"]["n"] == 3 and list(d["by_kind"]) == ["number", "name"]
     assert d["by_kind"]["number"]["correct"] == 0.5
-    f = report["not_in_report"]
+    f = report.not_in_report
     # Flagged: u1 (right) and m1 (wrong), so precision 1/2; recall 1/2 (u2 missed);
     # 1 of the 4 answerable questions flagged.
     assert (f["precision"], f["recall"], f["unanswerable_flagged"], f["answerable_flagged"]) == (0.5, 0.5, 0.5, 0.25)
@@ -360,33 +369,53 @@ def test_evaluate_judges_direct_answers_and_the_flag(fake):
     assert (f["missed_unanswerable"], f["flagged_answerable"], f["answered_unanswerable"]) == (["u2"], ["m1"], ["u2"])
 
 
-def test_table_summary_and_files(fake, tmp_path):
-    report = {"date": "2024-01-02T03:04:05+08:00", "model": "fake",
-              **run.evaluate(fake, MORE_QUESTIONS, run.CONFIGS, k=10)}
-    table = run.format_report(report)
-    lines = table.splitlines()
-    assert any(line.split()[:3] == ["overall", "4", "keyword"] for line in lines)
+def test_one_rendering_for_terminal_and_summary_and_the_files(fake, tmp_path):
+    report = run.evaluate(fake, MORE_QUESTIONS, run.CONFIGS, k=10,
+                          info={"date": "2024-01-02T03:04:05+08:00", "model": "fake", "commit": "abc1234"})
+    text = render(report)
+    assert "2024-01-02" in text and "commit `abc1234`" in text and "`fake`" in text
+    assert "| **overall** | 4 | keyword |" in text
     # hybrid ranks n1 and p1 first, n2 and m1 second: Hit@1 2/4, MRR (1 + 1/2 + 1/2 + 1)/4.
-    assert any(line.split()[:5] == ["hybrid", "0.500", "1.000", "1.000", "0.750"] for line in lines)
-    assert "u1" in table and "人口？" in table
-    # The answer figures come after the retrieval table.
-    assert table.index("Direct answers") > table.index("overall")
-    assert any(line.split()[:6] == ["number", "+", "name", "3", "0.333", "0.333"] for line in lines)
-    assert "wrong: n2 公示率 (gold 96.1％)" in table
-    assert any(line.split()[:2] == ["precision", "0.500"] for line in lines)
-    assert "unanswerable not flagged: u2" in table and "answerable flagged: m1" in table
-    assert "unanswerable given a direct answer: 1 (u2 年报)" in table
+    assert "|  |  | hybrid | 0.500 | 1.000 | 1.000 | 0.750 |" in text
+    assert text.index("## Direct answers") > text.index("**overall**")
+    assert "| **number + name** | 3 | 0.333 (1) | 0.333 (1) | 0.333 (1) |" in text
+    assert "- wrong: n2 公示率 (gold 96.1％)" in text
+    assert "| precision | 0.500 (1/2) | |" in text and "| answerable flagged | 0.250 (1/4) | ≤ 0.02 (MISSED) |" in text
+    assert "- unanswerable not flagged: u2" in text and "- answerable flagged: m1" in text
+    assert "- unanswerable given a direct answer: u2 年报" in text
+    assert "| u1 |" in text and "人口？" in text
     paths = run.write_results(report, tmp_path / "results")
-    assert [p.name for p in paths] == ["latest.json", "summary.md", "hit_at_k.png"]
-    latest = paths[0].read_text(encoding="utf-8")
-    assert "人口？" in latest and json.loads(latest)["per_question"][2]["id"] == "u1"
-    assert json.loads(latest)["per_question"][0]["reply"]["outcome"] == "correct"
-    summary = paths[1].read_text(encoding="utf-8")
-    assert "2024-01-02" in summary and "`fake`" in summary and "| **overall** | 4 | keyword |" in summary
-    assert "## Direct answers" in summary and "| **number + name** | 3 | 0.333 (1) | 0.333 (1) | 0.333 (1) |" in summary
-    assert "## Not in the report" in summary and "| precision | 0.500 (1/2) | |" in summary
-    assert "| answerable flagged | 0.250 (1/4) | ≤ 0.03 |" in summary
+    assert [p.name for p in paths] == ["latest.json", "summary.md", "hit_at_k.png", "qrels.trec",
+                                       "run.keyword.trec", "run.dense.trec", "run.hybrid.trec"]
+    latest = json.loads(paths[0].read_text(encoding="utf-8"))
+    assert latest["per_question"][2]["id"] == "u1" and latest["per_question"][0]["reply"]["outcome"] == "correct"
+    assert paths[1].read_text(encoding="utf-8") == text  # summary.md is the terminal's text
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths[3].read_text(encoding="utf-8").splitlines()[0] == "n1 0 r.txt:0-12 1"
+    assert paths[6].read_text(encoding="utf-8").splitlines()[0] == "n1 Q0 r.txt:0-12 1 1.0 hybrid"
+
+
+def test_compare_finds_a_real_difference_and_not_noise(tmp_path):
+    from rag.evaluation import compare
+
+    qrels = {f"q{i}": {"good": 1} for i in range(40)}
+    before = {q: ["bad1", "bad2", "good"] for q in qrels}
+    after = {q: ["good", "bad1", "bad2"] for q in qrels}
+    rows = {r["metric"]: r for r in compare.compare(before, after, qrels)}
+    assert rows["MRR@10"]["before"] == pytest.approx(1 / 3) and rows["MRR@10"]["after"] == 1.0
+    assert rows["MRR@10"]["better"] == 40 and rows["MRR@10"]["p"] < 0.001
+    one_moved = dict(before, q0=["good", "bad1", "bad2"])
+    assert {r["metric"]: r for r in compare.compare(before, one_moved, qrels)}["MRR@10"]["p"] > 0.5
+    assert compare.randomization_p([0.0, 0.0]) == 1.0
+
+
+def test_a_question_is_judged_against_its_own_report_only(tmp_path):
+    from rag.evaluation.run import judge_question
+
+    passages = [Passage("检查企业120家。", "a.txt", 0, 9, ()), Passage("检查企业120家。", "b.txt", 0, 9, ())]
+    [q] = questions({"id": "s1", "question": "b检查多少家", "kind": "scoped", "gold": ["120家"], "answer": "120家",
+                     "source": "b.txt"})
+    assert judge_question(passages, q) == {"a.txt:0-9": 0, "b.txt:0-9": 1}
 
 
 # ------------------------------------------------------------------ question file and CLI errors
@@ -418,26 +447,26 @@ def test_cli_reports_missing_question_file(tmp_path, capsys):
 def test_question_set_gold_is_in_report_and_kinds_are_covered():
     questions = run.load_questions(QUESTIONS)
     report = REPORT.read_text(encoding="utf-8")
-    missing = [(q["id"], g) for q in questions for g in q["gold"] if g not in report]
+    missing = [(q.id, g) for q in questions for g in q.gold if g not in report]
     assert missing == []
-    kinds = Counter(q["kind"] for q in questions)
+    kinds = Counter(q.kind for q in questions)
     assert set(kinds) >= {"number", "name", "paraphrase", "english", "traditional", "typo", "multi", "unanswerable"}
     assert min(kinds.values()) >= 8, kinds
     assert kinds["unanswerable"] >= 10
     assert len(questions) >= 100
     # Every gold answer has a place next to its first gold substring, for the overlap rule.
-    unplaced = [q["id"] for q in questions if q["answer"] and not locate_gold_answer(report, q["gold"][0], q["answer"])]
+    unplaced = [q.id for q in questions if q.answer and not locate_gold_answer(report, q.gold[0], q.answer)]
     assert unplaced == []
-    assert all(q["answer"] for q in questions if q["kind"] in run.DIRECT_KINDS)
+    assert all(q.answer for q in questions if q.kind in run.DIRECT_KINDS)
 
 
 def test_heldout_set_gold_is_in_report():
     """The second set (written apart from the first, never tuned on) is checked the same way."""
     questions = run.load_questions(HELDOUT)
     report = REPORT.read_text(encoding="utf-8")
-    assert [(q["id"], g) for q in questions for g in q["gold"] if g not in report] == []
-    assert [q["id"] for q in questions if q["answer"] and not locate_gold_answer(report, q["gold"][0], q["answer"])] == []
-    assert {q["id"] for q in questions}.isdisjoint(q["id"] for q in run.load_questions(QUESTIONS))
+    assert [(q.id, g) for q in questions for g in q.gold if g not in report] == []
+    assert [q.id for q in questions if q.answer and not locate_gold_answer(report, q.gold[0], q.answer)] == []
+    assert {q.id for q in questions}.isdisjoint(q.id for q in run.load_questions(QUESTIONS))
 
 
 def test_only_the_whole_default_set_writes_the_committed_summary():
@@ -458,9 +487,9 @@ def real_report(real_retriever) -> dict:
 @pytest.mark.slow
 def test_hybrid_retrieval_quality_floor(real_report):
     report = real_report
-    overall = report["metrics"]["hybrid"]["overall"]
+    overall = report.metrics["hybrid"]["overall"]
     # Every gold substring must sit inside some passage, or that question can never be hit.
-    never = [r["id"] for r in report["per_question"] if r["kind"] != "unanswerable" and not r["relevant_passages"]]
+    never = [r["id"] for r in report.per_question if r["kind"] != "unanswerable" and not r["relevant_passages"]]
     assert never == []
     assert overall["Hit@5"] >= FLOOR_HIT5, overall
     assert overall["MRR@10"] >= FLOOR_MRR, overall
@@ -469,7 +498,7 @@ def test_hybrid_retrieval_quality_floor(real_report):
 @pytest.mark.slow
 def test_direct_answer_floor(real_report):
     """Number and name questions: enough answers right, and few wrong ones shown."""
-    d = real_report["direct_answers"]["number_name"]
+    d = real_report.direct_answers["number_name"]
     assert d["n"] >= 36
     assert d["correct"] >= FLOOR_DIRECT_CORRECT, d
     assert d["wrong"] <= CEILING_DIRECT_WRONG, d
@@ -478,6 +507,6 @@ def test_direct_answer_floor(real_report):
 @pytest.mark.slow
 def test_not_in_report_flag_floor(real_report):
     """The flag catches the unanswerable questions and spares the answerable ones."""
-    f = real_report["not_in_report"]
+    f = real_report.not_in_report
     assert f["unanswerable_flagged"] >= FLOOR_UNANSWERABLE_FLAGGED, f
     assert f["answerable_flagged"] <= CEILING_ANSWERABLE_FLAGGED, f

@@ -1,0 +1,88 @@
+"""The layers read top-down: retrieval below answering, nothing loads the build step to answer,
+and the package installs under its own name with defaults that do not depend on the checkout."""
+
+import ast
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from rag import Config
+from tests.paths import PROJECT_ROOT
+
+RAG = PROJECT_ROOT / "rag"
+# Layers, lowest first: a module may import from its own layer or those below it.
+LAYERS = [
+    {"errors", "normalize", "passage", "config", "spans", "segment", "headings"},
+    {"load", "split", "chunk", "question", "keyword", "crosslingual", "e5_offline", "embed"},
+    {"query", "index"},
+    {"store"},
+    {"scorers", "pipeline", "opening"},
+    {"retrieve"},
+    {"answer"},
+    {"retriever", "cite"},
+    {"__init__", "cli"},
+    {"ask", "build", "page", "command", "evaluation"},
+]
+LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
+
+
+def module_imports(path):
+    """Return the rag modules a file imports at module level (not inside functions)."""
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rag"):
+            parts = node.module.split(".")
+            found |= {parts[1]} if len(parts) > 1 else {"__init__"}
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(RAG.glob("*.py")), ids=lambda p: p.name)
+def test_no_module_imports_a_layer_above_its_own(path):
+    name = path.stem
+    above = {m for m in module_imports(path) if LAYER_OF[m] > LAYER_OF[name]}
+    assert above == set(), f"{name} (layer {LAYER_OF[name]}) imports {above}"
+
+
+def test_retrieval_does_not_know_the_answer_rules():
+    for name in ("retrieve", "scorers", "store", "query"):
+        assert not module_imports(RAG / f"{name}.py") & {"answer", "retriever", "cite"}
+
+
+def test_asking_loads_neither_the_build_step_nor_torch(real_index):
+    code = ("import sys; from rag import Retriever; r = Retriever.load(index=sys.argv[1], build_if_missing=False); "
+            "r.ask('不予行政处罚多少家'); "
+            "print(sorted(m for m in ('rag.pipeline', 'torch', 'sentence_transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(real_index)], capture_output=True, text=True,
+                         cwd=PROJECT_ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_defaults_come_from_flags_then_environment_then_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("BAOGAO_CORPUS", "BAOGAO_INDEX", "BAOGAO_MODELS", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config()
+    assert config.corpus_dir.resolve() == tmp_path / "data" and config.index_dir.resolve() == tmp_path / "index"
+    assert "baogao" in config.model_cache_dir.parts and PROJECT_ROOT not in config.model_cache_dir.parents
+    monkeypatch.setenv("BAOGAO_CORPUS", str(tmp_path / "reports"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert Config().corpus_dir == tmp_path / "reports"
+    assert Config().model_cache_dir == tmp_path / "cache" / "baogao" / "models"
+
+
+@pytest.mark.slow
+def test_the_wheel_is_named_baogao_installs_a_command_and_no_top_level_eval(tmp_path):
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path), str(PROJECT_ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    [wheel] = tmp_path.glob("baogao-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not any(n.startswith(("eval/", "tests/")) for n in names)
+    assert "rag/retriever.py" in names and "rag/evaluation/run.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "baogao = rag.command:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
