@@ -1,7 +1,2 @@
-"""Evaluation of `rag` retrieval against the question set in eval/questions.jsonl.
-
-- `eval.metrics`: pure functions, rankings + relevance → Hit@k, MRR@k, nDCG@k
-  (MRR and nDCG through pytrec_eval).
-- `eval.run`: `python -m eval.run` asks every question in three configurations
-  (keyword, dense, hybrid), prints the table and writes eval/results/.
-"""
+"""The checkout's question sets (questions.jsonl, heldout.jsonl, dev/ for several reports)
+and `python -m eval.run`, a shim over rag.evaluation.run (`baogao eval`)."""

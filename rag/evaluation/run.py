@@ -301,7 +301,7 @@ def _version(name: str) -> str:
 
 
 def _threads() -> dict:
-    threads = {"cpus": os.cpu_count(), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "")}
+    threads = {"cpus": os.cpu_count(), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS") or "unset"}
     if "faiss" in sys.modules:
         threads["faiss"] = sys.modules["faiss"].omp_get_max_threads()
     if "torch" in sys.modules:
