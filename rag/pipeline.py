@@ -12,7 +12,7 @@ from . import index as index_io
 from .chunk import chunk_report
 from .config import Config
 from .embed import Embedder
-from .errors import CorpusError
+from .errors import CorpusError, RagError
 from .load import corpus_hash, read_corpus
 from .passage import Passage
 from .segment import keyword_tokens
@@ -40,8 +40,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     passages = chunk_corpus(config)
     tokens = [keyword_tokens(p.match_text()) for p in passages]
     sentence_texts, owner = passage_sentences(passages)
-    log.info("embedding %d passages and %d sentences with %s", len(passages), len(sentence_texts), embedder.name)
-    vectors = embedder.embed_passages([p.match_text() for p in passages] + sentence_texts, progress=progress)
+    texts = [p.match_text() for p in passages] + sentence_texts
+    vectors = embed_reusing(embedder, texts, previous_vectors(config.index_dir, embedder.name), progress)
     vectors, sentence_vectors = vectors[: len(passages)], vectors[len(passages):]
     manifest = {
         "format_version": index_io.FORMAT_VERSION,
@@ -59,6 +59,41 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     log.info("built index of %d passages in %.1f s at %s", len(passages),
              time.perf_counter() - started, config.index_dir)
     return data
+
+
+def previous_vectors(index_dir, model: str) -> dict[str, np.ndarray]:
+    """Return {text: vector} of the passages and sentences in the index being replaced, when
+    it was built with the same model: a rebuild after an edit or a chunker change then
+    embeds only the texts it has not seen. Nothing when there is no readable index."""
+    try:
+        old = index_io.load(index_dir)
+    except RagError:
+        return {}
+    if old.manifest.get("model") != model:
+        return {}
+    sentence_texts, _ = passage_sentences(old.passages)
+    texts = [p.match_text() for p in old.passages]
+    if len(sentence_texts) != old.sentence_index.ntotal:
+        return {}  # built with another sentence splitter: the rows would not line up
+    found = dict(zip(texts, old.passage_index.reconstruct_n(0, old.passage_index.ntotal)))
+    if sentence_texts:
+        found.update(zip(sentence_texts, old.sentence_index.reconstruct_n(0, old.sentence_index.ntotal)))
+    return found
+
+
+def embed_reusing(embedder: Embedder, texts: list[str], known: dict[str, np.ndarray],
+                  progress: bool = False) -> np.ndarray:
+    """Return the vectors of `texts`, embedding only those not in `known`."""
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    log.info("embedding %d of %d texts with %s (%d reused)", len(missing), len(texts), embedder.name,
+             len(texts) - len(missing))
+    fresh = embedder.embed_passages(missing, progress=progress) if missing else None
+    table = dict(known)
+    if fresh is not None:
+        table.update(zip(missing, fresh))
+    if not texts:
+        return np.zeros((0, fresh.shape[1] if fresh is not None else 0), dtype=np.float32)
+    return np.ascontiguousarray(np.stack([table[t] for t in texts]), dtype=np.float32)
 
 
 def passage_sentences(passages: list[Passage]) -> tuple[list[str], np.ndarray]:

@@ -176,3 +176,20 @@ class TestNeverDeletesUserFiles:
         result = run("rag.build", "--corpus", str(data), "--index", str(data))
         assert_one_line_error(result, "Refusing to replace", "report.txt")
         assert (data / "report.txt").read_text(encoding="utf-8") == "一、总体情况\n\n今年检查企业120家。"
+
+
+def test_a_rebuild_embeds_only_texts_it_has_not_seen(fake_config, fake_retriever, corpus_dir):
+    seen = []
+
+    class Counting(FakeEmbedder):
+        def embed_passages(self, texts, progress=False):
+            seen.extend(texts)
+            return super().embed_passages(texts, progress)
+
+    (corpus_dir / "extra.txt").write_text("一、新增章节\n\n本市新增检查电动自行车门店321家。", encoding="utf-8")
+    rebuilt = Retriever.load(config=fake_config, embedder=Counting())
+    assert seen == ["一、新增章节\n本市新增检查电动自行车门店321家。", "本市新增检查电动自行车门店321家。"]
+    fresh = Retriever.load(config=fake_config.__class__(corpus_dir=corpus_dir, index_dir=fake_config.index_dir.parent / "fresh"),
+                           embedder=FakeEmbedder())
+    query = "电动自行车门店"
+    assert rebuilt.search(query, k=5) == fresh.search(query, k=5)
