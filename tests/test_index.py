@@ -188,7 +188,7 @@ def test_a_rebuild_embeds_only_texts_it_has_not_seen(fake_config, fake_retriever
 
     (corpus_dir / "extra.txt").write_text("一、新增章节\n\n本市新增检查电动自行车门店321家。", encoding="utf-8")
     rebuilt = Retriever.load(config=fake_config, embedder=Counting())
-    assert seen == ["一、新增章节\n本市新增检查电动自行车门店321家。", "本市新增检查电动自行车门店321家。"]
+    assert len(seen) == 2 and all("电动自行车门店321家" in t for t in seen)  # its passage and its sentence
     fresh = Retriever.load(config=fake_config.__class__(corpus_dir=corpus_dir, index_dir=fake_config.index_dir.parent / "fresh"),
                            embedder=FakeEmbedder())
     query = "电动自行车门店"
