@@ -4,6 +4,16 @@ A section's body is cut at paragraph breaks and at inline items (一是…二是
 a piece longer than `max_chars` is split by rag.split. Short paragraphs that sit
 together (the title lines, the closing lines) are kept as one passage. Every
 passage records its exact character span in the source and its heading path.
+
+Which paragraphs are headings is decided with the next paragraph in view
+(`_roles`): back matter (附件N, 名词解释, 注释) is a section of its own at the top level,
+and inside a glossary a numbered definition (`1.“两重”：……`) is body text; a numbered
+line with nothing under it (the next paragraph is a heading of its rank or an outer
+one) is a list item, so its text is cited, not hidden in a heading path; a short line
+without end punctuation that introduces body text (`2024年工作回顾`) is a heading. A
+short lead line that introduces the paragraph after it (`这是……的五年。`) is cited
+with that paragraph rather than alone. Every character of body text is in exactly one
+passage; the rest is heading text, shown in the passages' heading paths.
 """
 
 from __future__ import annotations
@@ -11,16 +21,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .headings import parse_heading
+from .headings import Heading, parse_heading
 from .passage import Passage
 from .split import split_points
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 # Paragraphs at most this long at the end of a report are its closing block
 # (特此报告 / issuing body / date / 抄送), and at most this long anywhere are
 # packed together with their short neighbours.
 SHORT_PARAGRAPH_CHARS = 40
 CLOSING_LABEL = "落款"
+
+# Back matter: appendices, glossaries and notes, each a section at the top level.
+_BACK_MATTER = re.compile(r"^(?:附件\s*[0-9０-９一二三四五六七八九十]*|附表\s*[0-9０-９]*|附[:：]|(?:有关)?名词(?:解释|注释)|"
+                          r"注释|注|说明)\s*[:：]?$")
+_GLOSSARY = re.compile(r"名词|注释|^注|说明")
+_BACK_MATTER_RANK = -20  # outer to every heading of the body, Markdown's included
+_UNMARKED_RANK = 2  # an unnumbered section title: outer to 一、 and （一）
+# A numbered definition or note in a glossary: 1. / 1． / 1、 / ① / [1] / 〔1〕
+_NOTE_MARK = re.compile(r"^(?:[0-9０-９]{1,3}\s*[.．、]|[①-⑳]|[\[〔［【][0-9０-９]{1,3}[\]〕］】])")
+_END_PUNCTUATION = "。！？；：!?;:，,、"
+UNMARKED_HEADING_CHARS = 16
 
 _ITEM_START = re.compile(r"(?:^|(?<=[。；：;:]))\s*([一二三四五六七八九十]{1,2}是)")
 _ITEM_LEAD = re.compile(r"[一二三四五六七八九十]{1,2}是")
@@ -37,6 +58,7 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
     """Return the passages of one report, in reading order."""
     paragraphs = _paragraphs(text)
     closing_from = _closing_start(text, paragraphs)
+    roles = _roles(text, paragraphs, closing_from)
     passages: list[Passage] = []
     stack: list[tuple[int, str]] = []  # (rank, heading text), outermost first
     pending: list[_Span] = []  # short body paragraphs waiting to be packed
@@ -46,18 +68,16 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
             passages.extend(_pieces(text, source, _Span(pending[0].start, pending[-1].end), path, max_chars))
             pending.clear()
 
-    for i, para in enumerate(paragraphs):
+    for i, (para, heading) in enumerate(zip(paragraphs, roles)):
         body = para
-        if i < closing_from:
-            heading = parse_heading(text[para.start : para.end])
-            if heading is not None:
-                flush(tuple(h for _, h in stack))
-                while stack and stack[-1][0] >= heading.rank:
-                    stack.pop()
-                stack.append((heading.rank, heading.text))
-                body = _Span(_skip_space(text, para.start + heading.body_offset, para.end), para.end)
-                if body.start >= body.end:
-                    continue
+        if heading is not None:
+            flush(tuple(h for _, h in stack))
+            while stack and stack[-1][0] >= heading.rank:
+                stack.pop()
+            stack.append((heading.rank, heading.text))
+            body = _Span(_skip_space(text, para.start + heading.body_offset, para.end), para.end)
+            if body.start >= body.end:
+                continue
         path = (CLOSING_LABEL,) if i >= closing_from else tuple(h for _, h in stack)
         if i == closing_from:
             flush(tuple(h for _, h in stack))
@@ -66,6 +86,9 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
                 flush(path)
             pending.append(body)
             continue
+        if pending and stack and heading is None and _leads_into(text, pending, body):
+            body = _Span(pending[0].start, body.end)  # the lead line goes with what it introduces
+            pending.clear()
         flush(path)
         for item in _items(text, body):
             lead = _lead(text, item)
@@ -73,6 +96,88 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
                 passages.append(piece if k == 0 else _with_context(piece, lead))
     flush((CLOSING_LABEL,) if closing_from < len(paragraphs) else tuple(h for _, h in stack))
     return passages
+
+
+def _roles(text: str, paragraphs: list[_Span], closing_from: int) -> list[Heading | None]:
+    """Return, for each paragraph, the heading it starts with, or None for body text."""
+    raw = [parse_heading(text[p.start : p.end]) if i < closing_from else None for i, p in enumerate(paragraphs)]
+    roles: list[Heading | None] = []
+    in_glossary = False
+    opening = True  # the title block and salutation, up to the first heading or long paragraph
+    for i, para in enumerate(paragraphs):
+        line = text[para.start : para.end]
+        if i >= closing_from:
+            roles.append(None)
+            continue
+        previous = roles[-1] if roles else None
+        after_back_matter = previous is not None and previous.rank == _BACK_MATTER_RANK
+        if _BACK_MATTER.match(line):
+            in_glossary = bool(_GLOSSARY.search(line))
+            # 附件2 / 名词解释: the second names the first, it does not replace it
+            roles.append(Heading(_BACK_MATTER_RANK + after_back_matter, line.strip(), len(line)))
+            opening = False
+            continue
+        if after_back_matter and _is_unmarked_title(line) and raw[i] is None:
+            in_glossary = in_glossary or bool(_GLOSSARY.search(line))
+            roles.append(Heading(_BACK_MATTER_RANK + 1, line.strip(), len(line)))  # 附件1 / 2023年省十件民生实事
+            continue
+        if in_glossary and _NOTE_MARK.match(line):
+            roles.append(None)  # a numbered definition is what a glossary says, not a heading
+            continue
+        heading = raw[i]
+        title_only = previous is not None and previous.body_offset >= len(text[paragraphs[i - 1].start:
+                                                                             paragraphs[i - 1].end])
+        if heading is None and title_only and previous.rank >= 0 and _is_unmarked_title(line) \
+                and _introduces_body(raw, paragraphs, i, closing_from):
+            # 三、持续提升政府 / 治理效能和服务水平: a title broken across two lines
+            roles.append(Heading(previous.rank + 0.5, line.strip(), len(line)))
+            continue
+        if heading is not None and heading.body_offset >= len(line) and heading.rank >= 0 \
+                and _nothing_under(raw, paragraphs, text, i, heading.rank, closing_from):
+            heading = None  # a numbered line with nothing under it: a list item, cited as text
+        elif heading is None and not opening and _is_unmarked_title(line) \
+                and _introduces_body(raw, paragraphs, i, closing_from):
+            heading = Heading(_UNMARKED_RANK, line.strip(), len(line))
+        if heading is not None or para.end - para.start > SHORT_PARAGRAPH_CHARS or line.rstrip().endswith(("：", ":")):
+            opening = False  # the salutation (各位代表：) ends the title block too
+        roles.append(heading)
+    return roles
+
+
+def _is_unmarked_title(line: str) -> bool:
+    """Tell whether a line looks like a section title: short, no sentence punctuation."""
+    line = line.strip()
+    han = sum("\u3400" <= c <= "\u9fff" for c in line)
+    # at least four characters of words: not a table's number or a one-word cell (农村)
+    return han >= 4 and len(line) <= UNMARKED_HEADING_CHARS and not any(c in line for c in _END_PUNCTUATION)
+
+
+def _nothing_under(raw: list[Heading | None], paragraphs: list[_Span], text: str, i: int, rank: int,
+                   closing_from: int) -> bool:
+    """Tell whether the heading at paragraph i has no body and no sub-heading under it."""
+    nxt = i + 1
+    if nxt >= closing_from or nxt >= len(paragraphs):
+        return True
+    following = raw[nxt]
+    if following is None:
+        return bool(_BACK_MATTER.match(text[paragraphs[nxt].start : paragraphs[nxt].end]))
+    return following.rank <= rank
+
+
+def _introduces_body(raw: list[Heading | None], paragraphs: list[_Span], i: int, closing_from: int) -> bool:
+    """Tell whether the paragraph after i is body text or a numbered heading (what a title
+    line introduces), not another short line."""
+    nxt = i + 1
+    if nxt >= closing_from or nxt >= len(paragraphs):
+        return False
+    return raw[nxt] is not None or paragraphs[nxt].end - paragraphs[nxt].start > SHORT_PARAGRAPH_CHARS
+
+
+def _leads_into(text: str, pending: list[_Span], body: _Span) -> bool:
+    """Tell whether the short paragraphs waiting are one lead line that introduces `body`
+    (这是……的五年。 / 一是……： on a line of its own) rather than a block of their own."""
+    return len(pending) == 1 and pending[0].end - pending[0].start <= SHORT_PARAGRAPH_CHARS \
+        and body.end - pending[0].start <= 2 * SHORT_PARAGRAPH_CHARS + (body.end - body.start)
 
 
 def _paragraphs(text: str) -> list[_Span]:

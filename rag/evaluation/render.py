@@ -26,7 +26,7 @@ def _head(report) -> str:
              f"`{info.get('questions', '-')}`; corpus `{info.get('corpus', '-')}`, {report.passages} passages; "
              f"k={report.k}",
              "- a hit is a returned passage of at most 300 characters, in the question's report, that contains "
-             "a gold substring"]
+             "a gold substring in its text or in a heading above it"]
     lines += [f"- packages: {packages}"] if packages else []
     lines += [f"- threads: {threads}"] if threads else []
     lines += [f"- tuning: {tuning}"] if tuning else []

@@ -33,7 +33,7 @@ from pathlib import Path
 from .. import Fusion, Hit, Reply, Retriever
 from ..config import Config, Tuning
 from ..cli import setup_logging, user_errors
-from .metrics import (answer_outcome, detector_scores, first_relevant_rank, is_relevant, latency_summary,
+from .metrics import (MAX_RELEVANT_CHARS, answer_outcome, detector_scores, first_relevant_rank, is_relevant, latency_summary,
                       locate_gold_answer, mean_by_group, outcome_shares, score_rankings, spread)
 from .questions import UNANSWERABLE, Question, QuestionSetError, load_questions
 
@@ -99,9 +99,13 @@ def doc_id(hit_or_passage) -> str:
 
 def judge_question(passages: Sequence, q: Question) -> dict[str, int]:
     """Return qrels for one question: every passage's id → 1 when it is in the question's
-    report (any report when `source` is "") and holds a gold substring, else 0."""
-    return {doc_id(p): int((not q.source or p.source == q.source) and is_relevant(p.text, q.gold))
-            for p in passages}
+    report (any report when `source` is "") and holds a gold substring in its text or in a
+    heading above it (a question about a whole section is answered by its passages)."""
+    def relevant(p) -> bool:
+        in_heading = len(p.text) <= MAX_RELEVANT_CHARS and any(g in h for g in q.gold for h in p.heading_path)
+        return is_relevant(p.text, q.gold) or in_heading
+
+    return {doc_id(p): int((not q.source or p.source == q.source) and relevant(p)) for p in passages}
 
 
 def ask_all(retriever: Retriever, questions: Sequence[Question], fusion: Fusion, k: int) -> list[Searched]:
