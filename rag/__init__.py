@@ -11,11 +11,14 @@ from .errors import (CorpusError, IndexCorruptError, IndexLocationError, IndexMi
                      ModelLoadError, ModelMismatchError, QuestionError, RagError)
 from .passage import Hit, Passage
 from .query import Query
+from .identity import ReportIdentity
 from .retriever import Retriever
+from .scope import Filters
 from .scorers import Fusion
 
 __all__ = [
-    "DEFAULT_MODEL", "Config", "Tuning", "Retriever", "Query", "Fusion", "Hit", "Passage", "Answer", "Reply",
+    "DEFAULT_MODEL", "Config", "Tuning", "Retriever", "Query", "Fusion", "Filters", "Hit", "Passage", "Answer",
+    "Reply", "ReportIdentity",
     "RagError", "CorpusError", "QuestionError", "IndexMissingError", "IndexCorruptError", "IndexLocationError",
     "IndexStaleError", "ModelMismatchError", "ModelLoadError",
 ]

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Tuning
-from .question import Asked
+from .identity import ReportIdentity
 from .passage import Hit
+from .places import Place
+from .question import Asked
 from .query import Query
 from .spans import NAMED, PATTERNS, find
 
@@ -65,6 +67,10 @@ class Reply:
     translations: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The question's words to mark in the passages (rag.query), longest first.
     highlight: tuple[str, ...] = ()
+    # Why the reports cannot answer (a region or year none covers), when that is the reason.
+    refusal: str = ""
+    # The identity of each cited report, by source.
+    reports: Mapping[str, ReportIdentity] = field(default_factory=dict)
 
     @property
     def translated_words(self) -> tuple[str, ...]:
@@ -75,39 +81,61 @@ class Reply:
         """Return the JSON shape of `rag.ask --json`."""
         return {"question": self.question, "answerable": self.answerable,
                 "answer": self.answer.to_dict() if self.answer else None,
-                "hits": [h.to_dict() for h in self.hits],
-                "translations": {word: list(words) for word, words in self.translations}}
+                "hits": [h.to_dict() | self._report_of(h.source) for h in self.hits],
+                "translations": {word: list(words) for word, words in self.translations},
+                "refusal": self.refusal}
+
+    def _report_of(self, source: str) -> dict:
+        report = self.reports.get(source)
+        return {"report": report.citation()} if report else {}
 
 
-def extract_answer(query: Query, hits: Sequence[Hit], *, report_years: frozenset[str] = frozenset(),
-                   report_titles: str = "", tuning: Tuning = Tuning(), max_hits: int = 3) -> Answer | None:
+def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, ReportIdentity] | None = None,
+                   tuning: Tuning = Tuning(), max_hits: int = 3) -> Answer | None:
     """Return the best-supported answer span among the top hits, or None.
 
-    `report_years` are years a report speaks of throughout (its title's), so a question
-    naming one needn't find it in the passage. Words of `report_titles` (上海市, 2023) say
-    what the whole report is about, not which sentence answers, so outside the title
-    itself they don't count as support (上海市2023年的常住人口是多少 is not answered by a
-    sentence on 上海市 in 2023 that never mentions 常住人口). An English question's words
-    count through their translations (query.asked.forms), against a higher bar.
+    A hit's report (`reports`, by source) says what the whole report is about: the years of
+    its title, which a question naming one needn't find in the passage, and the words of
+    its title (上海市, 2023), which outside the title itself don't count as support
+    (上海市2023年的常住人口是多少 is not answered by a sentence on 上海市 in 2023 that never
+    mentions 常住人口). A place the question names must be the report's region (or lie on
+    its lineage) or be named in the passage: 南山区 is not answered from the 宝安区 report.
+    An English question's words count through their translations, against a higher bar.
     """
     asked = query.asked
     if asked is None:
         return None
-    topical = {t: w for t, w in asked.terms.items() if not _names_title_word(t, report_titles)}
-    years = asked.years - set(report_years)
+    reports = reports or {}
     min_support = tuning.min_support_english if asked.english else tuning.min_support
     best: tuple[float, Answer] | None = None
     for hit in hits[:max_hits]:
+        report = reports.get(hit.source)
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
+        years = asked.years - set(report.title_years if report else ())
         if any(y + "年" not in scope for y in years):
             continue  # the question is about a year this passage does not speak of
         if any(q not in scope for q in asked.quoted):
             continue  # a name the question quotes must be there
+        if not _places_hold(query, report, scope):
+            continue  # a place the question names is neither this report's nor in the passage
+        title = report.title if report else ""
+        topical = {t: w for t, w in asked.terms.items() if not _names_title_word(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
         for candidate in _candidates(asked, hit, terms, min_support):
             if best is None or candidate[0] > best[0]:
                 best = candidate
     return best[1] if best else None
+
+
+def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> bool:
+    """Tell whether every place the question names is on the report's lineage (深圳 for the
+    南山区 report) or written in the passage."""
+    written: dict[str, list[Place]] = {}
+    for place in query.places:
+        written.setdefault(place.written or place.name, []).append(place)
+    home = report.place if report else None
+    return all((home is not None and any(p.related(home) for p in places)) or name in scope
+               for name, places in written.items())
 
 
 def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from .passage import Hit
 from .spans import NUMBER
@@ -52,7 +52,14 @@ def mark(text: str, spans: list[tuple[int, int]], before: str, after: str,
     return "".join(out)
 
 
-def format_hits_text(terms: Iterable[str], hits: list[Hit], color: bool = False, also: Iterable[str] = ()) -> str:
+def report_title(hit: Hit, reports: Mapping) -> str:
+    """Return the title of the hit's report (its identity's label), "" when unknown."""
+    report = reports.get(hit.source)
+    return report.label() if report else ""
+
+
+def format_hits_text(terms: Iterable[str], hits: list[Hit], color: bool = False, also: Iterable[str] = (),
+                     reports: Mapping = {}) -> str:  # noqa: B006 (read only)
     """Return the numbered, cited passages as the CLI prints them, `terms` marked."""
     if not hits:
         return NOT_FOUND
@@ -60,7 +67,9 @@ def format_hits_text(terms: Iterable[str], hits: list[Hit], color: bool = False,
     blocks = []
     for hit in hits:
         body = mark(hit.text, term_spans(terms, hit.text, also=also), before, after)
-        blocks.append(f"[{hit.rank}] {breadcrumb(hit)}\n    {location(hit)}  score {hit.score:.2f}\n    {body}")
+        title = report_title(hit, reports)
+        where = f"{location(hit)}  《{title}》" if title and title != hit.source else location(hit)
+        blocks.append(f"[{hit.rank}] {breadcrumb(hit)}\n    {where}  score {hit.score:.2f}\n    {body}")
     return "\n\n".join(blocks)
 
 
@@ -71,17 +80,22 @@ NEAREST = "最接近的段落（仅供参考）"
 RELATED = "未摘出直接答案，以下是报告中最相关的段落："
 
 
+def refusal_line(reply) -> str:
+    """Return the refusal, with its reason when it is a region or year no report covers."""
+    return f"{NOT_FOUND[:-1]}：{reply.refusal}。" if reply.refusal else NOT_FOUND
+
+
 def answer_line(reply) -> str:
     """Return `答：7968家 [1]（source:start-end）`, the plain refusal, or the related label."""
     if not reply.answerable:
-        return NOT_FOUND
+        return refusal_line(reply)
     a = reply.answer
     return f"答：{a.text} [{a.hit_rank}]（{a.source}:{a.start}-{a.end}）" if a else RELATED
 
 
 def format_reply_text(reply, color: bool = False) -> str:
     """Return what `rag.ask` prints: the direct answer or refusal, then the passages."""
-    passages = format_hits_text(reply.highlight, list(reply.hits), color, reply.translated_words)
+    passages = format_hits_text(reply.highlight, list(reply.hits), color, reply.translated_words, reply.reports)
     head = answer_line(reply)
     if not reply.answerable:
         return f"{head}\n\n{NEAREST}：\n\n{passages}" if reply.hits else head

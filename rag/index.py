@@ -37,6 +37,7 @@ SENTENCES = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
+IDENTITY_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced.
 INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS})
@@ -62,7 +63,8 @@ def index_settings(max_chunk_chars: int) -> dict:
     from .chunk import CHUNKER_VERSION
 
     return {"chunker_version": CHUNKER_VERSION, "max_chunk_chars": max_chunk_chars,
-            "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION}
+            "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION,
+            "identity_version": IDENTITY_VERSION}
 
 
 def save(folder: Path, data: IndexData) -> None:

@@ -1,14 +1,21 @@
-"""Load step: read every .txt / .md report in a corpus folder, strictly as UTF-8."""
+"""Load step: read every .txt / .md report in a corpus folder, strictly as UTF-8.
+
+A report may have a sidecar `NAME.meta.json` beside it (report.txt → report.txt.meta.json)
+giving what its text lacks of its identity (rag.identity): title, body, region, years, date.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError
 
 CORPUS_SUFFIXES = (".txt", ".md")
+META_SUFFIX = ".meta.json"
+META_KEYS = ("title", "body", "region", "years", "date")
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,7 @@ class SourceFile:
 
     name: str
     text: str
+    meta: dict = field(default_factory=dict)
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -49,7 +57,24 @@ def read_source(path: Path, name: str | None = None) -> SourceFile:
             f"{path} is not valid UTF-8 (bad byte at offset {err.start}): convert it, "
             f"for example: iconv -f GB18030 -t UTF-8 '{path}' > fixed.txt"
         ) from None
-    return SourceFile(name=name or Path(path).name, text=text)
+    return SourceFile(name=name or Path(path).name, text=text, meta=read_meta(Path(path)))
+
+
+def read_meta(path: Path) -> dict:
+    """Return the report's sidecar (NAME.meta.json), {} when there is none; a sidecar that is
+    not a JSON object of the known keys raises CorpusError naming it."""
+    sidecar = path.with_name(path.name + META_SUFFIX)
+    if not sidecar.is_file():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise CorpusError(f"{sidecar} is not valid UTF-8 JSON ({err}): fix it or delete it.") from None
+    if not isinstance(meta, dict) or set(meta) - set(META_KEYS) \
+            or not all(isinstance(v, str) for k, v in meta.items() if k != "years"):
+        raise CorpusError(f"{sidecar} must be a JSON object with some of the keys {', '.join(META_KEYS)} "
+                          '(strings; years a list of years), e.g. {"title": "2024年深圳市政府工作报告"}.')
+    return meta
 
 
 def read_corpus(corpus_dir: Path) -> list[SourceFile]:
@@ -65,4 +90,7 @@ def corpus_hash(corpus_dir: Path) -> str:
     for path in corpus_files(corpus_dir):
         digest.update(path.relative_to(corpus_dir).as_posix().encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+        sidecar = path.with_name(path.name + META_SUFFIX)
+        if sidecar.is_file():
+            digest.update(b"meta\0" + hashlib.sha256(sidecar.read_bytes()).digest())
     return digest.hexdigest()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from rag import Config, Hit, RagError, Reply, Retriever
-from rag.cite import NEAREST, NOT_FOUND, RELATED, breadcrumb, hit_html, location, mark
+from rag.cite import NEAREST, RELATED, breadcrumb, hit_html, location, mark, refusal_line, report_title
 from rag.cli import add_common_arguments, setup_logging, user_errors
 from rag.load import read_source
 
@@ -111,12 +111,13 @@ class Sections:
         return mark(text, cited, '<mark class="rag-cited">', "</mark>", escape=html.escape)
 
 
-def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, ...] = ()) -> str:
-    """Return one cited passage as HTML: number, breadcrumb, span, score, text, 原文."""
+def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, ...] = (), title: str = "") -> str:
+    """Return one cited passage as HTML: number, breadcrumb, report, span, score, text, 原文."""
+    report = f"《{html.escape(title)}》 · " if title and title != hit.source else ""
     return (
         '<div class="rag-hit">'
         f'<div class="rag-head">[{hit.rank}] {html.escape(breadcrumb(hit))}</div>'
-        f'<div class="rag-meta">{html.escape(location(hit))} · 得分 {hit.score:.2f}</div>'
+        f'<div class="rag-meta">{report}{html.escape(location(hit))} · 得分 {hit.score:.2f}</div>'
         f'<div class="rag-text">{hit_html(terms, hit, also)}</div>'
         f'<details><summary>原文</summary><div class="rag-section">{section}</div></details>'
         "</div>"
@@ -126,10 +127,11 @@ def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, .
 def answer_html(reply: Reply, sections: Sections) -> str:
     """Return the chat answer: the direct answer, the plain refusal or the "related
     passages" label, then the passages."""
-    blocks = "".join(hit_block(reply.highlight, h, sections.html(h), reply.translated_words) for h in reply.hits)
+    blocks = "".join(hit_block(reply.highlight, h, sections.html(h), reply.translated_words,
+                               report_title(h, reply.reports)) for h in reply.hits)
     if not reply.answerable:
         nearest = f'<p>{NEAREST}：</p>{blocks}' if reply.hits else ""
-        return f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p>{nearest}</div>'
+        return f'<div class="rag-answer"><p class="rag-note">{html.escape(refusal_line(reply))}</p>{nearest}</div>'
     direct = f'<p class="rag-note">{RELATED}</p>'
     if reply.answer:
         a = reply.answer

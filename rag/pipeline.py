@@ -13,6 +13,7 @@ from .chunk import chunk_report
 from .config import Config
 from .embed import Embedder
 from .errors import CorpusError, RagError
+from .identity import ReportIdentity, identify
 from .load import corpus_hash, read_corpus
 from .passage import Passage
 from .segment import keyword_tokens
@@ -21,14 +22,17 @@ from .split import sentences
 log = logging.getLogger(__name__)
 
 
-def chunk_corpus(config: Config) -> list[Passage]:
-    """Read and chunk every report of the corpus folder."""
+def chunk_corpus(config: Config) -> tuple[list[Passage], dict[str, ReportIdentity]]:
+    """Read and chunk every report of the corpus folder; return its passages and each
+    report's identity."""
     passages: list[Passage] = []
+    reports = {}
     for source in read_corpus(config.corpus_dir):
         passages.extend(chunk_report(source.text, source.name, config.max_chunk_chars))
+        reports[source.name] = identify(source.name, source.text, source.meta)
     if not passages:
         raise CorpusError(f"The reports in {config.corpus_dir} hold no text: add a report with content.")
-    return passages
+    return passages, reports
 
 
 def build_index(config: Config, embedder: Embedder, progress: bool = False) -> index_io.IndexData:
@@ -37,7 +41,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     # Before minutes of embedding, not after: a path holding a user's files is refused.
     index_io.check_replaceable(config.index_dir)
     digest = corpus_hash(config.corpus_dir)
-    passages = chunk_corpus(config)
+    passages, reports = chunk_corpus(config)
     tokens = [keyword_tokens(p.match_text()) for p in passages]
     sentence_texts, owner = passage_sentences(passages)
     texts = [p.match_text() for p in passages] + sentence_texts
@@ -49,6 +53,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
         "dim": int(vectors.shape[1]),
         "corpus_hash": digest,
         "sources": sorted({p.source for p in passages}),
+        "reports": {name: identity.to_dict() for name, identity in sorted(reports.items())},
         "settings": index_io.index_settings(config.max_chunk_chars),
         "n_passages": len(passages),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .normalize import fold
+from .places import Place, find_places
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .segment import STOPWORDS, cut, search_words, tokens_of
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
 
 
 class Lexicon(Protocol):
@@ -33,6 +37,9 @@ class Lexicon(Protocol):
     def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
         """Return {English token the reports lack: its translations found in them}."""
 
+    def regions(self) -> Collection[Place]:
+        """Return the regions the indexed reports are about (their bare names count)."""
+
 
 class AnyWords:
     """A lexicon that knows nothing: every word counts as present, nothing translates."""
@@ -45,6 +52,9 @@ class AnyWords:
 
     def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
         return {}
+
+    def regions(self) -> Collection[Place]:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,8 @@ class Query:
     refusable: bool  # it asks for a kind of span we would find if the reports held it
     literal_share: float  # share of its word weight that occurs in the reports
     highlight: tuple[str, ...] = field(default=())  # words to mark in passages, longest first
+    places: tuple[Place, ...] = ()  # administrative divisions the question names (rag.places)
+    years: tuple[str, ...] = ()  # years the question names (2024年, in 2024)
 
     @classmethod
     def of(cls, text: str, lexicon: Lexicon | None = None) -> Query:
@@ -82,8 +94,9 @@ class Query:
             refusable = is_refusable(folded, folded[start:end])
         plain = question_terms(words)
         share = sum(w for t, w in plain.items() if lexicon.contains(t)) / sum(plain.values()) if plain else 0.0
+        years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
         return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), share,
-                   _highlight_terms(words))
+                   _highlight_terms(words), tuple(find_places(folded, lexicon.regions())), years)
 
     @property
     def translations(self) -> tuple[tuple[str, tuple[str, ...]], ...]:

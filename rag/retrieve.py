@@ -7,6 +7,8 @@ rag.config.Tuning). Nothing here answers or refuses: that is rag.answer, above.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from .config import Tuning
@@ -25,12 +27,14 @@ class Searcher:
         self.embedder = embedder
         self.tuning = tuning
 
-    def search(self, query: Query, k: int, fusion: Fusion | None = None) -> list[Hit]:
-        """Return the k best passages, best first (ties: reading order)."""
+    def search(self, query: Query, k: int, fusion: Fusion | None = None,
+               sources: Collection[str] | None = None) -> list[Hit]:
+        """Return the k best passages of the reports in `sources` (all when None), best
+        first (ties: reading order)."""
         fusion = fusion or Fusion.hybrid(self.tuning)
         wants_vector = any(fusion.weights.get(name) for name in ("dense",))
         vector = self.embedder.embed_query(query.text) if wants_vector else None
-        cands = self.store.candidates(query, vector, self.tuning.expansion)
+        cands = self.store.candidates(query, vector, self.tuning.expansion, sources=sources)
         fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
         # Stable sort on -score keeps reading order among equal scores.
         order = np.argsort(-fused, kind="stable")[:k]

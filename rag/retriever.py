@@ -10,20 +10,19 @@ step reads. Answering stands above retrieval: rag.retrieve knows nothing of answ
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from functools import cached_property
 from pathlib import Path
 
 from .answer import Reply, extract_answer, judge_answerable
 from .config import Config
 from .embed import Embedder, load_embedder
 from .errors import QuestionError
-from .normalize import fold
+from .identity import ReportIdentity
 from .opening import open_store
 from .passage import Hit, Passage
 from .query import Query
 from .retrieve import Searcher
+from .scope import Filters, Scope, scope_of
 from .scorers import Fusion
 from .store import Store
 
@@ -64,49 +63,43 @@ class Retriever:
         """Check the question and analyse it once against the indexed reports."""
         return Query.of(check_question(question, self.config.max_question_chars), self.store)
 
-    def search(self, question: str | Query, k: int = 5, fusion: Fusion | None = None) -> list[Hit]:
-        """Return the k best passages for `question`, best first (ties: reading order).
-        `fusion` weighs the scorers (default: the hybrid of rag.config.Tuning)."""
+    @property
+    def reports(self) -> dict[str, ReportIdentity]:
+        """Each indexed report's identity (title, body, region, years, date), by file name."""
+        return dict(self.store.reports)
+
+    def scope(self, query: Query, filters: Filters = Filters()) -> Scope:
+        """Return the reports a question is about (rag.scope), within `filters`."""
+        return scope_of(query, self.store.reports, self.store.contains, filters)
+
+    def search(self, question: str | Query, k: int = 5, fusion: Fusion | None = None,
+               filters: Filters = Filters()) -> list[Hit]:
+        """Return the k best passages for `question`, best first (ties: reading order),
+        from the reports it names (a region, a year) within `filters`. `fusion` weighs the
+        scorers (default: the hybrid of rag.config.Tuning)."""
         query = question if isinstance(question, Query) else self.query(question)
-        return self._searcher.search(query, check_k(k), fusion)
+        scope = self.scope(query, filters)
+        return self._searcher.search(query, check_k(k), fusion, scope.sources if not scope.refusal else None)
 
-    def ask(self, question: str, k: int = 5) -> Reply:
+    def ask(self, question: str, k: int = 5, filters: Filters = Filters()) -> Reply:
         """Return the hits for `question`, a direct answer span when one fits, and
-        whether the reports answer it at all (rules in rag/answer.py)."""
+        whether the reports answer it at all (rules in rag/answer.py and rag/scope.py)."""
         query = self.query(question)
-        hits = self._searcher.search(query, check_k(k))
+        k = check_k(k)
+        scope = self.scope(query, filters)
         tuning = self.config.tuning
-        answer = extract_answer(query, hits, report_years=self._report_years,
-                                report_titles=self._report_titles, tuning=tuning)
+        if scope.refusal:  # a region or year no report covers: the nearest passages, for reference
+            hits = self._searcher.search(query, k, sources=filters.reports or None)
+            return self._reply(query, hits, None, False, scope.refusal)
+        hits = self._searcher.search(query, k, sources=scope.sources)
+        answer = extract_answer(query, hits, reports=self.store.reports, tuning=tuning)
         answerable = judge_answerable(query, hits, answer, tuning)
-        return Reply(query.text, tuple(hits), answer if answerable else None, answerable,
-                     query.translations, query.highlight)
+        return self._reply(query, hits, answer if answerable else None, answerable)
 
-    @cached_property
-    def _openings(self) -> list[str]:
-        """Each report's first passage: its title (and salutation)."""
-        firsts: dict[str, str] = {}
-        for p in self.store.passages:
-            firsts.setdefault(p.source, p.text)
-        return list(firsts.values())
-
-    @cached_property
-    def _report_titles(self) -> str:
-        """The reports' titles: their first passage up to the salutation (市委，市政府：)."""
-        return "\n".join(_before_salutation(fold(text)) for text in self._openings)
-
-    @cached_property
-    def _report_years(self) -> frozenset[str]:
-        """Years in the reports' titles (their first passage): a question about one of
-        them needn't find it spelled out in every passage."""
-        return frozenset(y for text in self._openings for y in re.findall(r"(\d{4})年", text[:60]))
-
-
-def _before_salutation(text: str) -> str:
-    """Return the lines of a report's opening before the one that ends in a colon."""
-    lines = text.splitlines()
-    ends = [i for i, line in enumerate(lines) if line.rstrip().endswith((":", "："))]
-    return "\n".join(lines[: ends[0]] if ends else lines)
+    def _reply(self, query: Query, hits: list[Hit], answer, answerable: bool, refusal: str = "") -> Reply:
+        reports = {h.source: self.store.reports[h.source] for h in hits if h.source in self.store.reports}
+        return Reply(query.text, tuple(hits), answer, answerable, query.translations, query.highlight,
+                     refusal, reports)
 
 
 def check_k(k: int) -> int:

@@ -49,7 +49,7 @@ _NOT_INSIDE_TITLES = ("count", "percent", "date")
 # A body's name ends in one of these; the name runs back to a non-Chinese character or
 # to a character that joins or introduces bodies (与 和 同 及 向 由 经 对 在 据 照 合 选 会 的).
 _ORG_SUFFIX = re.compile(r"(?:管理局|总局|局|委员会|委|政府|办公厅|办公室|办|检察院|法院|研究院|院|厅|公司|大学|学院|中心|协会|"
-                         r"联合会|工商联)(?:(?![\u3400-\u9fff])|(?=[共等牵联会签的和与及]))")
+                         r"联合会|工商联)(?:(?![\u3400-\u9fff])|(?=[共等牵联会签的和与及]|关于))")
 _ORG_STARTS_AFTER = frozenset("与和同及向由经对在据照合选会的")
 # …办 that is a way of handling things, not an office: 一网通办, 帮办, 督办.
 _NOT_AN_OFFICE = re.compile(r"(?:通|好|帮|网|交|督|承|协|代|查|快|合)办$")

@@ -18,9 +18,11 @@ from typing import Protocol
 import numpy as np
 
 from .crosslingual import EnglishToReport
+from .identity import ReportIdentity
 from .index import IndexData, flat_ip_index
 from .keyword import BM25
 from .passage import Passage
+from .places import Place
 from .query import Query
 
 
@@ -45,7 +47,7 @@ class Store(Protocol):
     def delete(self, source: str) -> int: ...
 
     def candidates(self, query: Query, vector: np.ndarray | None, expansion_weight: float,
-                   k: int | None = None) -> Candidates: ...
+                   k: int | None = None, sources: Collection[str] | None = None) -> Candidates: ...
 
     def rows(self, ids: Sequence[int]) -> list[Passage]: ...
 
@@ -55,19 +57,24 @@ class Store(Protocol):
 
     def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]: ...
 
+    def regions(self) -> list[Place]: ...
+
+    reports: dict[str, ReportIdentity]
+
 
 class LocalStore:
     """One index folder's contents in memory (exact search)."""
 
     def __init__(self, data: IndexData):
         self.manifest = data.manifest
+        self.reports = {source: ReportIdentity.from_dict(source, d)
+                        for source, d in data.manifest.get("reports", {}).items()}
         self._passages = list(data.passages)
         self._tokens = list(data.tokens)
         self._passage_index = data.passage_index
         self._sentence_index = data.sentence_index
         self._owner = np.asarray(data.sentence_owner, dtype=np.int64)
-        self._bm25 = BM25(self._tokens)
-        self._english = EnglishToReport(self._bm25.vocabulary)
+        self._reindex_keywords()
 
     def __len__(self) -> int:
         return len(self._passages)
@@ -103,6 +110,7 @@ class LocalStore:
         return len(gone)
 
     def _reindex_keywords(self) -> None:
+        self._source_of = np.array([p.source for p in self._passages], dtype=object)
         self._bm25 = BM25(self._tokens)
         self._english = EnglishToReport(self._bm25.vocabulary)
         self.__dict__.pop("_corpus_text", None)
@@ -110,19 +118,22 @@ class LocalStore:
     # ------------------------------------------------------------------ reading
 
     def candidates(self, query: Query, vector: np.ndarray | None, expansion_weight: float,
-                   k: int | None = None) -> Candidates:
-        """Return every passage's raw signals for the query (exact search). With `k`, only
-        the union of the k best by meaning and the k best by keywords."""
+                   k: int | None = None, sources: Collection[str] | None = None) -> Candidates:
+        """Return every passage's raw signals for the query (exact search), of the reports
+        in `sources` (all when None). With `k`, only the union of the k best by meaning and
+        the k best by keywords."""
         keyword = self._bm25.scores(query.tokens, query.expansions, expansion_weight)
         if vector is None:
             passage = sentence = np.zeros(len(self), dtype=np.float32)
         else:
             passage, sentence = self._cosines(np.asarray(vector, dtype=np.float32).reshape(1, -1))
-        ids = np.arange(len(self))
-        if k is not None and k < len(self):
+        ids = np.arange(len(self)) if sources is None else np.flatnonzero(np.isin(self._source_of, list(sources)))
+        passage, sentence, keyword = passage[ids], sentence[ids], keyword[ids]
+        if k is not None and k < len(ids):
             dense = passage + sentence
-            ids = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-keyword, k - 1)[:k])
-        return Candidates(ids, passage[ids], sentence[ids], keyword[ids])
+            keep = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-keyword, k - 1)[:k])
+            ids, passage, sentence, keyword = ids[keep], passage[keep], sentence[keep], keyword[keep]
+        return Candidates(ids, passage, sentence, keyword)
 
     def _cosines(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return each passage's cosine to the query and its best sentence's."""
@@ -151,6 +162,9 @@ class LocalStore:
 
     def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
         return self._english.expansions(tokens)
+
+    def regions(self) -> list[Place]:
+        return [r.place for r in self.reports.values() if r.place]
 
     @cached_property
     def _corpus_text(self) -> str:

@@ -4,12 +4,13 @@ import pytest
 
 from rag.answer import extract_answer, judge_answerable
 from rag.passage import Hit, Passage
-from rag.query import Query
+from rag.identity import ReportIdentity
+from rag.query import AnyWords, Query
 from rag.question import asked_kind
 from rag.scorers import holds_asked_kind
 
 
-class Words:
+class Words(AnyWords):
     """A lexicon for tests: which words the reports hold, and English translations."""
 
     def __init__(self, in_corpus=lambda t: True, translate=lambda w: set()):
@@ -177,7 +178,7 @@ def test_an_english_question_needs_more_of_its_words_in_the_sentence():
 def test_an_english_question_about_another_year_gets_no_answer():
     question = "How many elevators were fitted with remote monitoring devices in 2024?"
     assert answer_of(question, [hit(ELEVATORS)], translate=translate,
-                          report_years=frozenset({"2023"})) is None
+                          reports={"r.txt": ReportIdentity("r.txt", title_years=("2023",))}) is None
 
 
 TITLE = "上海市市场监督管理局关于\n\n2023年度法治政府建设情况的报告\n"
@@ -187,12 +188,12 @@ def test_words_of_the_report_title_are_no_support_outside_the_title():
     text = "市局申报的“市场监管领域不予实施行政强制措施清单”等2个项目入选2023年度上海市法治为民办实事立项。"
     question = "上海市2023年的常住人口是多少"
     assert answer_of(question, [hit(text)]).text == "2个"  # 上海市 + 2023 looked like support
-    assert answer_of(question, [hit(text)], report_titles=TITLE) is None
+    assert answer_of(question, [hit(text)], reports={"r.txt": ReportIdentity("r.txt", title=TITLE)}) is None
 
 
 def test_the_title_passage_itself_may_answer_with_its_own_words():
     title = hit("上海市市场监督管理局关于\n\n2023年度法治政府建设情况的报告\n\n市委，市政府，市场监管总局：", heading=())
-    answer = answer_of("这份法治政府建设情况报告总结的是哪个年度的工作？", [title], report_titles=TITLE)
+    answer = answer_of("这份法治政府建设情况报告总结的是哪个年度的工作？", [title], reports={"r.txt": ReportIdentity("r.txt", title=TITLE)})
     assert answer.text == "2023年度"
 
 

