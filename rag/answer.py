@@ -111,13 +111,14 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     for hit in hits[:max_hits]:
         report = reports.get(hit.source)
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
-        years = asked.years - set(report.title_years if report else ())
-        if any(y + "年" not in scope for y in years):
+        if not _speaks_of_the_years(asked, report, hit, scope):
             continue  # the question is about a year this passage does not speak of
         if any(q not in scope for q in asked.quoted):
             continue  # a name the question quotes must be there
         if not _places_hold(query, report, scope):
             continue  # a place the question names is neither this report's nor in the passage
+        if asked.wants_target and not (_PLAN_SECTION.search("".join(hit.heading_path)) or _TARGET_CUE.search(hit.text)):
+            continue  # a target is asked for: a passage of results has none
         title = report.title if report else ""
         topical = {t: w for t, w in asked.terms.items() if not _names_title_word(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
@@ -127,14 +128,34 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     return best[1] if best else None
 
 
+# Section titles of plans, and words that mark a planned figure.
+_PLAN_SECTION = re.compile(r"安排|任务|打算|计划|目标|主要工作|重点工作|建议|要求|展望|思路|部署")
+_TARGET_CUE = re.compile(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
+_HEADING_YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+
+def _speaks_of_the_years(asked: Asked, report: ReportIdentity | None, hit: Hit, scope: str) -> bool:
+    """Tell whether the passage speaks of every year the question names (今年/去年 counted
+    from the year the report was issued). Section titles say which year a passage is about
+    (2024年工作回顾, 2025年工作安排); without one, the years of the report's title count as
+    spoken of throughout."""
+    years = set(asked.years)
+    if asked.relative and report:
+        issued = report.date[:4] if report.date[:4].isdigit() else max(report.title_years, default="")
+        years |= {str(int(issued) + shift) for shift in asked.relative} if issued else set()
+    heading_years = set(_HEADING_YEAR.findall("".join(hit.heading_path)))
+    granted = heading_years or set(report.title_years if report else ())
+    return all(y in granted or y + "年" in scope for y in years)
+
+
 def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> bool:
-    """Tell whether every place the question names is on the report's lineage (深圳 for the
-    南山区 report) or written in the passage."""
+    """Tell whether every place the question names is the report's region or contains it
+    (深圳 for the 南山区 report), or is written in the passage (成都 in the 四川 report)."""
     written: dict[str, list[Place]] = {}
     for place in query.places:
         written.setdefault(place.written or place.name, []).append(place)
     home = report.place if report else None
-    return all((home is not None and any(p.related(home) for p in places)) or name in scope
+    return all((home is not None and any(home.within(p) for p in places)) or name in scope
                for name, places in written.items())
 
 
@@ -156,12 +177,47 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if support < min_support:
             continue
         clause = _around(hit.text, start, end, "。！？；，、：\n")
-        local = _support(terms, asked.forms, clause) / total
-        if asked.kind in ("count", "amount", "percent") and not local:
-            continue  # a number whose own clause shares no word is about something else
+        local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
+        if asked.kind == "name" and _support(terms, asked.forms, span) / total >= _SPELLS_OUT:
+            local = max(local, _support(terms, asked.forms, clause) / total)  # the full name of what is described
+        if not local and asked.kind not in ("date", "person", "org"):
+            continue  # a figure or name whose own clause shares no word with the question (the
+            # span's own words aside) is about something else; a date or a person may stand alone
+        if asked.attribute and not any(w in sentence + "".join(hit.heading_path) for w in asked.attribute):
+            continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
-                 + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1))
+                 + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
+                 + _reading(asked, hit.text[max(0, start - _LEAD_WINDOW) : start], hit.text[end : end + 4]))
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+# What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,
+# 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
+_LEAD_WINDOW = 8
+# A name holding this share of the question's words is the full name of what it describes
+# (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
+_SPELLS_OUT = 0.6
+_TOTAL_CUE = re.compile(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
+_PART_CUE = re.compile(r"新增|新建|新开|其中|增加|增长|提高|下降|减少")
+_LEVEL_LEAD = re.compile(r"(?:到|至|达|为)$")
+_CHANGE_FROM = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)")
+
+
+def _reading(asked: Asked, lead: str, trail: str) -> float:
+    """Return a bonus for the figure that reads as the one asked for: a total when the question
+    asks for one (一共/总量/累计), an addition when it asks for that (新增), the new level of a
+    change (由7家增加至12家: 12家), and the figure that follows the word the question asks
+    about (its head noun, 总里程45.2公里)."""
+    bonus = 0.0
+    if asked.wants_total:
+        bonus += 2.0 if _TOTAL_CUE.search(lead) and not _PART_CUE.search(lead[-4:]) else -1.0
+    elif asked.wants_new:
+        bonus += 1.0 if _PART_CUE.search(lead) else 0.0
+    if asked.wants_level:
+        bonus += 2.0 if _LEVEL_LEAD.search(lead) else -2.0 if _CHANGE_FROM.match(trail) else 0.0
+    if asked.attribute and asked.attribute[0] in lead:
+        bonus += 1.0
+    return bonus
 
 
 def _bare_after(text: str, end: int) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import logging
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,6 +118,44 @@ def short_names(name: str) -> set[str]:
             stem = base[: -len(suffix)]
             return {stem, stem + "州"} - {name} if suffix == "自治州" else {stem} - {name}
     return set()
+
+
+def find_places_in_english(text: str, also: Collection[Place] = ()) -> list[Place]:
+    """Return the divisions an English text names in pinyin (Sichuan, Zhoukou, Luohu District):
+    provinces and prefectures, and the places in `also`."""
+    table = dict(_pinyin_names())
+    for place in also:
+        for name in (place.name, *short_names(place.name)):
+            table.setdefault(_pinyin(name), ((place.name, place.code),))
+    words = [(m.group(0).lower(), m.start(), m.end()) for m in re.finditer(r"[A-Za-z]+", text)]
+    found = []
+    for i in range(len(words)):
+        for n in (3, 2, 1):  # Inner Mongolia, Xi An, Sichuan: longest first
+            chunk = words[i : i + n]
+            if len(chunk) == n and "".join(w for w, _, _ in chunk) in table:
+                key = "".join(w for w, _, _ in chunk)
+                start, end = chunk[0][1], chunk[-1][2]
+                found += [Place(name, code, start, end, text[start:end]) for name, code in table[key]]
+                break
+    return found
+
+
+@lru_cache(maxsize=1)
+def _pinyin_names() -> dict[str, tuple[tuple[str, str], ...]]:
+    names: dict[str, set[tuple[str, str]]] = {}
+    for found in _divisions().values():
+        for name, code in found:
+            if len(code) <= 4:
+                for short in short_names(name):
+                    if len(short) >= 2:
+                        names.setdefault(_pinyin(short), set()).add((name, code))
+    return {k: tuple(sorted(v)) for k, v in names.items()}
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin  # only English questions need it
+
+    return "".join(lazy_pinyin(name)).lower()
 
 
 def find_places(text: str, also: Collection[Place] = ()) -> list[Place]:

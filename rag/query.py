@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .normalize import fold
-from .places import Place, find_places
+from .places import Place, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .segment import STOPWORDS, cut, search_words, tokens_of
 
@@ -87,16 +87,21 @@ class Query:
         expansions = lexicon.expansions(tokens)
         kind = asked_kind(folded)
         asked = refusable = None
+        places = find_places(folded, lexicon.regions())
+        if re.search(r"[A-Za-z]{3}", folded):
+            places += find_places_in_english(folded, lexicon.regions())
+        places = tuple(places)
         if kind is not None:
             start, end = asking_span(lowered, kind[0])
             asking_words = _words_within(words, start, end)
-            asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations)
+            asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
+                             {p.written for p in places})
             refusable = is_refusable(folded, folded[start:end])
         plain = question_terms(words)
         share = sum(w for t, w in plain.items() if lexicon.contains(t)) / sum(plain.values()) if plain else 0.0
         years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
         return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), share,
-                   _highlight_terms(words), tuple(find_places(folded, lexicon.regions())), years)
+                   _highlight_terms(words), places, years)
 
     @property
     def translations(self) -> tuple[tuple[str, tuple[str, ...]], ...]:

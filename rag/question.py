@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from .segment import STOPWORDS
+from .segment import STOPWORDS, tagged_words
 from .spans import DIGITS, NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
-_UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"))
+_UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"), ("公里", "千米"), ("千克", "公斤"))
 
 # Nouns that say what kind of name is wanted: an answer must contain one the question
 # uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
@@ -49,7 +49,7 @@ _ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|
                                r"问题|不足|经验|亮点|变化)")
 _QUOTED_IN_QUESTION = re.compile(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
 _NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|哪一类|哪类|\bname\b", re.I)
-UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)({UNITS})")
+UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)[万亿]{{0,2}}({UNITS})")
 _YEAR = re.compile(rf"([{DIGITS}]{{4}})年")
 ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
 _ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
@@ -57,6 +57,34 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 # Words that ask rather than say what about: the kind of answer, not its topic.
 _QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
+_COUNT_WORD = re.compile(r"^(?:多少|几)")
+# The measure words that count a noun, for a question that names the noun but no unit
+# (多少经营主体 is answered in 家 or 户, 多少公里 of road, not in 个 or 项).
+_NOUN_UNITS = (
+    (re.compile(r"企业|公司|主体|商户|单位|机构|银行|门店|工厂|平台|医院"), ("家", "户", "所")),
+    (re.compile(r"学校|幼儿园|高校|院校"), ("所", "家", "个")),
+    (re.compile(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口"),
+     ("人", "名", "人次", "位")),
+    (re.compile(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
+    (re.compile(r"住房|保障房|公寓"), ("套", "间", "万平方米")),
+    (re.compile(r"里程|长度|距离"), ("公里", "千米", "米")),
+    (re.compile(r"线路|航线|班列线路"), ("条",)),
+    (re.compile(r"公路|铁路|地铁|轨道|管网|管道|河道|道路|航道|绿道|碧道"), ("公里", "千米", "米", "条")),
+    (re.compile(r"水库|桥梁|场馆|海外仓|变电站|泵站"), ("座", "个")),
+    (re.compile(r"车辆|汽车|公交车"), ("辆",)),
+    (re.compile(r"农田|耕地|林地"), ("亩", "公顷")),
+)
+# Words that say how a figure is asked for, not what it is of: no sentence need repeat them.
+_GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
+                     "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约".split())
+_CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
+UNIT_ONLY = re.compile(rf"[万亿]{{0,2}}(?:{UNITS})")
+_ASKS_TOTAL = re.compile(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
+_ASKS_NEW = re.compile(r"新增|新建|新开|新引进|增加了|多了")
+_ASKS_LEVEL = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
+_ASKS_TARGET = re.compile(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为")
+_RELATIVE_YEARS = ((re.compile(r"去年|上年|上一年|过去一年|前一年"), -1), (re.compile(r"今年|本年|当年"), 0),
+                   (re.compile(r"明年"), 1))
 # The noun of an org question's cue (哪个单位, 什么部门) says what kind of answer, not what about.
 _ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
 
@@ -81,6 +109,15 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms
+
+
+_QUALIFIER = re.compile(r"(?:左右|以上|以内|以下)$")
+_COUNTED = re.compile(r"(?:多少|(?<!第)几)([\u4e00-\u9fff]{2,4})")
+
+
+def _units_of(noun: str) -> tuple[str, ...]:
+    """Return the measure words that count the noun after 多少 (多少经营主体 → 家, 户…), () if unknown."""
+    return next((units for cue, units in _NOUN_UNITS if cue.search(noun)), ())
 
 
 def same_units(unit: str) -> tuple[str, ...]:
@@ -110,16 +147,25 @@ class Asked:
     terms: dict[str, float]
     forms: dict[str, tuple[str, ...]]
     english: bool  # the asking part has English words, which reach a sentence through translations
-    unit: str | None
+    units: tuple[str, ...]  # the units an answer may end in ((): any); 多少件 → 件, 起, 宗
     years: frozenset[str]
     heads: tuple[str, ...]
     quoted: tuple[str, ...]
+    # The words naming what is counted or measured, next to the question word (高速公路 in
+    # 新建成的高速公路有多少公里, 海外仓 in 建成了多少座海外仓): the answer's sentence must hold
+    # them all and its own clause one of them, or the figure is about something else.
+    attribute: tuple[str, ...] = ()
+    wants_target: bool = False  # 目标/预期/计划: a planned figure, not last year's result
+    wants_total: bool = False  # 一共/总量/累计: the total, not an addition or a part
+    wants_new: bool = False  # 新增/新建: the addition, not the total
+    wants_level: bool = False  # 增加到/降至: the new level of a change, not where it started
+    relative: tuple[int, ...] = ()  # 去年 -1, 今年 0, 明年 +1: years counted from the report's date
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
-           translate: Callable[[str], Collection[str]]) -> Asked | None:
-        """Read what `question` (folded) asks; `asking` is its asking part (lower case)
-        and `words` that part's jieba words."""
+           translate: Callable[[str], Collection[str]], places: Collection[str] = ()) -> Asked | None:
+        """Read what `question` (folded) asks; `asking` is its asking part (lower case),
+        `words` that part's jieba words and `places` the place names written in it."""
         found = asked_kind(question)
         if found is None:
             return None
@@ -129,25 +175,38 @@ class Asked:
         if kind == "org":
             terms = {t: w for t, w in terms.items() if t not in _ORG_CUE_NOUNS}
         unit = UNIT_ASKED.search(asking)
+        counted = _COUNTED.search(asking)
+        attribute = () if english or kind not in ("count", "amount", "percent") else _attribute(
+            asking, {t: w for t, w in terms.items() if t not in places
+                     and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}, in_corpus)
+        units = same_units(unit.group(1)) if unit else \
+            _units_of(counted.group(1) if counted else "") or _units_of("".join(attribute[:1]))
+        words = list(words)
         return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, bool(english),
-                   unit.group(1) if unit else None,
+                   units,
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
-                   tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2))
+                   tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2),
+                   attribute,
+                   bool(_ASKS_TARGET.search(asking)),
+                   bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
+                   bool(_ASKS_LEVEL.search(asking)),
+                   tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)))
 
     def fits(self, span: str, after: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the
         text right after it, where a name's head noun may stand."""
         kind, question = self.kind, self.question
+        span = _QUALIFIER.sub("", span)  # 4000个以上 is counted in 个
         if kind == "date" and span.endswith("年度") and not re.search(r"年度|哪年|哪一年", question):
             return False  # 2022年度 names a period, not when something happened
         if kind == "date" and ASKS_DAY.search(question) and not span.endswith("日"):
             return False  # 哪天 wants a day, not a month
         if kind == "amount":
             return span.endswith("元")
-        if self.unit and kind in ("count", "percent"):
-            return (any(span.endswith(u) for u in same_units(self.unit))
-                    or (self.unit in "个项" and span.endswith("个百分点")))
+        if self.units and kind in ("count", "percent"):
+            return (any(span.endswith(u) for u in self.units)
+                    or (any(u in ("个", "项") for u in self.units) and span.endswith("个百分点")))
         if kind == "name":
             if span.strip("“”‘’《》") in question:
                 return False  # the question already names it: it can't be the answer
@@ -159,6 +218,36 @@ class Asked:
         the question names them (某…案, 什么奖)."""
         return tuple(p for p in self.patterns if (p != "case" or "案" in self.heads)
                      and (p != "award" or "奖" in self.heads))
+
+
+def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], bool]) -> tuple[str, ...]:
+    """Return the nouns naming what is counted, next to the question word (多少/几): the
+    nearest before it (高速公路 in 高速公路有多少公里) and the first after it within the clause,
+    its unit skipped (案件 in 查办了多少案件). Only nouns the reports use count (a typo's
+    word is no evidence either way). One part-of-speech pass over the asking part."""
+    tagged = tagged_words(asking)
+    at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
+    if at is None:
+        return ()
+
+    def noun(w: str, flag: str) -> bool:
+        return flag[:1] in "nv" and flag not in ("v", "vd", "vg") and w in terms and w not in _GENERIC \
+            and not UNIT_ONLY.fullmatch(w) and in_corpus(w)
+
+    found = []
+    for w, flag in reversed(tagged[:at]):
+        if w in _CLAUSE_BREAKS:
+            break
+        if noun(w, flag):
+            found.append(w)
+            break
+    for w, flag in tagged[at + 1 :]:
+        if w in _CLAUSE_BREAKS:
+            break
+        if noun(w, flag):
+            found.append(w)
+            break
+    return tuple(found)
 
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:

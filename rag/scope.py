@@ -1,7 +1,7 @@
 """Scope: which reports a question is about, or why none of them can answer it.
 
 A question that names a region is about the reports of that region: of the region itself
-or inside it (深圳 → 深圳市 and its districts' reports), else of a region that contains it
+(深圳 → the 深圳市 report), else of the regions inside it, else of a region that contains it
 (成都 → the 四川省 report, which may speak of 成都), unless reports of its siblings are indexed
 (福田区 beside the 南山区 and 宝安区 reports is a gap). The most specific places named decide
 (深圳南山区 → 南山区). A question whose named regions no report covers, where the reports
@@ -95,9 +95,13 @@ def _targets(places: Collection[Place]) -> dict[str, list[Place]]:
 
 
 def _covering(places: list[Place], reports: Mapping[str, ReportIdentity]) -> set[str]:
-    """Return the reports of one of the places or of a region inside it; else, unless the
-    reports include the place's siblings (深圳's districts, but not 福田区), those of a region
-    containing it (the 四川省 report for 成都)."""
+    """Return the reports of one of the places; else those of regions inside it (深圳's
+    districts for 深圳 when no 深圳市 report is indexed); else, unless the reports include
+    the place's siblings (深圳's districts, but not 福田区), those of a region containing it
+    (the 四川省 report for 成都)."""
+    exact = {s for s, r in reports.items() if r.place and any(r.place.code == p.code for p in places)}
+    if exact:
+        return exact
     inside = {s for s, r in reports.items() if r.place and any(r.place.within(p) for p in places)}
     if inside:
         return inside

@@ -13,8 +13,12 @@ from collections.abc import Iterable
 
 DIGITS = "0-9０-９"
 _NUM = rf"[{DIGITS}]+(?:[.．][{DIGITS}]+)?"
-# Units of counts, longest first where one is the start of another (家次 before 家).
-UNITS = "个百分点|家次|户次|人次|批次|台件|万元|亿元|个|家|件|条|项|部|批|次|期|名|位|人|台|户|元|份|起|宗|种|类|倍|只|所|场"
+# Units and measure words of counts, longer ones first where one ends another (平方米 before
+# 米, 家次 before 家). 万 and 亿 before a unit are read as part of the number (1002万千瓦).
+UNITS = ("个百分点|百分点|微克/立方米|毫克/立方米|立方米/日|吨/日|平方公里|平方米|立方米|千瓦时|千瓦|兆瓦|吨标准煤|"
+         "标箱|公里|千米|千公顷|公顷|亩|千克|公斤|吨|斤|家次|户次|人次|批次|架次|车次|台次|班次|台件|台套|元|"
+         "个工作日|工作日|小时|分钟|天|周|岁|个|家|件|条|项|部|批|次|期|名|位|人|台|户|份|起|宗|种|类|倍|只|所|场|座|"
+         "辆|艘|架|列|趟|头|株|棵|套|间|张|册|本|篇|首|届|轮|例|笔|处|栋|幢|层|口|根|支|箱|米|单|片|块|颗|枚|盏")
 
 # What the chunker protects: dates and date ranges (2019年3月至2023年11月, 2023年1月—11月,
 # 2024年1月5日) and quantities with whatever one- or two-character unit follows
@@ -32,9 +36,11 @@ NUMBER = re.compile(rf"{_NUM}(?:[万亿])?(?:余|多)?(?:[％%]|[\u4e00-\u9fff]{
 
 # The spans an answer can be, by kind.
 PATTERNS = {
-    "percent": re.compile(rf"{_NUM}\s*[％%]|{_NUM}个百分点"),
+    # with the qualifier a target or a result carries: 5%左右, 4000个以上, 97%以上
+    "percent": re.compile(rf"(?:{_NUM}\s*[％%]|{_NUM}个百分点)(?:左右|以上|以内|以下)?"),
     # 90余件, 1.07万家次, and the report's own 154余万件.
-    "count": re.compile(rf"(?:约|近)?(?:{_NUM}(?:余|多)?[万亿]?|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"),
+    "count": re.compile(rf"(?:约|近|超|逾)?(?:{_NUM}(?:余|多)?[万亿]{{0,2}}|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"
+                        r"(?:左右|以上|以内|以下)?"),
     "date": re.compile(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
                        rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),
     "title": re.compile(r"《[^《》]{2,60}》"),

@@ -75,7 +75,7 @@ def scope(question, filters=Filters()):
 
 
 @pytest.mark.parametrize("question, sources", [
-    ("深圳2023年有多少家国家高新技术企业", {"sz.txt", "ns.txt", "ba.txt"}),  # the city and inside it
+    ("深圳2023年有多少家国家高新技术企业", {"sz.txt"}),                  # the city's own report
     ("深圳南山区管道天然气用户有多少户", {"ns.txt"}),                     # the most specific place decides
     ("南山区管道天然气用户有多少户", {"ns.txt"}),
     ("成都地铁运营里程是多少", {"sc.txt"}),                              # no 成都 report: the province's
@@ -103,6 +103,7 @@ def test_a_region_the_reports_mention_is_not_grounds_for_refusal():
 
 def test_filters_narrow_the_reports():
     assert scope("GDP是多少", Filters(regions=("深圳",))).sources == {"sz.txt", "ns.txt", "ba.txt"}
+    assert scope("南山区GDP是多少", Filters(regions=("宝安",))).refusal  # filtered to 宝安: 南山 has none
     assert scope("GDP是多少", Filters(years=("2025",))).sources == {"sc.txt"}
     assert scope("GDP是多少", Filters(reports=("ba.txt",))).sources == {"ba.txt"}
     assert scope("GDP是多少", Filters(regions=("湖南",))).refusal == "没有符合筛选条件的报告"
