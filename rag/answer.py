@@ -10,7 +10,7 @@ answer, and the passages speak for themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import Tuning
@@ -134,16 +134,30 @@ _TARGET_CUE = re.compile(r"目标|预期|左右|力争|确保|计划|争取|以�
 _HEADING_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 
+_HEADING_RELATIVE = ((re.compile(r"过去一年|去年|上一年"), -1), (re.compile(r"今年|本年"), 0))
+
+
+def _issued_year(report: ReportIdentity | None) -> str:
+    """Return the year a report was given in (its date, else its title's latest year)."""
+    if report is None:
+        return ""
+    return report.date[:4] if report.date[:4].isdigit() else max(report.title_years, default="")
+
+
 def _speaks_of_the_years(asked: Asked, report: ReportIdentity | None, hit: Hit, scope: str) -> bool:
     """Tell whether the passage speaks of every year the question names (今年/去年 counted
     from the year the report was issued). Section titles say which year a passage is about
     (2024年工作回顾, 2025年工作安排); without one, the years of the report's title count as
     spoken of throughout."""
     years = set(asked.years)
-    if asked.relative and report:
-        issued = report.date[:4] if report.date[:4].isdigit() else max(report.title_years, default="")
-        years |= {str(int(issued) + shift) for shift in asked.relative} if issued else set()
-    heading_years = set(_HEADING_YEAR.findall("".join(hit.heading_path)))
+    issued = _issued_year(report)
+    if asked.relative and issued:
+        years |= {str(int(issued) + shift) for shift in asked.relative}
+    headings = "".join(hit.heading_path)
+    heading_years = set(_HEADING_YEAR.findall(headings))
+    issued = _issued_year(report)
+    if issued and not heading_years:  # 过去一年工作回顾 / 今年工作安排
+        heading_years |= {str(int(issued) + shift) for cue, shift in _HEADING_RELATIVE if cue.search(headings)}
     granted = heading_years or set(report.title_years if report else ())
     return all(y in granted or y + "年" in scope for y in years)
 
@@ -176,8 +190,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         support = _support(terms, asked.forms, sentence + "".join(hit.heading_path)) / total
         if support < min_support:
             continue
-        clause = _around(hit.text, start, end, "。！？；，、：\n")
+        clause = _around(hit.text, start, end, _CLAUSE_STOPS)
         local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
+        if not local and _LINK.match(clause):  # 旅游业总收入首次突破百亿大关，达101.64亿元
+            local = _support(terms, asked.forms, _clause_before(hit.text, start, _CLAUSE_STOPS)) / total
         if asked.kind == "name" and _support(terms, asked.forms, span) / total >= _SPELLS_OUT:
             local = max(local, _support(terms, asked.forms, clause) / total)  # the full name of what is described
         if not local and asked.kind not in ("date", "person", "org"):
@@ -194,6 +210,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
 # What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,
 # 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
 _LEAD_WINDOW = 8
+# A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
+_LINK = re.compile(r"(?:共|总|合计|累计)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
 # A name holding this share of the question's words is the full name of what it describes
 # (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
 _SPELLS_OUT = 0.6
@@ -240,6 +258,17 @@ def _nearness(terms: dict[str, float], forms: Mapping[str, Iterable[str]], text:
     return _support(terms, forms, text[max(0, start - 6) : end + 6]) / sum(terms.values())
 
 
+_CLAUSE_STOPS = "。！？；，、：\n"
+
+
+def _clause_before(text: str, start: int, stops: str) -> str:
+    """Return the clause before the one holding position `start`, within its sentence."""
+    begin = max(text.rfind(ch, 0, start) for ch in stops)
+    if begin <= 0 or text[begin] in "。！？；\n":
+        return ""
+    return _around(text, begin, begin, stops)
+
+
 def _around(text: str, start: int, end: int, stops: str) -> str:
     left = max(text.rfind(ch, 0, start) for ch in stops) + 1
     rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
@@ -253,17 +282,24 @@ def _support(terms: dict[str, float], forms: Mapping[str, Iterable[str]], text: 
 
 # --------------------------------------------------------------- not in the report
 
-def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, tuning: Tuning = Tuning()) -> bool:
-    """Decide whether the hits answer the question.
-
-    A factual question put in the reports' own words (at least `tuning.literal_share` of
-    its word weight occurs in them) whose passages hold no span of the asked kind is one
-    the reports do not answer. Questions in other words (paraphrase, English) are never
-    refused on that ground: their lack of a span says more about wording than content.
-    Below `tuning.nothing_score` the best passage shares neither words nor meaning.
-    """
+def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, tuning: Tuning = Tuning(),
+                     present: Callable[[str], bool] = lambda word: True) -> bool:
+    """Decide whether the hits answer the question, on evidence that they do not, never
+    because no span fitted: the best passage shares neither words nor meaning with the
+    question (below `tuning.nothing_score`); the question asks for a figure of something
+    (its key nouns, Asked.key_nouns) of which the reports in scope never speak (`present`
+    says whether they do, a one-character slip forgiven), if the rest of the question is put
+    in the reports' own words (query.literal_share): one in other words gets the passages,
+    labelled as related. That the passages which do speak of it state no figure of the
+    asked kind was tried as evidence too: on unseen reports it refused five answerable
+    paraphrases of 139 for six more refusals of 19 unanswerable questions."""
     if answer is not None:
         return True
     if not hits or hits[0].score < tuning.nothing_score:
         return False
-    return not (query.refusable and query.literal_share >= tuning.literal_share)
+    asked = query.asked
+    if asked is None or not query.refusable or not asked.key_nouns:
+        return True
+    if query.literal_share(leaving_out=asked.key_nouns) < tuning.literal_share:
+        return True  # put in other words: a missing noun says more about wording than content
+    return any(present(w) for w in asked.key_nouns)

@@ -55,9 +55,9 @@ class Tuning:
     # (0.4 let 2 wrong answers of 11 through on the 33 English questions of eval/, 0.5 none).
     min_support: float = 0.4
     min_support_english: float = 0.5
-    # "Not in the report": a factual question with at least this share of its word weight
-    # in the reports whose passages hold no span of the asked kind (30%–50% trade missed
-    # refusals against wrongly refused answerable questions).
+    # A key noun missing from the reports is evidence that they do not answer only for a
+    # question put in their own words: at least this share of its word weight occurs in them
+    # (a paraphrase's everyday words are missing for another reason).
     literal_share: float = 0.4
     # Below this fused score the best passage shares neither words nor meaning.
     nothing_score: float = 0.05

@@ -68,7 +68,7 @@ class Query:
     expansions: Mapping[str, frozenset[str]]  # English token → the reports' words for it
     asked: Asked | None  # what a factual question asks for; None for other questions
     refusable: bool  # it asks for a kind of span we would find if the reports held it
-    literal_share: float  # share of its word weight that occurs in the reports
+    words_present: tuple[tuple[str, float, bool], ...]  # (content word, weight, whether the reports use it)
     highlight: tuple[str, ...] = field(default=())  # words to mark in passages, longest first
     places: tuple[Place, ...] = ()  # administrative divisions the question names (rag.places)
     years: tuple[str, ...] = ()  # years the question names (2024年, in 2024)
@@ -97,11 +97,17 @@ class Query:
             asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
                              {p.written for p in places})
             refusable = is_refusable(folded, folded[start:end])
-        plain = question_terms(words)
-        share = sum(w for t, w in plain.items() if lexicon.contains(t)) / sum(plain.values()) if plain else 0.0
         years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
-        return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), share,
+        present = tuple(sorted((t, w, lexicon.contains(t)) for t, w in question_terms(words).items()))
+        return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), present,
                    _highlight_terms(words), places, years)
+
+    def literal_share(self, leaving_out: Collection[str] = ()) -> float:
+        """Return the share of the question's word weight that the reports use, the words in
+        `leaving_out` aside: how far the question is put in the reports' own words."""
+        kept = [(w, here) for t, w, here in self.words_present if t not in leaving_out]
+        total = sum(w for w, _ in kept)
+        return sum(w for w, here in kept if here) / total if total else 0.0
 
     @property
     def translations(self) -> tuple[tuple[str, tuple[str, ...]], ...]:

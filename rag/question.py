@@ -66,6 +66,7 @@ _NOUN_UNITS = (
     (re.compile(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口"),
      ("人", "名", "人次", "位")),
     (re.compile(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
+    (re.compile(r"用户|家庭|农户"), ("户", "万户", "家")),
     (re.compile(r"住房|保障房|公寓"), ("套", "间", "万平方米")),
     (re.compile(r"里程|长度|距离"), ("公里", "千米", "米")),
     (re.compile(r"线路|航线|班列线路"), ("条",)),
@@ -112,7 +113,6 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
 
 
 _QUALIFIER = re.compile(r"(?:左右|以上|以内|以下)$")
-_COUNTED = re.compile(r"(?:多少|(?<!第)几)([\u4e00-\u9fff]{2,4})")
 
 
 def _units_of(noun: str) -> tuple[str, ...]:
@@ -155,6 +155,10 @@ class Asked:
     # 新建成的高速公路有多少公里, 海外仓 in 建成了多少座海外仓): the answer's sentence must hold
     # them all and its own clause one of them, or the figure is about something else.
     attribute: tuple[str, ...] = ()
+    # The same nouns whether or not the reports use them: what the question is about. When
+    # the reports hold none of them (常住人口 in a report that never speaks of it), that is
+    # evidence that they do not answer it.
+    key_nouns: tuple[str, ...] = ()
     wants_target: bool = False  # 目标/预期/计划: a planned figure, not last year's result
     wants_total: bool = False  # 一共/总量/累计: the total, not an addition or a part
     wants_new: bool = False  # 新增/新建: the addition, not the total
@@ -175,19 +179,18 @@ class Asked:
         if kind == "org":
             terms = {t: w for t, w in terms.items() if t not in _ORG_CUE_NOUNS}
         unit = UNIT_ASKED.search(asking)
-        counted = _COUNTED.search(asking)
-        attribute = () if english or kind not in ("count", "amount", "percent") else _attribute(
-            asking, {t: w for t, w in terms.items() if t not in places
-                     and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}, in_corpus)
-        units = same_units(unit.group(1)) if unit else \
-            _units_of(counted.group(1) if counted else "") or _units_of("".join(attribute[:1]))
+        nouns = {t: w for t, w in terms.items() if t not in places and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
+        counted = not english and kind in ("count", "amount", "percent")
+        attribute = _attribute(asking, nouns, in_corpus) if counted else ()
+        key_nouns = _attribute(asking, nouns) if counted else ()
+        units = same_units(unit.group(1)) if unit else _units_of(attribute[-1] if attribute else "")
         words = list(words)
         return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, bool(english),
                    units,
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
                    tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2),
-                   attribute,
+                   attribute, key_nouns,
                    bool(_ASKS_TARGET.search(asking)),
                    bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
                    bool(_ASKS_LEVEL.search(asking)),
@@ -220,34 +223,38 @@ class Asked:
                      and (p != "award" or "奖" in self.heads))
 
 
-def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], bool]) -> tuple[str, ...]:
+def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], bool] = lambda w: True
+               ) -> tuple[str, ...]:
     """Return the nouns naming what is counted, next to the question word (多少/几): the
-    nearest before it (高速公路 in 高速公路有多少公里) and the first after it within the clause,
-    its unit skipped (案件 in 查办了多少案件). Only nouns the reports use count (a typo's
-    word is no evidence either way). One part-of-speech pass over the asking part."""
+    nearest before it (高速公路 in 高速公路有多少公里) and the head of the noun phrase after it,
+    its unit skipped (用户 in 新增了多少管道天然气用户). Only nouns the reports use count (a
+    typo's word is no evidence either way). One part-of-speech pass over the asking part."""
     tagged = tagged_words(asking)
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
     if at is None:
         return ()
 
     def noun(w: str, flag: str) -> bool:
-        return flag[:1] in "nv" and flag not in ("v", "vd", "vg") and w in terms and w not in _GENERIC \
-            and not UNIT_ONLY.fullmatch(w) and in_corpus(w)
+        return flag[:1] in "nv" and flag not in ("v", "vd", "vg") and not UNIT_ONLY.fullmatch(w)
+
+    def counts(w: str) -> bool:
+        return w in terms and w not in _GENERIC and in_corpus(w)
 
     found = []
     for w, flag in reversed(tagged[:at]):
         if w in _CLAUSE_BREAKS:
             break
-        if noun(w, flag):
+        if noun(w, flag) and counts(w):
             found.append(w)
             break
+    run = []
     for w, flag in tagged[at + 1 :]:
-        if w in _CLAUSE_BREAKS:
+        if w in _CLAUSE_BREAKS or (run and not noun(w, flag)):
             break
         if noun(w, flag):
-            found.append(w)
-            break
-    return tuple(found)
+            run.append(w)
+    head = next((w for w in reversed(run) if counts(w)), None)
+    return tuple(found + ([head] if head else []))
 
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:

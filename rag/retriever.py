@@ -93,7 +93,8 @@ class Retriever:
             return self._reply(query, hits, None, False, scope.refusal)
         hits = self._searcher.search(query, k, sources=scope.sources)
         answer = extract_answer(query, hits, reports=self.store.reports, tuning=tuning)
-        answerable = judge_answerable(query, hits, answer, tuning)
+        answerable = judge_answerable(query, hits, answer, tuning,
+                                      lambda word: self.store.mentions(word, scope.sources))
         return self._reply(query, hits, answer if answerable else None, answerable)
 
     def _reply(self, query: Query, hits: list[Hit], answer, answerable: bool, refusal: str = "") -> Reply:

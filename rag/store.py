@@ -53,6 +53,8 @@ class Store(Protocol):
 
     def contains(self, term: str) -> bool: ...
 
+    def mentions(self, term: str, sources: Collection[str] | None = None) -> bool: ...
+
     def translations(self, word: str) -> frozenset[str]: ...
 
     def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]: ...
@@ -114,6 +116,7 @@ class LocalStore:
         self._bm25 = BM25(self._tokens)
         self._english = EnglishToReport(self._bm25.vocabulary)
         self.__dict__.pop("_corpus_text", None)
+        self.__dict__.pop("_texts", None)
 
     # ------------------------------------------------------------------ reading
 
@@ -156,6 +159,23 @@ class LocalStore:
     def contains(self, term: str) -> bool:
         """Tell whether a (folded) word occurs anywhere in the reports, ignoring case."""
         return term.lower() in self._corpus_text
+
+    def mentions(self, term: str, sources: Collection[str] | None = None) -> bool:
+        """Tell whether the reports in `sources` (all when None) use a word, or one differing
+        from it in a single character (吞土量 for 吞吐量: a typo is no evidence of absence)."""
+        term = term.lower()
+        texts = self._texts if sources is None else {s: t for s, t in self._texts.items() if s in sources}
+        if any(term in text for text in texts.values()):
+            return True
+        near = [w for w in self._bm25.vocabulary if len(w) == len(term) and sum(a != b for a, b in zip(w, term)) == 1]
+        return any(w in text for w in near for text in texts.values())
+
+    @cached_property
+    def _texts(self) -> dict[str, str]:
+        texts: dict[str, list[str]] = {}
+        for p in self._passages:
+            texts.setdefault(p.source, []).append(p.match_text())
+        return {s: unicodedata.normalize("NFKC", "\n".join(t)).lower() for s, t in texts.items()}
 
     def translations(self, word: str) -> frozenset[str]:
         return self._english.translations(word)

@@ -104,17 +104,30 @@ def test_the_question_cannot_be_its_own_answer():
     assert answer.text == "某美容美发公司虚假宣传案"
 
 
-def test_refusal_rule():
+def test_refusal_rests_on_evidence_not_on_a_missing_span():
     corpus = "2019年3月至2023年11月，本市市场监管系统共对7968家经营主体不予行政处罚。"
     hits = [hit(corpus)]
-    in_corpus = lambda t: t in corpus  # noqa: E731
-    # Asked in the report's words for a count that the passages don't hold: refused.
-    assert not answerable("本市市场监管系统不予行政处罚的罚款金额是多少", hits, in_corpus)
-    # In other words, a missing span says more about wording than content: not refused.
-    assert answerable("有多少小老板犯了小错没被罚", hits, in_corpus)
-    # Not a factual question: not refused.
-    assert answerable("不予行政处罚制度怎么样", hits, in_corpus)
+
+    def judge(question, present=lambda w: w in corpus):
+        return judge_answerable(Query.of(question, Words(lambda t: t in corpus)), hits, None, present=present)
+
+    # What is counted (常住人口) is never spoken of: evidence that the report does not answer.
+    assert not judge("本市常住人口是多少")
+    assert not judge("本市市场监管系统不予行政处罚的罚款金额是多少")  # 罚款 is never spoken of either
+    # It is spoken of, only no span fitted: the passages are shown.
+    assert judge("本市不予行政处罚的经营主体有多少户")
+    assert judge("本市不予行政处罚的金额是多少")
+    assert judge("有多少小老板犯了小错没被罚")              # other words: not refused
+    assert judge("不予行政处罚制度怎么样")                 # not factual: not refused
     assert not Query.of("做了哪些改进").refusable and Query.of("哪部条例被废止").refusable
+    # A passage that shares neither words nor meaning is no answer at all.
+    assert not judge_answerable(Query.of("不予行政处罚多少家"), [Hit(1, 0.01, hits[0].passage)], None)
+
+
+def test_a_typo_is_no_evidence_of_absence(fake_retriever):
+    assert fake_retriever.store.mentions("盲盒")
+    assert fake_retriever.store.mentions("盲合")       # one character off a word of the report
+    assert not fake_retriever.store.mentions("常住人口")
 
 
 @pytest.mark.slow
@@ -315,3 +328,13 @@ def test_a_figure_keeps_its_qualifier():
     text = "今年改造老旧小区4000个以上，城镇调查失业率5.5%左右。"
     assert answer_of("今年打算改造多少个老旧小区？", [hit(text)]).text == "4000个以上"
     assert answer_of("今年城镇调查失业率目标是多少？", [hit(text)]).text == "5.5%左右"
+
+
+def test_a_clause_that_links_speaks_of_the_clause_before():
+    text = "旅游业总收入首次突破百亿大关，达101.64亿元，增长10.6%。"
+    assert answer_of("旅游业总收入多少钱？", [hit(text)]).text == "101.64亿元"
+
+
+def test_the_counted_noun_is_the_head_of_its_phrase():
+    text = "全区新增管道天然气用户8.8万户，新建燃气管道120公里。"
+    assert answer_of("新增了多少管道天然气用户？", [hit(text)]).text == "8.8万户"

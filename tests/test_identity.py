@@ -58,7 +58,7 @@ REPORTS = {
 
 class Lexicon:
     def contains(self, term):
-        return term in "成都 湖南"
+        return term in "成都地铁 湖南"
 
     def translations(self, word):
         return frozenset()
@@ -97,8 +97,9 @@ def test_a_region_or_year_no_report_covers_is_refused(question, why):
     assert why in s.refusal and s.sources == frozenset()
 
 
-def test_a_region_the_reports_mention_is_not_grounds_for_refusal():
-    assert scope("湖南的游客有多少").refusal == ""  # 湖南 occurs in the reports' text
+def test_a_place_name_the_reports_use_in_a_longer_name_is_no_grounds_for_refusal():
+    assert scope("湖南的游客有多少").refusal != ""     # a region no report covers
+    assert scope("成都地铁运营里程是多少").refusal == ""  # the 四川 report may speak of 成都
 
 
 def test_filters_narrow_the_reports():
