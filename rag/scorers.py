@@ -20,6 +20,7 @@ text per question.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,9 +58,24 @@ SIGNAL_SCORERS: dict[str, Callable[[Candidates, Tuning], np.ndarray]] = {
     "dense": dense_scores,
     "keyword": keyword_scores,
 }
-# Scorers that read passage text, asked only about candidates that could reach the top k.
-TEXT_SCORERS: dict[str, Callable[[Query, Sequence[str]], list[bool]]] = {
-    "kind": holds_asked_kind,
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+
+def in_asked_year(query: Query, passages: Sequence[Passage]) -> list[bool]:
+    """Tell, for each passage, whether its section titles speak of a year the question names
+    (2024年工作回顾 for a question about 2024, 2025年工作安排 for one about 2025): in a report
+    that reviews one year and plans the next, the section says which year a figure is of.
+    Only for a question about one year (between 2022 and 2023 names a period)."""
+    if len(query.years) != 1:
+        return [False] * len(passages)
+    wanted = set(query.years)
+    return [bool(wanted & set(_YEAR.findall("".join(p.heading_path)))) for p in passages]
+
+
+# Scorers that read passages, asked only about candidates that could reach the top k.
+TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage]], list[bool]]] = {
+    "kind": lambda query, passages: holds_asked_kind(query, [p.text for p in passages]),
+    "year": in_asked_year,
 }
 
 
@@ -71,7 +87,7 @@ class Fusion:
 
     @classmethod
     def hybrid(cls, tuning: Tuning) -> Fusion:
-        return cls({"dense": tuning.dense, "keyword": tuning.keyword, "kind": tuning.kind})
+        return cls({"dense": tuning.dense, "keyword": tuning.keyword, "kind": tuning.kind, "year": tuning.year})
 
     @classmethod
     def only(cls, scorer: str) -> Fusion:
@@ -103,6 +119,6 @@ class Fusion:
                 kth = min(k, len(fused))
                 kth_best = np.partition(fused, -kth)[-kth]
                 could_reach = np.flatnonzero(fused + lift >= kth_best)
-                held = TEXT_SCORERS[name](query, [p.text for p in rows(cands.ids[could_reach])])
+                held = TEXT_SCORERS[name](query, rows(cands.ids[could_reach]))
                 fused[could_reach[np.array(held, dtype=bool)]] += lift
         return fused, parts

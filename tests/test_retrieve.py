@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag import Fusion, QuestionError, Query, Tuning
+from rag import Fusion, Passage, QuestionError, Query, Tuning
 from rag.keyword import BM25
 from rag.segment import keyword_tokens
 
@@ -144,3 +144,13 @@ def test_one_ask_cuts_the_question_once(fake_retriever, monkeypatch, k):
     reply.to_dict()
     assert sum("是谁" in s for s in plain) == 1
     assert sum("是谁" in s for s in tagged) <= 1
+
+
+def test_a_question_about_one_year_favours_the_section_of_that_year():
+    from rag.scorers import in_asked_year
+
+    review = Passage("地区生产总值增长5.1%。", "r.txt", 0, 12, ("一、2024年工作回顾",))
+    plan = Passage("地区生产总值增长5%左右。", "r.txt", 20, 33, ("二、2025年工作安排",))
+    assert in_asked_year(Query.of("2025年地区生产总值增长目标是多少"), [review, plan]) == [False, True]
+    assert in_asked_year(Query.of("2024年地区生产总值增长多少"), [review, plan]) == [True, False]
+    assert in_asked_year(Query.of("2024年和2025年分别是多少"), [review, plan]) == [False, False]  # a period
