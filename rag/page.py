@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from rag import Config, Hit, RagError, Reply, Retriever
+from rag import Config, Filters, Hit, RagError, Reply, Retriever
 from rag.cite import NEAREST, RELATED, breadcrumb, hit_html, location, mark, refusal_line, report_title
 from rag.cli import add_common_arguments, setup_logging, user_errors
 from rag.load import read_source
@@ -145,9 +145,10 @@ def question_html(question: str) -> str:
     return html.escape(question).replace("\n", "<br>")
 
 
-def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_html: bool) -> str | Reply:
-    """Return the answer to one question (HTML, or the library's Reply); bad input and
-    library errors become messages."""
+def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_html: bool,
+          filters: Filters = Filters()) -> str | Reply:
+    """Return the answer to one question (HTML, or the library's Reply) from the reports
+    within `filters`; bad input and library errors become messages."""
     question = (question or "").strip()
     if not question:
         return EMPTY
@@ -155,35 +156,49 @@ def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_ht
         return TOO_LONG.format(n=len(question), limit=MAX_CHARS)
     k = min(max(int(k), 1), MAX_K)
     try:
-        answer = retriever.ask(question, k=k)
+        answer = retriever.ask(question, k=k, filters=filters)
     except RagError as err:
         return FAILED.format(error=html.escape(str(err)) if as_html else err)
     return answer_html(answer, sections) if as_html else answer
 
 
+def filters_of(reports, years, region) -> Filters:
+    """Return the filters the page's controls (or the API's arguments) set."""
+    def strings(values) -> tuple[str, ...]:
+        return tuple(str(v).strip() for v in (values or ()) if str(v).strip())
+
+    return Filters(strings(reports), strings(years), strings([region] if isinstance(region, str) else region))
+
+
 def build_page(retriever: Retriever) -> gr.Blocks:
     """Return the chat page over one loaded retriever (launch it with `launch`)."""
     sections = Sections.read(retriever)
-    sources = "、".join(f"`{name}`" for name in sections.texts)
+    reports = retriever.reports
+    choices = [(f"{r.label()}（{source}）" if r.label() != source else source, source)
+               for source, r in sorted(reports.items())]
+    years = sorted({y for r in reports.values() for y in r.years})
 
-    def respond(message: str, history: list, k: float):
+    def respond(message: str, history: list, k: float, picked: list, picked_years: list, region: str):
         if not (message or "").strip():
             return gr.skip(), gr.skip()  # an empty message does nothing
-        answer = reply(retriever, sections, message, int(k), as_html=True)
+        answer = reply(retriever, sections, message, int(k), as_html=True,
+                       filters=filters_of(picked, picked_years, region))
         return history + [{"role": "user", "content": question_html(message)},
                           {"role": "assistant", "content": answer}], ""
 
     # gr.api reads these type hints for the API schema (so no postponed annotations here).
-    def ask(question: str, k: int = DEFAULT_K) -> dict:
+    def ask(question: str, k: int = DEFAULT_K, reports: list[str] | None = None, years: list[str] | None = None,
+            region: str = "") -> dict:
         """Answer one question: {"question", "answerable", "answer", "hits"} as `rag.ask
-        --json` prints it, or {"error": message} for an empty or too long question."""
-        result = reply(retriever, sections, question, k, as_html=False)
+        --json` prints it, or {"error": message} for an empty or too long question. `reports`
+        (file names), `years` and `region` keep to the reports they name."""
+        result = reply(retriever, sections, question, k, as_html=False, filters=filters_of(reports, years, region))
         return result.to_dict() if isinstance(result, Reply) else {"error": result}
 
     with gr.Blocks(title="报告问答", analytics_enabled=False) as page:
         gr.Markdown(f"## 报告问答\n用中文或英文提问。能从原文直接摘出答案时先给出“答：…”，报告未涉及时明说；"
-                    f"随后列出报告原文中的相关段落 [1]…[k]：章节、"
-                    f"出处（文件与字符位置）、得分；点“原文”查看该段所在的整节。资料：{sources}")
+                    f"随后列出报告原文中的相关段落 [1]…[k]：报告、章节、"
+                    f"出处（文件与字符位置）、得分；点“原文”查看该段所在的整节。已收录 {len(reports)} 份报告。")
         chat = gr.Chatbot(
             elem_id="chat", show_label=False, height=640, layout="panel", autoscroll=False,
             placeholder="向报告提问：回答引用原文段落，并标出章节与出处。",
@@ -197,10 +212,14 @@ def build_page(retriever: Retriever) -> gr.Blocks:
         with gr.Row():
             k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="引用段落数（top-k）", scale=4)
             gr.ClearButton([chat, box], value="清空对话", scale=1)
+        with gr.Row():
+            picked = gr.Dropdown(choices, multiselect=True, label="只看这些报告（不选即全部）", scale=3)
+            picked_years = gr.Dropdown(years, multiselect=True, label="年份", scale=1)
+            region = gr.Textbox(label="地区（如 四川、南山区）", max_lines=1, scale=1)
         examples = gr.Examples(EXAMPLES, inputs=[box], label="示例问题（点击即问）")
 
         # One concurrency group: searches run one at a time (each takes milliseconds).
-        run = dict(fn=respond, inputs=[box, chat, k], outputs=[chat, box],
+        run = dict(fn=respond, inputs=[box, chat, k, picked, picked_years, region], outputs=[chat, box],
                    api_visibility="private", concurrency_id="search")
         box.submit(**run)
         examples.load_input_event.then(**run)

@@ -19,7 +19,7 @@ import pytest
 
 from rag import page as app  # noqa: E402
 from rag import Hit, Passage, RagError, Retriever  # noqa: E402
-from rag import Answer, Query, Reply  # noqa: E402
+from rag import Answer, Filters, Query, Reply  # noqa: E402
 from rag.cite import NOT_FOUND  # noqa: E402
 from rag.question import asked_kind  # noqa: E402
 
@@ -67,7 +67,7 @@ def refused(question: str, nearest: list[Hit]) -> Reply:
 def stub_retriever(corpus: Path, ask=None) -> SimpleNamespace:
     """What app.py uses of a Retriever: its passages, its corpus folder and ask."""
     (corpus / SOURCE).write_text(REPORT, encoding="utf-8")
-    return SimpleNamespace(passages=PASSAGES,
+    return SimpleNamespace(passages=PASSAGES, reports={},
                            config=SimpleNamespace(corpus_dir=corpus), ask=ask)
 
 
@@ -170,7 +170,7 @@ def test_script_in_the_direct_answer_is_shown_as_text(sections):
 
 def test_bad_input_gets_a_message_not_a_search(tmp_path):
     calls = []
-    retriever = stub_retriever(tmp_path, ask=lambda q, k: calls.append(q) or refused(q, []))
+    retriever = stub_retriever(tmp_path, ask=lambda q, k, filters=None: calls.append(q) or refused(q, []))
     sections = app.Sections.read(retriever)
     assert app.reply(retriever, sections, "  \n ", 5, as_html=True) == app.EMPTY
     too_long = app.reply(retriever, sections, "问" * 1001, 5, as_html=True)
@@ -182,7 +182,7 @@ def test_bad_input_gets_a_message_not_a_search(tmp_path):
 
 def test_reply_gives_the_library_reply_or_its_html(tmp_path):
     reply = answered("不予行政处罚多少家", hits(FIRST), "7968家")
-    retriever = stub_retriever(tmp_path, ask=lambda q, k: reply)
+    retriever = stub_retriever(tmp_path, ask=lambda q, k, filters=None: reply)
     sections = app.Sections.read(retriever)
     assert app.reply(retriever, sections, " 不予行政处罚多少家 ", 5, as_html=False) is reply
     shown = app.reply(retriever, sections, "不予行政处罚多少家", 5, as_html=True)
@@ -190,7 +190,7 @@ def test_reply_gives_the_library_reply_or_its_html(tmp_path):
 
 
 def test_library_error_is_shown_escaped(tmp_path):
-    def ask(question, k):
+    def ask(question, k, filters=None):
         raise RagError("Index <broken>: rebuild it with python -m rag.build")
 
     retriever = stub_retriever(tmp_path, ask)
@@ -202,7 +202,7 @@ def test_library_error_is_shown_escaped(tmp_path):
 
 def test_k_is_kept_within_the_slider_range(tmp_path):
     seen = []
-    retriever = stub_retriever(tmp_path, ask=lambda q, k: seen.append(k) or refused(q, []))
+    retriever = stub_retriever(tmp_path, ask=lambda q, k, filters=None: seen.append(k) or refused(q, []))
     sections = app.Sections.read(retriever)
     for k in (0, 3, 50):
         app.reply(retriever, sections, "问", k, as_html=False)
@@ -213,7 +213,7 @@ def test_start_up_warms_the_answer_step_for_a_who_question(monkeypatch, tmp_path
     """Bug: start-up warmed only `search`, so the first question asking for a person
     (上海市市场监管局的党组书记是谁？) paid the part-of-speech tagger's set-up, ~0.3 s."""
     asked = []
-    retriever = stub_retriever(tmp_path, ask=lambda q, k: asked.append(q) or refused(q, []))
+    retriever = stub_retriever(tmp_path, ask=lambda q, k, filters=None: asked.append(q) or refused(q, []))
     monkeypatch.setattr(app.Retriever, "load", lambda *a, **kw: retriever)
     monkeypatch.setattr(app, "build_page", lambda r: None)
     monkeypatch.setattr(app, "launch", lambda *a, **kw: None)
@@ -324,7 +324,7 @@ def test_api_empty_and_too_long_questions_get_messages(url):
 
 
 def test_page_keeps_working_after_a_library_error(tmp_path):
-    def ask_stub(question, k):
+    def ask_stub(question, k, filters=None):
         if question == "boom":
             raise RagError("Index is corrupt: rebuild it with python -m rag.build")
         return answered(question, hits(FIRST)[:k], "7968家")
@@ -335,3 +335,13 @@ def test_page_keeps_working_after_a_library_error(tmp_path):
         assert ask(url, "不予行政处罚多少家")["answer"]["text"] == "7968家"
     finally:
         page.close()
+
+
+def test_the_page_and_the_api_keep_to_the_reports_chosen(tmp_path):
+    seen = []
+    retriever = stub_retriever(tmp_path, ask=lambda q, k, filters=None: seen.append(filters) or refused(q, []))
+    sections = app.Sections.read(retriever)
+    app.reply(retriever, sections, "GDP是多少", 5, as_html=False,
+              filters=app.filters_of(["sc.txt"], ["2024"], " 四川 "))
+    assert seen[-1] == Filters(reports=("sc.txt",), years=("2024",), regions=("四川",))
+    assert app.filters_of(None, None, "") == Filters()
