@@ -203,7 +203,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
-                 + _reading(asked, hit.text[max(0, start - _LEAD_WINDOW) : start], hit.text[end : end + 4]))
+                 + _reading(asked, hit.text[max(0, start - _LEAD_WINDOW) : start], hit.text[end : end + 4])
+                 + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0))
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
 
 
@@ -211,7 +212,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
 # 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
 _LEAD_WINDOW = 8
 # A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
-_LINK = re.compile(r"(?:共|总|合计|累计)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
+_LINK = re.compile(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
 # A name holding this share of the question's words is the full name of what it describes
 # (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
 _SPELLS_OUT = 0.6
@@ -219,6 +220,16 @@ _TOTAL_CUE = re.compile(r"总|共|累计|合计|全部|达到?|增至|突破|超
 _PART_CUE = re.compile(r"新增|新建|新开|其中|增加|增长|提高|下降|减少")
 _LEVEL_LEAD = re.compile(r"(?:到|至|达|为)$")
 _CHANGE_FROM = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)")
+
+
+_QUOTED_NEAR = 1.5
+
+
+def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:
+    """Tell whether a name the question quotes (“小巨人”) stands in the span's clause or in the
+    clause before it: the figure is that name's, not its neighbour's."""
+    near = clause + _clause_before(text, start, _CLAUSE_STOPS)
+    return bool(asked.quoted) and all(q in near for q in asked.quoted)
 
 
 def _reading(asked: Asked, lead: str, trail: str) -> float:

@@ -73,6 +73,8 @@ _NOUN_UNITS = (
     (re.compile(r"公路|铁路|地铁|轨道|管网|管道|河道|道路|航道|绿道|碧道"), ("公里", "千米", "米", "条")),
     (re.compile(r"水库|桥梁|场馆|海外仓|变电站|泵站"), ("座", "个")),
     (re.compile(r"车辆|汽车|公交车"), ("辆",)),
+    (re.compile(r"支出|收入|投资|资金|金额|经费|补贴|补助|产值|总额|营收|生产总值|增加值|销售额|零售额|存款|贷款|余额"),
+     ("元",)),
     (re.compile(r"农田|耕地|林地"), ("亩", "公顷")),
 )
 # Words that say how a figure is asked for, not what it is of: no sentence need repeat them.
@@ -112,6 +114,10 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
     return terms
 
 
+# 增长了多少 asks for a rate, whatever is growing.
+_ASKS_GROWTH = re.compile(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降幅|(?:提高|下降|上升|回落)了?(?:多少|几)")
+_PERCENT_UNITS = ("%", "％", "个百分点")
+_COUNT_WORDS = re.compile(r"多少|(?<!第)几")
 _QUALIFIER = re.compile(r"(?:左右|以上|以内|以下)$")
 
 
@@ -183,7 +189,9 @@ class Asked:
         counted = not english and kind in ("count", "amount", "percent")
         attribute = _attribute(asking, nouns, in_corpus) if counted else ()
         key_nouns = _attribute(asking, nouns) if counted else ()
-        units = same_units(unit.group(1)) if unit else _units_of(attribute[-1] if attribute else "")
+        before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
+        units = same_units(unit.group(1)) if unit else \
+            _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
         words = list(words)
         return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, bool(english),
                    units,

@@ -338,3 +338,14 @@ def test_a_clause_that_links_speaks_of_the_clause_before():
 def test_the_counted_noun_is_the_head_of_its_phrase():
     text = "全区新增管道天然气用户8.8万户，新建燃气管道120公里。"
     assert answer_of("新增了多少管道天然气用户？", [hit(text)]).text == "8.8万户"
+
+
+def test_a_quoted_name_says_whose_figure_it_is():
+    text = "新增19家国家级专精特新“小巨人”企业、总数达270家，专精特新中小企业达4162家。"
+    assert answer_of("国家级专精特新“小巨人”企业一共有多少家？", [hit(text)]).text == "270家"
+
+
+def test_money_is_counted_in_yuan_and_growth_in_percent():
+    text = "九大类民生支出129.3亿元，占财政支出比重达到70.6%，地区生产总值增长6.0%。"
+    assert answer_of("九大类民生支出一共是多少？", [hit(text)]).text == "129.3亿元"
+    assert answer_of("地区生产总值增长了多少？", [hit(text)]).text == "6.0%"
