@@ -79,7 +79,9 @@ class Retriever:
         scorers (default: the hybrid of rag.config.Tuning)."""
         query = question if isinstance(question, Query) else self.query(question)
         scope = self.scope(query, filters)
-        return self._searcher.search(query, check_k(k), fusion, scope.sources if not scope.refusal else None)
+        if scope.refusal:
+            return self._searcher.search(query, check_k(k), fusion)
+        return self._searcher.search(_within(query, scope), check_k(k), fusion, scope.sources)
 
     def ask(self, question: str, k: int = 5, filters: Filters = Filters()) -> Reply:
         """Return the hits for `question`, a direct answer span when one fits, and
@@ -91,7 +93,7 @@ class Retriever:
         if scope.refusal:  # a region or year no report covers: the nearest passages, for reference
             hits = self._searcher.search(query, k, sources=filters.reports or None)
             return self._reply(query, hits, None, False, scope.refusal)
-        hits = self._searcher.search(query, k, sources=scope.sources)
+        hits = self._searcher.search(_within(query, scope), k, sources=scope.sources)
         answer = extract_answer(query, hits, reports=self.store.reports, tuning=tuning)
         answerable = judge_answerable(query, hits, answer, tuning,
                                       lambda word: self.store.mentions(word, scope.sources))
@@ -101,6 +103,17 @@ class Retriever:
         reports = {h.source: self.store.reports[h.source] for h in hits if h.source in self.store.reports}
         return Reply(query.text, tuple(hits), answer, answerable, query.translations, query.highlight,
                      refusal, reports)
+
+
+def _within(query: Query, scope: Scope) -> Query:
+    """Return the query to rank a scoped search with: the place names that chose the reports
+    (洛阳 in 洛阳2023年有多少游客) are in every passage of them implicitly, so they no longer
+    rank one passage above another (the report's title block held them all)."""
+    if scope.sources is None or not query.places:
+        return query
+    names = {p.written for p in query.places if p.written}
+    dropped = {t for t in query.tokens if any(t.lstrip("#") in name for name in names)}
+    return replace(query, tokens=tuple(t for t in query.tokens if t not in dropped))
 
 
 def check_k(k: int) -> int:

@@ -136,3 +136,19 @@ def test_a_region_no_report_covers_gets_no_figure_from_another(two_reports):
     reply = two_reports.ask("湖南2024年新增城镇就业多少万人？", k=2)
     assert not reply.answerable and reply.answer is None
     assert "没有关于湖南" in reply.refusal and reply.to_dict()["refusal"] == reply.refusal
+
+
+def test_the_place_that_chose_the_report_no_longer_ranks_inside_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    filler = "全年各项事业稳步推进，经济社会发展总体平稳，民生保障持续加强，社会大局保持稳定。"
+    for name, city, visitors in (("ly.txt", "洛阳市", "1.4亿人次"), ("zk.txt", "周口市", "5000万人次")):
+        (corpus / name).write_text(f"2023年{city}国民经济和社会发展统计公报\n{city}统计局\n一、综合\n{filler}\n"
+                                   f"二、旅游\n全年接待游客{visitors}，旅游总收入增长较快，文旅融合取得新进展。\n", encoding="utf-8")
+    from rag import Config
+
+    r = Retriever.load(config=Config(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=FakeEmbedder())
+    # The title block holds 洛阳 and 2023 too; once the question chose the 洛阳 report, only
+    # 接待游客 tells its passages apart.
+    [top] = r.search("洛阳2023年接待了多少游客", k=1)
+    assert top.source == "ly.txt" and "1.4亿人次" in top.text
