@@ -150,5 +150,5 @@ def test_the_place_that_chose_the_report_no_longer_ranks_inside_it(tmp_path):
     r = Retriever.load(config=Config(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=FakeEmbedder())
     # The title block holds 洛阳 and 2023 too; once the question chose the 洛阳 report, only
     # 接待游客 tells its passages apart.
-    [top] = r.search("洛阳2023年接待了多少游客", k=1)
+    [top] = r.search("洛阳市2023年的游客有多少", k=1)
     assert top.source == "ly.txt" and "1.4亿人次" in top.text
