@@ -244,7 +244,7 @@ def _reading(asked: Asked, lead: str, trail: str) -> float:
         bonus += 1.0 if _PART_CUE.search(lead) else 0.0
     if asked.wants_level:
         bonus += 2.0 if _LEVEL_LEAD.search(lead) else -2.0 if _CHANGE_FROM.match(trail) else 0.0
-    if asked.attribute and asked.attribute[0] in lead:
+    if asked.measured and asked.measured in lead:
         bonus += 1.0
     return bonus
 

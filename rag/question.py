@@ -77,6 +77,8 @@ _NOUN_UNITS = (
      ("元",)),
     (re.compile(r"农田|耕地|林地"), ("亩", "公顷")),
 )
+# Words that may stand between what is counted and the question word (高速公路有多少公里).
+_LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 大概 大约 约 还 又 都 已 已经".split())
 # Words that say how a figure is asked for, not what it is of: no sentence need repeat them.
 _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
                      "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约".split())
@@ -165,6 +167,9 @@ class Asked:
     # the reports hold none of them (常住人口 in a report that never speaks of it), that is
     # evidence that they do not answer it.
     key_nouns: tuple[str, ...] = ()
+    # The noun right before the question word (总里程 in 总里程是多少): the figure that follows
+    # it in a sentence is the one asked for. "" when the counted noun comes after (多少家企业).
+    measured: str = ""
     wants_target: bool = False  # 目标/预期/计划: a planned figure, not last year's result
     wants_total: bool = False  # 一共/总量/累计: the total, not an addition or a part
     wants_new: bool = False  # 新增/新建: the addition, not the total
@@ -187,8 +192,8 @@ class Asked:
         unit = UNIT_ASKED.search(asking)
         nouns = {t: w for t, w in terms.items() if t not in places and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
         counted = not english and kind in ("count", "amount", "percent")
-        attribute = _attribute(asking, nouns, in_corpus) if counted else ()
-        key_nouns = _attribute(asking, nouns) if counted else ()
+        attribute, named_before = _attribute(asking, nouns, in_corpus) if counted else ((), False)
+        key_nouns = _attribute(asking, nouns)[0] if counted else ()
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
@@ -198,7 +203,7 @@ class Asked:
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
                    tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2),
-                   attribute, key_nouns,
+                   attribute, key_nouns, attribute[0] if named_before else "",
                    bool(_ASKS_TARGET.search(asking)),
                    bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
                    bool(_ASKS_LEVEL.search(asking)),
@@ -232,15 +237,16 @@ class Asked:
 
 
 def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], bool] = lambda w: True
-               ) -> tuple[str, ...]:
+               ) -> tuple[tuple[str, ...], bool]:
     """Return the nouns naming what is counted, next to the question word (多少/几): the
     nearest before it (高速公路 in 高速公路有多少公里) and the head of the noun phrase after it,
     its unit skipped (用户 in 新增了多少管道天然气用户). Only nouns the reports use count (a
-    typo's word is no evidence either way). One part-of-speech pass over the asking part."""
+    typo's word is no evidence either way). One part-of-speech pass over the asking part.
+    Also says whether the first noun returned stands before the question word."""
     tagged = tagged_words(asking)
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
     if at is None:
-        return ()
+        return (), False
 
     def noun(w: str, flag: str) -> bool:
         return flag[:1] in "nv" and flag not in ("v", "vd", "vg") and not UNIT_ONLY.fullmatch(w)
@@ -248,13 +254,15 @@ def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], 
     def counts(w: str) -> bool:
         return w in terms and w not in _GENERIC and in_corpus(w)
 
-    found = []
+    found = []  # the noun before the question word first, when there is one
     for w, flag in reversed(tagged[:at]):
         if w in _CLAUSE_BREAKS:
             break
         if noun(w, flag) and counts(w):
             found.append(w)
             break
+        if w not in _LINKING and w not in _GENERIC and not noun(w, flag):
+            break  # 市局处理了多少: the agent of a verb is not what is counted
     run = []
     for w, flag in tagged[at + 1 :]:
         if w in _CLAUSE_BREAKS or (run and not noun(w, flag)):
@@ -262,7 +270,7 @@ def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], 
         if noun(w, flag):
             run.append(w)
     head = next((w for w in reversed(run) if counts(w)), None)
-    return tuple(found + ([head] if head else []))
+    return tuple(found + ([head] if head else [])), bool(found)
 
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:

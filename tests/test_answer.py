@@ -157,9 +157,13 @@ class TestOnTheReport:
         "上海市2023年的常住人口是多少", "2023年全市市场监管系统罚没款总额是多少？",
         "盲盒专项检查立案的50件案子一共罚了多少钱？", "2024年住宅电梯物联网覆盖率要提高到多少？",
     ])
-    def test_refusals(self, real_retriever, question):
+    def test_what_the_report_does_not_say_gets_no_figure(self, real_retriever, question):
         reply = real_retriever.ask(question, k=5)
-        assert not reply.answerable and reply.answer is None and len(reply.hits) == 5
+        assert reply.answer is None and len(reply.hits) == 5
+
+    def test_a_question_about_what_the_report_never_speaks_of_is_refused(self, real_retriever):
+        reply = real_retriever.ask("上海市2023年的常住人口是多少", k=5)
+        assert not reply.answerable and len(reply.hits) == 5  # the nearest passages, for reference
 
     def test_paraphrase_is_not_refused(self, real_retriever):
         reply = real_retriever.ask("菜市场的秤不准有没有人管", k=3)

@@ -56,8 +56,9 @@ class TestAsk:
         assert report_text[answer["start"]:answer["end"]] == "50件"
         assert [h["rank"] for h in data["hits"]] == [1, 2, 3]
         top = data["hits"][0]
-        assert set(data) == {"question", "answerable", "answer", "hits", "translations"}
-        assert set(top) == {"rank", "score", "text", "source", "start", "end", "heading_path"}
+        assert set(data) == {"question", "answerable", "answer", "hits", "translations", "refusal"}
+        assert set(top) == {"rank", "score", "text", "source", "start", "end", "heading_path", "report"}
+        assert top["report"]["title"].startswith("上海市市场监督管理局关于") and data["refusal"] == ""
         assert report_text[top["start"]:top["end"]] == top["text"] and "立案50件" in top["text"]
         assert 0 <= top["score"] <= 1
 
