@@ -22,7 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +35,14 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
+TAGS = "tags.json"
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
 IDENTITY_VERSION = 1
+TAGS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced.
-INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS})
+INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS, TAGS})
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class IndexData:
     passage_index: object  # faiss.IndexFlatIP over L2-normalised passage vectors, row i = passage i
     sentence_index: object  # the same over every passage's sentences, in passage order
     sentence_owner: np.ndarray  # (m,) int: the passage row of each sentence vector
+    tags: dict = field(default_factory=dict)  # word of the vocabulary → jieba's dictionary tag
 
 
 def index_settings(max_chunk_chars: int) -> dict:
@@ -64,7 +67,7 @@ def index_settings(max_chunk_chars: int) -> dict:
 
     return {"chunker_version": CHUNKER_VERSION, "max_chunk_chars": max_chunk_chars,
             "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION,
-            "identity_version": IDENTITY_VERSION}
+            "identity_version": IDENTITY_VERSION, "tags_version": TAGS_VERSION}
 
 
 def save(folder: Path, data: IndexData) -> None:
@@ -84,7 +87,8 @@ def save(folder: Path, data: IndexData) -> None:
             for passage, tokens, count in zip(data.passages, data.tokens, counts):
                 row = _passage_row(passage, tokens, int(count))
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        files = (VECTORS, SENTENCES, CHUNKS)
+        (tmp / TAGS).write_text(json.dumps(data.tags, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        files = (VECTORS, SENTENCES, CHUNKS, TAGS)
         manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
         # The manifest goes last: a folder without one is never loaded.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -109,12 +113,16 @@ def load(folder: Path) -> IndexData:
         passages = [_row_passage(r) for r in rows]
         tokens = [r["tokens"] for r in rows]
         owner = np.repeat(np.arange(len(rows)), [int(r["n_sentences"]) for r in rows])
+        # An index of an older version has none: it still lends its vectors to a rebuild.
+        tags = json.loads((folder / TAGS).read_text(encoding="utf-8")) if (folder / TAGS).exists() else {}
+        if not isinstance(tags, dict):
+            raise ValueError(f"{TAGS} is not a JSON object")
     except Exception as err:  # faiss raises RuntimeError, json ValueError, rows KeyError
         raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
     if len(passages) != passage_index.ntotal or passage_index.d != manifest.get("dim") \
             or len(owner) != sentence_index.ntotal or sentence_index.d != passage_index.d:
         raise _corrupt(folder, f"{len(passages)} passages but {passage_index.ntotal} vectors")
-    return IndexData(manifest, passages, tokens, passage_index, sentence_index, owner)
+    return IndexData(manifest, passages, tokens, passage_index, sentence_index, owner, tags)
 
 
 def flat_ip_index(vectors: np.ndarray):

@@ -16,7 +16,7 @@ from .errors import CorpusError, RagError
 from .identity import ReportIdentity, identify
 from .load import corpus_hash, read_corpus
 from .passage import Passage
-from .segment import keyword_tokens
+from .segment import dictionary_tags, keyword_tokens
 from .split import sentences
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,9 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
         "n_passages": len(passages),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    words = {t for doc in tokens for t in doc if not t.startswith("#")}
     data = index_io.IndexData(manifest, passages, tokens, index_io.flat_ip_index(vectors),
-                              index_io.flat_ip_index(sentence_vectors), owner)
+                              index_io.flat_ip_index(sentence_vectors), owner, dictionary_tags(words))
     index_io.save(config.index_dir, data)
     log.info("built index of %d passages in %.1f s at %s", len(passages),
              time.perf_counter() - started, config.index_dir)

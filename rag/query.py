@@ -40,6 +40,9 @@ class Lexicon(Protocol):
     def regions(self) -> Collection[Place]:
         """Return the regions the indexed reports are about (their bare names count)."""
 
+    def tag(self, word: str) -> str:
+        """Return a word's part of speech (jieba's dictionary tag), "" when unknown."""
+
 
 class AnyWords:
     """A lexicon that knows nothing: every word counts as present, nothing translates."""
@@ -55,6 +58,9 @@ class AnyWords:
 
     def regions(self) -> Collection[Place]:
         return ()
+
+    def tag(self, word: str) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class Query:
             start, end = asking_span(lowered, kind[0])
             asking_words = _words_within(words, start, end)
             asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
-                             {p.written for p in places})
+                             {p.written for p in places}, lexicon.tag)
             refusable = is_refusable(folded, folded[start:end])
         years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
         present = tuple(sorted((t, w, lexicon.contains(t)) for t, w in question_terms(words).items()))

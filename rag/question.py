@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from .segment import STOPWORDS, tagged_words
+from .segment import STOPWORDS
 from .spans import DIGITS, NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -178,7 +178,8 @@ class Asked:
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
-           translate: Callable[[str], Collection[str]], places: Collection[str] = ()) -> Asked | None:
+           translate: Callable[[str], Collection[str]], places: Collection[str] = (),
+           tag: Callable[[str], str] = lambda w: "") -> Asked | None:
         """Read what `question` (folded) asks; `asking` is its asking part (lower case),
         `words` that part's jieba words and `places` the place names written in it."""
         found = asked_kind(question)
@@ -192,8 +193,8 @@ class Asked:
         unit = UNIT_ASKED.search(asking)
         nouns = {t: w for t, w in terms.items() if t not in places and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
         counted = not english and kind in ("count", "amount", "percent")
-        attribute, named_before = _attribute(asking, nouns, in_corpus) if counted else ((), False)
-        key_nouns = _attribute(asking, nouns)[0] if counted else ()
+        attribute, named_before = _attribute(words, nouns, tag, in_corpus) if counted else ((), False)
+        key_nouns = _attribute(words, nouns, tag)[0] if counted else ()
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
@@ -236,14 +237,16 @@ class Asked:
                      and (p != "award" or "奖" in self.heads))
 
 
-def _attribute(asking: str, terms: dict[str, float], in_corpus: Callable[[str], bool] = lambda w: True
-               ) -> tuple[tuple[str, ...], bool]:
+def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],
+               in_corpus: Callable[[str], bool] = lambda w: True) -> tuple[tuple[str, ...], bool]:
     """Return the nouns naming what is counted, next to the question word (多少/几): the
     nearest before it (高速公路 in 高速公路有多少公里) and the head of the noun phrase after it,
     its unit skipped (用户 in 新增了多少管道天然气用户). Only nouns the reports use count (a
-    typo's word is no evidence either way). One part-of-speech pass over the asking part.
-    Also says whether the first noun returned stands before the question word."""
-    tagged = tagged_words(asking)
+    typo's word is no evidence either way). Parts of speech come from `tag` (the reports'
+    vocabulary with jieba's dictionary tags, stored with the index: no tagging pass at query
+    time); a word it does not know counts as a noun. Also says whether the first noun
+    returned stands before the question word."""
+    tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "n")) for w in words]
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
     if at is None:
         return (), False

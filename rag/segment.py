@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from .normalize import normalize_for_matching
@@ -46,6 +47,16 @@ def tagged_words(text: str) -> list[tuple[str, str]]:
 
     _jieba()
     return [(pair.word, pair.flag) for pair in posseg.cut(text)]
+
+
+def dictionary_tags(words: Iterable[str]) -> dict[str, str]:
+    """Return jieba's dictionary part-of-speech tag of each word it knows (at build time:
+    stored with the index, so a question needs no tagging pass)."""
+    import jieba.posseg as posseg
+
+    _jieba()
+    table = posseg.dt.word_tag_tab
+    return {w: table[w] for w in words if w in table}
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ from .keyword import BM25
 from .passage import Passage
 from .places import Place
 from .query import Query
+from .segment import dictionary_tags
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Store(Protocol):
 
     def regions(self) -> list[Place]: ...
 
+    def tag(self, word: str) -> str: ...
+
     reports: dict[str, ReportIdentity]
 
 
@@ -76,6 +79,7 @@ class LocalStore:
         self._passage_index = data.passage_index
         self._sentence_index = data.sentence_index
         self._owner = np.asarray(data.sentence_owner, dtype=np.int64)
+        self._tags = dict(data.tags)
         self._reindex_keywords()
 
     def __len__(self) -> int:
@@ -89,6 +93,7 @@ class LocalStore:
         offset = len(self._passages)
         self._passages += passages
         self._tokens += tokens
+        self._tags.update(dictionary_tags({t for doc in tokens for t in doc if not t.startswith("#")}))
         self._passage_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._sentence_index.add(np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         self._owner = np.concatenate([self._owner, np.asarray(sentence_owner, dtype=np.int64) + offset])
@@ -186,6 +191,10 @@ class LocalStore:
     def regions(self) -> list[Place]:
         return [r.place for r in self.reports.values() if r.place]
 
+    def tag(self, word: str) -> str:
+        """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
+        return self._tags.get(word, "")
+
     @cached_property
     def _corpus_text(self) -> str:
         return unicodedata.normalize("NFKC", "\n".join(p.match_text() for p in self._passages)).lower()
@@ -193,7 +202,7 @@ class LocalStore:
     def index_data(self) -> IndexData:
         """Return the store's contents as an index folder holds them."""
         return IndexData(self.manifest, list(self._passages), list(self._tokens), self._passage_index,
-                         self._sentence_index, self._owner.copy())
+                         self._sentence_index, self._owner.copy(), dict(self._tags))
 
 
 def empty_index(dim: int):
