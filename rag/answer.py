@@ -19,7 +19,7 @@ from .passage import Hit
 from .places import Place
 from .question import Asked
 from .query import Query
-from .spans import NAMED, PATTERNS, find
+from .spans import NAMED, find
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
 

@@ -40,10 +40,6 @@ _ASKS = [
                         rf"什么(?:{'|'.join(NAME_HEADS)})|\bwhich\b|\bname\b", re.I),
      ("title", "quoted", "case", "award")),
 ]
-# The kinds whose spans are precise enough for retrieval to favour the passages holding
-# one (holds_asked_kind). Persons and bodies were tried as well: they helped the first
-# question set and hurt the held-out one, so they are left out.
-TYPED_KINDS = ("count", "amount", "percent", "date")
 # “Which measures / what work” asks for a description, not a name: no span answers it.
 _ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
                                r"问题|不足|经验|亮点|变化)")

@@ -8,7 +8,6 @@ boundaries, and never fall inside a protected span: a number with its unit
 from __future__ import annotations
 
 import math
-import re
 
 from .segment import word_spans
 from .spans import BRACKETED, protected_spans

@@ -9,7 +9,6 @@ import html
 import json
 import re
 import socket
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
