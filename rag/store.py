@@ -120,7 +120,6 @@ class LocalStore:
         self._source_of = np.array([p.source for p in self._passages], dtype=object)
         self._bm25 = BM25(self._tokens)
         self._english = EnglishToReport(self._bm25.vocabulary)
-        self.__dict__.pop("_corpus_text", None)
         self.__dict__.pop("_texts", None)
 
     # ------------------------------------------------------------------ reading
@@ -163,7 +162,8 @@ class LocalStore:
 
     def contains(self, term: str) -> bool:
         """Tell whether a (folded) word occurs anywhere in the reports, ignoring case."""
-        return term.lower() in self._corpus_text
+        term = term.lower()
+        return any(term in text for text in self._texts.values())
 
     def mentions(self, term: str, sources: Collection[str] | None = None) -> bool:
         """Tell whether the reports in `sources` (all when None) use a word, or one differing
@@ -194,10 +194,6 @@ class LocalStore:
     def tag(self, word: str) -> str:
         """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
         return self._tags.get(word, "")
-
-    @cached_property
-    def _corpus_text(self) -> str:
-        return unicodedata.normalize("NFKC", "\n".join(p.match_text() for p in self._passages)).lower()
 
     def index_data(self) -> IndexData:
         """Return the store's contents as an index folder holds them."""
