@@ -35,3 +35,7 @@ class ModelMismatchError(RagError):
 
 class ModelLoadError(RagError):
     """The embedding model cannot be loaded."""
+
+
+class IndexFormatError(IndexCorruptError):
+    """The index was written by an older version of this project, in another layout."""

@@ -1,12 +1,20 @@
-"""Index step: passages + vectors + keyword tokens ↔ a self-describing folder.
+"""Index step: passages + vectors + keyword postings ↔ a self-describing folder.
 
-Folder layout (`index/` by default):
-- `vectors.faiss`    FAISS inner-product index over L2-normalised vectors (row i = passage i)
-- `sentences.faiss`  the same for each sentence of each passage, in passage order
-- `chunks.jsonl`     one passage per line, with its keyword tokens and its number of
-                     sentence vectors (row i = vector i)
-- `manifest.json`    format version, model, dimension, corpus hash, chunker settings
-                     and the SHA-256 of the files above
+Folder layout (`index/` by default), format 3. Nothing in it is read whole to answer a
+question: arrays are memory-mapped, rows are read from SQLite by id.
+- `manifest.json`      format version, model, dimension, settings, each report's identity,
+                       file state (size, mtime, SHA-256) and rows, the search method chosen
+                       for this size, and the size of every other file
+- `passages.sqlite`    the passage rows by id (text, source, span, heading path, context) and
+                       the parts of speech of the vocabulary's words
+- `vectors.npy`        float32 (n, d) L2-normalised passage vectors, row i = passage i
+- `sentences.npy`      float32 (m, d) each passage's sentences, in passage order, and
+  `sentence_owner.npy` the passage row of each sentence
+- `terms.npy`, `postings_ptr.npy`, `postings_docs.npy`, `postings_tf.npy`, `doc_len.npy`
+                       the keyword postings, a sparse matrix stored by term (rag.keyword)
+- `words.sqlite`       jieba's dictionary as a table, so a question is cut reading only the
+                       entries of its own substrings (rag.segment), the same words as jieba's
+- `passages.ivf`       only past `FLAT_LIMIT`: a FAISS IVF index over the passage vectors
 
 A build writes a fresh sibling folder and swaps it in with renames, so a build killed
 halfway never leaves a folder that loads. It only ever replaces a folder that is empty
@@ -16,49 +24,138 @@ must never delete a user's files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLocationError, IndexMissingError
+from .errors import IndexCorruptError, IndexFormatError, IndexLocationError, IndexMissingError
+from .keyword import BM25
 from .passage import Passage
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-VECTORS = "vectors.faiss"
-SENTENCES = "sentences.faiss"
-CHUNKS = "chunks.jsonl"
-TAGS = "tags.json"
+ROWS = "passages.sqlite"
+WORDS = "words.sqlite"
+VECTORS = "vectors.npy"
+SENTENCES = "sentences.npy"
+OWNER = "sentence_owner.npy"
+IVF = "passages.ivf"
+POSTINGS = {"terms": "terms.npy", "ptr": "postings_ptr.npy", "docs": "postings_docs.npy",
+            "tf": "postings_tf.npy", "doc_len": "doc_len.npy"}
+ARRAYS = {"vectors": VECTORS, "sentence_vectors": SENTENCES, "sentence_owner": OWNER}
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
 IDENTITY_VERSION = 1
 TAGS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
-# else holds a user's files too, and is never replaced.
-INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS, TAGS})
+# else holds a user's files too, and is never replaced. (Format 2 wrote the first five.)
+OLD_FILE_NAMES = frozenset({"vectors.faiss", "sentences.faiss", "chunks.jsonl", "tags.json"})
+DATA_FILE_NAMES = frozenset({VECTORS, SENTENCES, ROWS, "vectors.faiss", "sentences.faiss", "chunks.jsonl"})
+INDEX_FILE_NAMES = frozenset({MANIFEST, ROWS, WORDS, VECTORS, SENTENCES, OWNER, IVF, *POSTINGS.values()}) \
+    | OLD_FILE_NAMES
+# Exact search reads every passage and sentence vector per question: past this many floats
+# (≈ 15 ms on one core of the project's machines) sentences are read only for the best
+# candidates, and past it for the passages alone an IVF index proposes them.
+FLAT_LIMIT = 24_000_000
+# How many passages by meaning and how many by keywords a large index proposes per question.
+POOL = 200
 
 log = logging.getLogger(__name__)
 
 
+class PassageRows(Sequence[Passage]):
+    """Passage rows of an index folder, read from SQLite by id (never all at once to answer)."""
+
+    def __init__(self, path: Path, count: int):
+        # immutable=1: the folder is never written after its swap, so no locks or journal;
+        # a reader keeps its open file after a rebuild swaps the folder away.
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self.many(range(*i.indices(self._count)))
+        if not -self._count <= i < self._count:
+            raise IndexError(i)
+        return self.many([i % self._count])[0]
+
+    def __iter__(self) -> Iterator[Passage]:
+        with self._lock:
+            rows = self._db.execute("SELECT text, source, start, end, heading_path, context FROM passages "
+                                    "ORDER BY id").fetchall()
+        return (_row_passage(r) for r in rows)
+
+    def many(self, ids) -> list[Passage]:
+        ids = [int(i) for i in ids]
+        found: dict[int, Passage] = {}
+        with self._lock:
+            for lo in range(0, len(ids), 500):
+                part = ids[lo: lo + 500]
+                cursor = self._db.execute(
+                    "SELECT id, text, source, start, end, heading_path, context FROM passages WHERE id IN "
+                    f"({','.join('?' * len(part))})", part)
+                found.update((r[0], _row_passage(r[1:])) for r in cursor)
+        return [found[i] for i in ids]
+
+    def last_id(self) -> int:
+        """Return the highest row id (-1 when empty): a cheap check that no row is missing."""
+        with self._lock:
+            found = self._db.execute("SELECT max(id) FROM passages").fetchone()[0]
+        return -1 if found is None else int(found)
+
+    def tags(self, words) -> dict[str, str]:
+        words = list(words)
+        with self._lock:
+            return dict(self._db.execute(f"SELECT word, tag FROM tags WHERE word IN ({','.join('?' * len(words))})",
+                                         words)) if words else {}
+
+    def tag(self, word: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT tag FROM tags WHERE word = ?", (word,)).fetchone()
+        return row[0] if row else ""
+
+
 @dataclass(frozen=True)
 class IndexData:
-    """Everything an index folder holds, in memory. The FAISS indexes are the ones read
-    from disk (or built to be written), searched as they are."""
+    """Everything an index folder holds. Read from disk, the arrays are memory-mapped and the
+    rows a `PassageRows`; built, they are in memory."""
 
     manifest: dict
-    passages: list[Passage]
-    tokens: list[list[str]]
-    passage_index: object  # faiss.IndexFlatIP over L2-normalised passage vectors, row i = passage i
-    sentence_index: object  # the same over every passage's sentences, in passage order
-    sentence_owner: np.ndarray  # (m,) int: the passage row of each sentence vector
-    tags: dict = field(default_factory=dict)  # word of the vocabulary → jieba's dictionary tag
+    passages: Sequence[Passage]
+    vectors: np.ndarray  # (n, d) float32, L2-normalised, row i = passage i
+    sentence_vectors: np.ndarray  # (m, d) every passage's sentences, in passage order
+    sentence_owner: np.ndarray  # (m,) int, ascending: the passage row of each sentence vector
+    keywords: BM25
+    tags: Mapping[str, str] = field(default_factory=dict)  # word of the vocabulary → jieba's tag
+    ivf: object | None = None  # faiss IVF index over `vectors`, past FLAT_LIMIT
+    folder: Path | None = None  # where it was read from
+
+    @classmethod
+    def of(cls, manifest: dict, passages: Sequence[Passage], tokens: Sequence[list[str]], vectors: np.ndarray,
+           sentence_vectors: np.ndarray, sentence_owner: np.ndarray, tags: Mapping[str, str] | None = None) -> IndexData:
+        """Return an index's contents from passages, their tokens and vectors (built in memory)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, vectors.shape[1])
+        return cls(manifest, list(passages), vectors, sentence_vectors, np.asarray(sentence_owner, dtype=np.int64),
+                   BM25.of(list(tokens)), dict(tags or {}))
+
+    def tag(self, word: str) -> str:
+        if isinstance(self.passages, PassageRows):
+            return self.passages.tag(word)
+        return self.tags.get(word, "")
 
 
 def index_settings(max_chunk_chars: int) -> dict:
@@ -70,59 +167,103 @@ def index_settings(max_chunk_chars: int) -> dict:
             "identity_version": IDENTITY_VERSION, "tags_version": TAGS_VERSION}
 
 
+def search_method(n_passages: int, n_sentences: int, dim: int) -> dict:
+    """Return how questions search an index of this size (recorded in its manifest):
+    "exact" reads every vector; "pool" reads every passage vector and the sentences of the
+    best POOL passages; "ivf" asks an IVF index for the passages (nprobe set at build)."""
+    if (n_passages + n_sentences) * dim <= FLAT_LIMIT:
+        return {"method": "exact"}
+    if n_passages * dim <= FLAT_LIMIT:
+        return {"method": "pool", "pool": POOL}
+    return {"method": "ivf", "pool": POOL}
+
+
 def save(folder: Path, data: IndexData) -> None:
     """Write `data` as an index folder at `folder`, atomically replacing any old one."""
-    import faiss
-
     folder = Path(folder)
     check_replaceable(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     # A fresh name per save: two saves in one process (threads) never share a folder.
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     try:
-        for name, index in ((VECTORS, data.passage_index), (SENTENCES, data.sentence_index)):
-            faiss.write_index(index, str(tmp / name))
-        counts = np.bincount(data.sentence_owner, minlength=len(data.passages)) if len(data.passages) else []
-        with open(tmp / CHUNKS, "w", encoding="utf-8") as out:
-            for passage, tokens, count in zip(data.passages, data.tokens, counts):
-                row = _passage_row(passage, tokens, int(count))
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        (tmp / TAGS).write_text(json.dumps(data.tags, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        files = (VECTORS, SENTENCES, CHUNKS, TAGS)
-        manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
-        # The manifest goes last: a folder without one is never loaded.
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_folder(tmp, data, previous=folder)
         _swap_in(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load(folder: Path) -> IndexData:
-    """Read an index folder; raise IndexMissingError or IndexCorruptError with the fix."""
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    for name, digest in manifest.get("files", {}).items():
-        if not (folder / name).is_file() or _sha256(folder / name) != digest:
-            raise _corrupt(folder, f"{name} is missing or does not match its checksum")
-    try:
+def write_folder(tmp: Path, data: IndexData, previous: Path | None = None) -> None:
+    """Write every file of an index folder into the empty folder `tmp`, the manifest last."""
+    from .segment import write_word_table
+
+    for name, array in ((VECTORS, data.vectors), (SENTENCES, data.sentence_vectors),
+                        (OWNER, np.asarray(data.sentence_owner, dtype=np.int64))):
+        np.save(tmp / name, np.ascontiguousarray(array))
+    for key, name in POSTINGS.items():
+        np.save(tmp / name, np.ascontiguousarray(data.keywords.arrays()[key]))
+    _write_rows(tmp / ROWS, data.passages, data.tags)
+    old_words = Path(previous) / WORDS if previous else None
+    write_word_table(tmp / WORDS, old_words if old_words and old_words.is_file() else None)
+    method = search_method(len(data.passages), len(data.sentence_vectors), int(data.vectors.shape[1]))
+    if method["method"] == "ivf":
         import faiss
 
-        passage_index = faiss.read_index(str(folder / VECTORS))
-        sentence_index = faiss.read_index(str(folder / SENTENCES))
-        rows = [json.loads(line) for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()]
-        passages = [_row_passage(r) for r in rows]
-        tokens = [r["tokens"] for r in rows]
-        owner = np.repeat(np.arange(len(rows)), [int(r["n_sentences"]) for r in rows])
-        # An index of an older version has none: it still lends its vectors to a rebuild.
-        tags = json.loads((folder / TAGS).read_text(encoding="utf-8")) if (folder / TAGS).exists() else {}
-        if not isinstance(tags, dict):
-            raise ValueError(f"{TAGS} is not a JSON object")
-    except Exception as err:  # faiss raises RuntimeError, json ValueError, rows KeyError
+        from .ann import build_ivf
+
+        ivf, method["nprobe"], method["recall_at_10"] = build_ivf(data.vectors)
+        faiss.write_index(ivf, str(tmp / IVF))
+    files = sorted(p.name for p in tmp.iterdir())
+    manifest = dict(data.manifest, search=method, n_passages=len(data.passages),
+                    n_sentences=len(data.sentence_vectors),
+                    files={name: (tmp / name).stat().st_size for name in files})
+    # The manifest goes last: a folder without one is never loaded.
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load(folder: Path) -> IndexData:
+    """Open an index folder (arrays memory-mapped, rows by id); raise IndexMissingError or
+    IndexCorruptError with the fix."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    for name, size in manifest.get("files", {}).items():
+        if not (folder / name).is_file() or (folder / name).stat().st_size != size:
+            raise _corrupt(folder, f"{name} is missing or not the size it was written")
+    try:
+        arrays = {key: np.load(folder / name, mmap_mode="r") for key, name in ARRAYS.items()}
+        postings = {key: np.load(folder / name, mmap_mode="r") for key, name in POSTINGS.items()}
+        rows = PassageRows(folder / ROWS, int(manifest["n_passages"]))
+        rows.last_id()  # a file that is not a database of ours fails here, not mid-question
+        ivf = None
+        if manifest.get("search", {}).get("method") == "ivf":
+            import faiss
+
+            ivf = faiss.read_index(str(folder / IVF))
+            ivf.nprobe = int(manifest["search"]["nprobe"])
+        keywords = BM25(postings["terms"], postings["ptr"], postings["docs"], postings["tf"], postings["doc_len"])
+    except Exception as err:  # numpy raises ValueError, sqlite3 DatabaseError, faiss RuntimeError
         raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
-    if len(passages) != passage_index.ntotal or passage_index.d != manifest.get("dim") \
-            or len(owner) != sentence_index.ntotal or sentence_index.d != passage_index.d:
-        raise _corrupt(folder, f"{len(passages)} passages but {passage_index.ntotal} vectors")
-    return IndexData(manifest, passages, tokens, passage_index, sentence_index, owner, tags)
+    n, dim = arrays["vectors"].shape if arrays["vectors"].ndim == 2 else (-1, -1)
+    if rows.last_id() != n - 1 or n != manifest.get("n_passages") or dim != manifest.get("dim") or keywords.n_docs != n \
+            or len(arrays["sentence_owner"]) != len(arrays["sentence_vectors"]) \
+            or len(arrays["sentence_vectors"]) != manifest.get("n_sentences"):
+        raise _corrupt(folder, f"{manifest.get('n_passages')} passages but {n} vectors")
+    return IndexData(manifest, rows, arrays["vectors"], arrays["sentence_vectors"], arrays["sentence_owner"],
+                     keywords, {}, ivf, folder)
+
+
+def _write_rows(path: Path, passages: Sequence[Passage], tags: Mapping[str, str]) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.execute("CREATE TABLE passages (id INTEGER PRIMARY KEY, text TEXT, source TEXT, start INTEGER, "
+                   "end INTEGER, heading_path TEXT, context TEXT)")
+        db.execute("CREATE TABLE tags (word TEXT PRIMARY KEY, tag TEXT) WITHOUT ROWID")
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       ((i, p.text, p.source, p.start, p.end, json.dumps(list(p.heading_path), ensure_ascii=False),
+                         p.context) for i, p in enumerate(passages)))
+        db.executemany("INSERT INTO tags VALUES (?, ?)", sorted(tags.items()))
+        db.commit()
+    finally:
+        db.close()
 
 
 def flat_ip_index(vectors: np.ndarray):
@@ -143,6 +284,10 @@ def read_manifest(folder: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         raise _corrupt(folder, f"{MANIFEST} is not valid JSON ({err})") from None
+    if isinstance(manifest, dict) and isinstance(manifest.get("format_version"), int) \
+            and manifest["format_version"] < FORMAT_VERSION:
+        raise IndexFormatError(f"The index at {folder} is in an older layout (format {manifest['format_version']}, "
+                               f"now {FORMAT_VERSION}). Rebuild it with: python -m rag.build --index {folder}")
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         raise _corrupt(folder, f"unknown index format (expected version {FORMAT_VERSION})")
     return manifest
@@ -166,7 +311,7 @@ def check_replaceable(folder: Path) -> None:
             f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}), and rebuilding would "
             f"delete them. {fix}."
         )
-    if names and not (_manifest_is_ours(folder / MANIFEST) or names & {VECTORS, SENTENCES, CHUNKS}):
+    if names and not (_manifest_is_ours(folder / MANIFEST) or names & DATA_FILE_NAMES):
         raise IndexLocationError(f"Refusing to replace {folder}: its {MANIFEST} was not written by "
                                  f"this project. {fix}.")
 
@@ -195,16 +340,6 @@ def _swap_in(tmp: Path, folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _passage_row(p: Passage, tokens: list[str], n_sentences: int) -> dict:
-    return {"text": p.text, "source": p.source, "start": p.start, "end": p.end,
-            "heading_path": list(p.heading_path), "context": p.context, "tokens": tokens,
-            "n_sentences": n_sentences}
-
-
-def _row_passage(r: dict) -> Passage:
-    return Passage(r["text"], r["source"], int(r["start"]), int(r["end"]),
-                   tuple(r["heading_path"]), r.get("context", ""))
+def _row_passage(r) -> Passage:
+    text, source, start, end, heading_path, context = r
+    return Passage(text, source, int(start), int(end), tuple(json.loads(heading_path)), context or "")

@@ -9,13 +9,17 @@ A question token the corpus lacks may come with `expansions` (rag.crosslingual:
 an English word's Chinese translations); it then scores as the best of them, at
 `expansion_weight` of a direct match (rag.config.Tuning.expansion), since a dictionary
 translation is a guess.
+
+The postings are a sparse matrix stored by term (CSC: `ptr[j]:ptr[j+1]` are the passages
+holding term j and its counts) over a sorted vocabulary, all plain numpy arrays: an index
+folder memory-maps them, and a question touches only its own terms' postings.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 import numpy as np
 
@@ -23,28 +27,78 @@ K1 = 1.2
 B = 0.75
 
 
+class Vocabulary(Collection[str]):
+    """The sorted terms of a corpus; membership by binary search, no Python set built."""
+
+    def __init__(self, terms: np.ndarray):
+        self.terms = terms  # sorted numpy unicode array
+
+    def position(self, term: str) -> int:
+        """Return the term's column, -1 when the corpus does not hold it."""
+        if not len(self.terms):
+            return -1
+        j = int(np.searchsorted(self.terms, term))
+        return j if j < len(self.terms) and self.terms[j] == term else -1
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.position(term) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(t) for t in self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def containing(self, piece: str) -> np.ndarray:
+        """Return the columns of the terms that hold `piece` (a scan of the vocabulary in C)."""
+        if not len(self.terms):
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.char.find(self.terms, piece) >= 0)
+
+    def one_apart(self, word: str) -> list[str]:
+        """Return the terms of the same length that differ from `word` in one character."""
+        width = self.terms.dtype.itemsize // 4 if len(self.terms) else 0
+        if not width or len(word) > width:
+            return []
+        codes = self.terms.view(np.uint32).reshape(len(self.terms), width)
+        mine = np.array([ord(c) for c in word], dtype=np.uint32)
+        same_length = (codes[:, len(word) - 1] != 0) & ((codes[:, len(word)] == 0) if len(word) < width else True)
+        differ = (codes[:, : len(word)] != mine).sum(axis=1)
+        return [str(t) for t in self.terms[np.flatnonzero(same_length & (differ == 1))]]
+
+
 class BM25:
     """Holds the postings of a tokenised corpus; row i is passage i."""
 
-    def __init__(self, docs: list[list[str]]):
-        self.n_docs = len(docs)
-        self.doc_len = np.array([len(d) for d in docs], dtype=np.float32)
+    def __init__(self, terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, tf: np.ndarray,
+                 doc_len: np.ndarray):
+        self.vocabulary = Vocabulary(terms)
+        self.ptr, self.docs, self.tf = ptr, docs, tf
+        self.doc_len = np.asarray(doc_len, dtype=np.float32)
+        self.n_docs = len(self.doc_len)
         self.avg_len = float(self.doc_len.mean()) if self.n_docs else 0.0
-        postings: dict[str, tuple[list[int], list[int]]] = {}
-        for i, doc in enumerate(docs):
-            for term, tf in Counter(doc).items():
-                ids, tfs = postings.setdefault(term, ([], []))
-                ids.append(i)
-                tfs.append(tf)
-        self._postings = {t: (np.array(i), np.array(f, dtype=np.float32)) for t, (i, f) in postings.items()}
+
+    @classmethod
+    def of(cls, docs: list[list[str]]) -> BM25:
+        """Return the postings of token lists (at build time; row i = docs[i])."""
+        return cls(*postings_arrays(docs))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Return the arrays an index folder stores (see `postings_arrays`)."""
+        return {"terms": self.vocabulary.terms, "ptr": self.ptr, "docs": self.docs, "tf": self.tf,
+                "doc_len": self.doc_len}
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return the passages holding `term` and its count in each (empty when none)."""
+        j = self.vocabulary.position(term)
+        if j < 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        lo, hi = int(self.ptr[j]), int(self.ptr[j + 1])
+        return np.asarray(self.docs[lo:hi], dtype=np.int64), np.asarray(self.tf[lo:hi], dtype=np.float32)
 
     def idf(self, term: str) -> float:
-        df = len(self._postings[term][0]) if term in self._postings else 0
+        df = len(self.postings(term)[0])
         return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
-
-    @property
-    def vocabulary(self) -> Collection[str]:
-        return self._postings.keys()
 
     def scores(self, query_tokens: Collection[str], expansions: Mapping[str, Collection[str]] | None = None,
                expansion_weight: float = 0.5) -> np.ndarray:
@@ -53,19 +107,72 @@ class BM25:
         terms = set(query_tokens)
         if not terms or not self.n_docs:
             return raw
-        for term in terms & self._postings.keys():
-            raw += self._term_scores(term)
+        for term in sorted(terms):
+            if term in self.vocabulary:
+                ids, weights = self._term_scores(term)
+                raw[ids] += weights
         for term, alternatives in (expansions or {}).items():
-            held = [a for a in alternatives if a in self._postings]
-            if term in terms and term not in self._postings and held:
-                raw += expansion_weight * np.max([self._term_scores(a) for a in held], axis=0)
+            held = [a for a in alternatives if a in self.vocabulary]
+            if term in terms and term not in self.vocabulary and held:
+                best = np.zeros(self.n_docs, dtype=np.float32)
+                for a in held:
+                    ids, weights = self._term_scores(a)
+                    best[ids] = np.maximum(best[ids], weights)
+                raw += expansion_weight * best
         total_idf = sum(self.idf(t) for t in terms)
         return np.clip(raw / total_idf, 0.0, 1.0)
 
-    def _term_scores(self, term: str) -> np.ndarray:
-        """Return each passage's BM25 weight for one term that the corpus holds."""
-        out = np.zeros(self.n_docs, dtype=np.float32)
-        ids, tf = self._postings[term]
+    def _term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return the passages holding one term and their BM25 weights for it."""
+        ids, tf = self.postings(term)
         norm = self.doc_len[ids] / self.avg_len
-        out[ids] = self.idf(term) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * norm))
-        return out
+        idf = math.log(1.0 + (self.n_docs - len(ids) + 0.5) / (len(ids) + 0.5))
+        return ids, (idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * norm))).astype(np.float32)
+
+
+def postings_arrays(docs: list[list[str]]) -> tuple[np.ndarray, ...]:
+    """Return (terms, ptr, docs, tf, doc_len): the sorted vocabulary, and for term j the
+    passages `docs[ptr[j]:ptr[j+1]]` (ascending) holding it `tf[...]` times."""
+    rows, words, counts = [], [], []
+    for i, doc in enumerate(docs):
+        for term, tf in Counter(doc).items():
+            rows.append(i)
+            words.append(term)
+            counts.append(tf)
+    terms = np.array(sorted(set(words)), dtype=str) if words else np.zeros(0, dtype="<U1")
+    columns = np.searchsorted(terms, np.array(words, dtype=str)) if words else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((np.array(rows, dtype=np.int64), columns))
+    ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.add.at(ptr, columns + 1, 1)
+    return (terms, np.cumsum(ptr), np.array(rows, dtype=np.int32)[order],
+            np.array(counts, dtype=np.float32)[order], np.array([len(d) for d in docs], dtype=np.float32))
+
+
+def merge_postings(parts: list[tuple[BM25, np.ndarray]]) -> BM25:
+    """Return the postings of several corpora's rows stacked: each part is a BM25 and the
+    rows of it to keep, in order (an incremental build keeps unchanged reports' postings
+    without re-tokenising them)."""
+    terms = np.unique(np.concatenate([p.vocabulary.terms for p, _ in parts])) if parts else np.zeros(0, "<U1")
+    all_cols, all_rows, all_tf, lens, offset = [], [], [], [], 0
+    for bm25, keep in parts:
+        new_row = np.full(bm25.n_docs, -1, dtype=np.int64)
+        new_row[keep] = offset + np.arange(len(keep))
+        per_term = np.diff(np.asarray(bm25.ptr))
+        cols = np.repeat(np.searchsorted(terms, bm25.vocabulary.terms), per_term)
+        rows = new_row[np.asarray(bm25.docs, dtype=np.int64)]
+        kept = rows >= 0
+        all_cols.append(cols[kept])
+        all_rows.append(rows[kept])
+        all_tf.append(np.asarray(bm25.tf)[kept])
+        lens.append(np.asarray(bm25.doc_len)[keep])
+        offset += len(keep)
+    cols = np.concatenate(all_cols) if all_cols else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate(all_rows) if all_rows else np.zeros(0, dtype=np.int64)
+    tf = np.concatenate(all_tf) if all_tf else np.zeros(0, dtype=np.float32)
+    used = np.unique(cols)  # a term only removed reports held goes
+    terms, cols = terms[used], np.searchsorted(used, cols)
+    order = np.lexsort((rows, cols))
+    ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.add.at(ptr, cols + 1, 1)
+    doc_len = np.concatenate(lens) if lens else np.zeros(0, dtype=np.float32)
+    return BM25(terms, np.cumsum(ptr), rows[order].astype(np.int32), tf[order].astype(np.float32), doc_len)

@@ -94,3 +94,53 @@ def corpus_hash(corpus_dir: Path) -> str:
         if sidecar.is_file():
             digest.update(b"meta\0" + hashlib.sha256(sidecar.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def file_state(corpus_dir: Path, name: str) -> dict:
+    """Return what a report's staleness is judged on without reading it: the size and
+    modification time of its file and of its sidecar (zeros when it has none)."""
+    path = Path(corpus_dir) / name
+    stat = path.stat()
+    sidecar = path.with_name(path.name + META_SUFFIX)
+    meta = sidecar.stat() if sidecar.is_file() else None
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "meta_size": meta.st_size if meta else 0, "meta_mtime_ns": meta.st_mtime_ns if meta else 0}
+
+
+def content_hash(corpus_dir: Path, name: str) -> str:
+    """Return a SHA-256 over a report's bytes and its sidecar's."""
+    path = Path(corpus_dir) / name
+    digest = hashlib.sha256(hashlib.sha256(path.read_bytes()).digest())
+    sidecar = path.with_name(path.name + META_SUFFIX)
+    if sidecar.is_file():
+        digest.update(b"meta\0" + hashlib.sha256(sidecar.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def corpus_states(corpus_dir: Path, known: dict[str, dict]) -> dict[str, dict]:
+    """Return {report name: state with its SHA-256} for the corpus folder now. A file whose
+    size and times match `known` (an index's record) keeps its recorded hash; only the
+    others are read and hashed."""
+    corpus_dir = Path(corpus_dir)
+    states = {}
+    for path in corpus_files(corpus_dir):
+        name = path.relative_to(corpus_dir).as_posix()
+        state = file_state(corpus_dir, name)
+        old = known.get(name, {})
+        same = old and all(old.get(k) == v for k, v in state.items())
+        states[name] = dict(state, sha256=old["sha256"] if same else content_hash(corpus_dir, name))
+    return states
+
+
+def changed_reports(states: dict[str, dict], known: dict[str, dict]) -> tuple[list[str], list[str]]:
+    """Return (new or changed report names, removed names), each sorted."""
+    changed = sorted(n for n, s in states.items() if known.get(n, {}).get("sha256") != s["sha256"])
+    return changed, sorted(set(known) - set(states))
+
+
+def states_hash(states: dict[str, dict]) -> str:
+    """Return one SHA-256 over the reports' names and hashes (the corpus as indexed)."""
+    digest = hashlib.sha256()
+    for name in sorted(states):
+        digest.update(name.encode("utf-8") + b"\0" + states[name]["sha256"].encode("ascii"))
+    return digest.hexdigest()

@@ -1,8 +1,11 @@
 """Open step: a Config → the store of its index, checked against the corpus and the model.
 
 An index that is missing or out of date is built when allowed (rag.pipeline, imported
-only then: answering a question never loads the build step). A damaged index, or one
-built with another model, raises with the command that fixes it.
+only then: answering a question never loads the build step); a build embeds only the
+reports that are new or changed. Whether the corpus changed is told from each file's size
+and modification time (a file whose times moved is hashed to be sure), not by reading it.
+A damaged index, one in an older layout, or one built with another model raises with the
+command that fixes it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from . import index as index_io
 from .config import Config
 from .embed import Embedder
 from .errors import IndexMissingError, IndexStaleError, ModelMismatchError
-from .load import corpus_hash
+from .load import changed_reports, corpus_states
+from .segment import use_word_table
 from .store import LocalStore
 
 log = logging.getLogger(__name__)
@@ -31,17 +35,20 @@ def open_store(config: Config, embedder: Embedder, build_if_missing: bool = True
         if not build_if_missing:
             raise
         log.info("no index at %s yet: building it", config.index_dir)
-        data = _build(config, embedder, progress)
+        data = build(config, embedder, progress)
     except IndexStaleError as why:
-        log.info("%s Rebuilding it.", why)
-        data = _build(config, embedder, progress)
+        log.info("%s Updating it.", why)
+        data = build(config, embedder, progress)
+    use_word_table(Path(config.index_dir) / index_io.WORDS)
     return LocalStore(data)
 
 
-def _build(config: Config, embedder: Embedder, progress: bool) -> index_io.IndexData:
+def build(config: Config, embedder: Embedder, progress: bool = False) -> index_io.IndexData:
+    """Bring the index up to date (rag.pipeline) and return it as read from disk."""
     from .pipeline import build_index
 
-    return build_index(config, embedder, progress)
+    build_index(config, embedder, progress)
+    return index_io.load(config.index_dir)
 
 
 def check_compatible(manifest: dict, config: Config, index_dir: Path) -> None:
@@ -54,5 +61,8 @@ def check_compatible(manifest: dict, config: Config, index_dir: Path) -> None:
         )
     if manifest.get("settings") != index_io.index_settings(config.max_chunk_chars):
         raise IndexStaleError(f"The index at {index_dir} was built with other chunker settings.")
-    if manifest.get("corpus_hash") != corpus_hash(config.corpus_dir):
-        raise IndexStaleError(f"The corpus in {config.corpus_dir} changed since the index at {index_dir} was built.")
+    known = manifest.get("corpus", {})
+    changed, removed = changed_reports(corpus_states(config.corpus_dir, known), known)
+    if changed or removed:
+        raise IndexStaleError(f"The corpus in {config.corpus_dir} changed since the index at {index_dir} was "
+                              f"built ({len(changed)} new or changed, {len(removed)} removed).")

@@ -10,13 +10,14 @@ step reads. Answering stands above retrieval: rag.retrieve knows nothing of answ
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 from .answer import Reply, extract_answer, judge_answerable
 from .config import Config
 from .embed import Embedder, load_embedder
-from .errors import QuestionError
+from .errors import CorpusError, QuestionError
 from .identity import ReportIdentity
 from .opening import open_store
 from .passage import Hit, Passage
@@ -24,7 +25,7 @@ from .query import Query
 from .retrieve import Searcher
 from .scope import Filters, Scope, scope_of
 from .scorers import Fusion
-from .store import Store
+from .store import LocalStore, Store
 
 
 class Retriever:
@@ -35,6 +36,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self._searcher = Searcher(store, embedder, config.tuning)
+        self._writing = threading.Lock()  # one update at a time; searches never wait for it
 
     @classmethod
     def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
@@ -53,6 +55,59 @@ class Retriever:
             config = replace(config, model=embedder.name)
         embedder = embedder or load_embedder(config.model, config.model_cache_dir)
         return cls(open_store(config, embedder, build_if_missing, progress), embedder, config)
+
+    def add(self, path: str | Path) -> int:
+        """Add a report file (and its NAME.meta.json sidecar, if any) to the corpus folder and
+        the index, embedding only it; return its number of passages. A file already in the
+        corpus folder is indexed where it is. Searches running meanwhile answer from the old
+        state; a file that is not UTF-8, or whose name the corpus already uses for other
+        content, raises CorpusError and nothing is copied."""
+        import shutil
+
+        from .load import META_SUFFIX, read_source
+
+        path = Path(path)
+        corpus = Path(self.config.corpus_dir)
+        read_source(path)  # a file that is not a readable UTF-8 report stops here, before any copy
+        inside = path.resolve().is_relative_to(corpus.resolve())
+        name = path.resolve().relative_to(corpus.resolve()).as_posix() if inside else path.name
+        if not inside:
+            target = corpus / name
+            if target.exists() and target.read_bytes() != path.read_bytes():
+                raise CorpusError(f"The corpus folder {corpus} already holds a different report named {name}: "
+                                  f"rename the file, or remove that report first with Retriever.remove({name!r}).")
+            corpus.mkdir(parents=True, exist_ok=True)
+            sidecar = path.with_name(path.name + META_SUFFIX)
+            if sidecar.is_file():
+                shutil.copyfile(sidecar, target.with_name(target.name + META_SUFFIX))
+            shutil.copyfile(path, target)
+        self._update()
+        lo, hi = self.store.manifest["rows"][name]
+        return hi - lo
+
+    def remove(self, source: str) -> int:
+        """Delete a report (its file name in the corpus, as `Hit.source` gives it) from the corpus
+        folder, with its sidecar, and from the index; return how many passages it had. A name
+        that is not an indexed report raises CorpusError and nothing is deleted."""
+        from .load import META_SUFFIX
+
+        rows = self.store.manifest.get("rows", {})
+        if source not in rows:
+            raise CorpusError(f"No report named {source!r} is indexed: give its file name as a hit's "
+                              f"source shows it (one of {', '.join(sorted(rows)[:3])}{', …' if len(rows) > 3 else ''}).")
+        path = Path(self.config.corpus_dir) / source
+        path.with_name(path.name + META_SUFFIX).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        self._update()
+        return rows[source][1] - rows[source][0]
+
+    def _update(self) -> None:
+        """Bring the index up to date with the corpus folder and answer from it from now on."""
+        from .opening import build
+
+        with self._writing:
+            store = LocalStore(build(self.config, self.embedder))
+            self.store, self._searcher = store, Searcher(store, self.embedder, self.config.tuning)
 
     @property
     def passages(self) -> list[Passage]:

@@ -5,14 +5,26 @@ BM25 (words plus character bigrams, which keep a one-character typo from losing 
 whole word) and part-of-speech tags for persons' names. Every pass of jieba over a
 text goes through `cut` or `tagged_words`: a question is cut once (rag.query), and
 its search-mode words are derived from that one pass exactly as jieba derives them.
+
+Loading jieba's dictionary takes most of a second. jieba's cut of a text reads only the
+dictionary entries of the text's own substrings (and the total count), so a question is
+cut with a tokenizer whose dictionary is looked up in a table of the index folder
+(`words.sqlite`, written at build from jieba's own dictionary): the same words, without
+loading 350,000 entries. Building, and tagging a person's name, load jieba whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
+import shutil
+import sqlite3
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from .normalize import normalize_for_matching
 
@@ -36,9 +48,118 @@ def _jieba():
     return jieba
 
 
+_word_table: list[Path] = []  # the table a question's tokenizer reads, set by `use_word_table`
+
+
+def use_word_table(path: Path) -> None:
+    """Cut questions with the dictionary table at `path` (rag.opening sets the index's)
+    until jieba's whole dictionary is loaded for something else."""
+    _word_table[:] = [Path(path)]
+
+
+def _tokenizer():
+    """Return jieba's tokenizer when loaded, else one reading the word table."""
+    if _jieba.cache_info().currsize or not _word_table or not _word_table[0].is_file():
+        return _jieba().dt
+    return _table_tokenizer(_word_table[0])
+
+
+@lru_cache(maxsize=4)
+def _table_tokenizer(path: Path):
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    table = _WordTable(path)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = table, table.total, True
+    return tokenizer
+
+
+class _WordTable:
+    """jieba's dictionary (words and their prefixes → count) as jieba reads it: `in`, `[]`,
+    `get`, each entry read from SQLite on first use and remembered."""
+
+    def __init__(self, path: Path):
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._seen: dict[str, int | None] = {}
+        self.total = int(self._db.execute("SELECT value FROM meta WHERE key = 'total'").fetchone()[0])
+
+    def _look_up(self, word: str) -> int | None:
+        if word not in self._seen:
+            with self._lock:
+                row = self._db.execute("SELECT freq FROM words WHERE word = ?", (word,)).fetchone()
+            self._seen[word] = row[0] if row else None
+        return self._seen[word]
+
+    def __contains__(self, word: str) -> bool:
+        return self._look_up(word) is not None
+
+    def __getitem__(self, word: str) -> int:
+        found = self._look_up(word)
+        if found is None:
+            raise KeyError(word)
+        return found
+
+    def get(self, word: str, default=None):
+        found = self._look_up(word)
+        return default if found is None else found
+
+
+def write_word_table(path: Path, previous: Path | None = None) -> None:
+    """Write jieba's dictionary as a table at `path`: a copy of `previous` or of the per-user
+    cache's when written from the same dictionary, else made from jieba's (≈2 s, once)."""
+    jieba = _jieba()
+    signature = f"{jieba.__version__}:{len(jieba.dt.FREQ)}:{jieba.dt.total}"
+    cached = _cache_folder() / f"jieba-words-{hashlib.sha256(signature.encode()).hexdigest()[:16]}.sqlite"
+    for candidate in (previous, cached):
+        if candidate is not None and _signature(candidate) == signature:
+            shutil.copyfile(candidate, path)
+            return
+    _make_word_table(path, jieba.dt, signature)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".tmp-{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # no cache: the next build makes the table again
+
+
+def _make_word_table(path: Path, tokenizer, signature: str) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER) WITHOUT ROWID")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.executemany("INSERT INTO words VALUES (?, ?)", tokenizer.FREQ.items())
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("total", str(tokenizer.total)), ("signature", signature)])
+        db.commit()
+    finally:
+        db.close()
+
+
+def _signature(path: Path) -> str | None:
+    if not Path(path).is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'signature'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def _cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "baogao"
+
+
 def cut(text: str) -> list[str]:
     """Return jieba's words of `text` (default mode, with its HMM), in order, covering it."""
-    return _jieba().lcut(text)
+    return _tokenizer().lcut(text)
 
 
 def tagged_words(text: str) -> list[tuple[str, str]]:
@@ -72,7 +193,7 @@ def search_words(words: list[str]) -> list[str]:
     """Return jieba's search-mode words from its default-mode `words`: the dictionary's
     two- and three-character pieces of each longer word, then the word (as
     jieba's own cut_for_search does, without a second pass over the text)."""
-    freq = _jieba().dt.FREQ
+    freq = _tokenizer().FREQ
     out = []
     for w in words:
         if len(w) > 2:

@@ -2,25 +2,24 @@
 
 A store hands back candidates for a query with their raw signals (cosines, keyword
 share); ranking and answering stay in Python above it (rag.scorers, rag.retrieve),
-the same for every store. `LocalStore` is the index folder in memory: the FAISS
-indexes as read from disk (searched as they are, never copied), BM25 postings and
-the passage rows. tests/test_store.py runs the contract against brute force.
+the same for every store. `LocalStore` is the index folder in memory: its arrays memory-mapped,
+its keyword postings a sparse matrix, its rows read from SQLite by id. tests/test_store.py runs the contract against brute force.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Protocol
 
 import numpy as np
 
 from .crosslingual import EnglishToReport
 from .identity import ReportIdentity
-from .index import IndexData, flat_ip_index
-from .keyword import BM25
+from .index import FLAT_LIMIT, IndexData, PassageRows, flat_ip_index, search_method
+from .keyword import BM25, merge_postings
 from .passage import Passage
 from .places import Place
 from .query import Query
@@ -68,73 +67,112 @@ class Store(Protocol):
 
 
 class LocalStore:
-    """One index folder's contents in memory (exact search)."""
+    """One index folder's contents: arrays memory-mapped and rows read by id when opened
+    from disk (nothing read whole), in memory when built or changed in place.
+
+    How a question searches depends on the size (rag.index.search_method, in the manifest):
+    "exact" scores every passage and sentence; "pool" scores every passage vector, takes the
+    POOL best by meaning and by keywords, and reads the sentences of those only; "ivf" asks
+    an IVF index (rag.ann) for the passages instead of reading every passage vector.
+    """
 
     def __init__(self, data: IndexData):
         self.manifest = data.manifest
         self.reports = {source: ReportIdentity.from_dict(source, d)
                         for source, d in data.manifest.get("reports", {}).items()}
-        self._passages = list(data.passages)
-        self._tokens = list(data.tokens)
-        self._passage_index = data.passage_index
-        self._sentence_index = data.sentence_index
-        self._owner = np.asarray(data.sentence_owner, dtype=np.int64)
-        self._tags = dict(data.tags)
-        self._reindex_keywords()
+        self._data = data
+        self._rows = data.passages
+        self._vectors = data.vectors
+        self._sentences = data.sentence_vectors
+        self._owner = data.sentence_owner
+        self._bm25 = data.keywords
+        self._ivf = data.ivf
+        self._tags: dict[str, str] = dict(data.tags)
+        self._reindex()
 
     def __len__(self) -> int:
-        return len(self._passages)
+        return len(self._rows)
+
+    def _reindex(self) -> None:
+        """Derive what searching needs from the arrays (numpy only: no loop over passages)."""
+        n = len(self._rows)
+        dim = int(self._vectors.shape[1]) if self._vectors.ndim == 2 else 0
+        self._search = self.manifest.get("search") or search_method(n, len(self._sentences), dim)
+        if self._search["method"] == "ivf" and self._ivf is None:
+            from .ann import build_ivf
+
+            self._ivf, nprobe, _ = build_ivf(np.asarray(self._vectors))
+            self._ivf.nprobe = nprobe
+        # Sentences are stored in passage order: passage i's are offsets[i]:offsets[i+1].
+        self._offsets = np.searchsorted(np.asarray(self._owner), np.arange(n + 1)) if n else np.zeros(1, np.int64)
+        self._english = EnglishToReport(self._bm25.vocabulary)
+        ranges = self.manifest.get("rows")
+        if ranges and isinstance(self._rows, PassageRows):
+            self._sources = sorted(ranges, key=lambda s: ranges[s][0])
+            sizes = [ranges[s][1] - ranges[s][0] for s in self._sources]
+            self._source_id = np.repeat(np.arange(len(self._sources), dtype=np.int32), sizes)
+        else:
+            names = [p.source for p in self._rows]
+            self._sources = sorted(set(names))
+            position = {s: i for i, s in enumerate(self._sources)}
+            self._source_id = np.array([position[s] for s in names], dtype=np.int32)
 
     # ------------------------------------------------------------------ writing
 
     def add(self, passages: Sequence[Passage], tokens: Sequence[list[str]], vectors: np.ndarray,
             sentence_vectors: np.ndarray, sentence_owner: np.ndarray) -> None:
-        """Append passages (sentence_owner counts from 0 within the added ones)."""
-        offset = len(self._passages)
-        self._passages += passages
-        self._tokens += tokens
+        """Append passages (sentence_owner counts from 0 within the added ones), in memory."""
+        offset = len(self._rows)
+        dim = self._vectors.shape[1]
+        self._rows = list(self._rows) + list(passages)
         self._tags.update(dictionary_tags({t for doc in tokens for t in doc if not t.startswith("#")}))
-        self._passage_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        self._sentence_index.add(np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-        self._owner = np.concatenate([self._owner, np.asarray(sentence_owner, dtype=np.int64) + offset])
-        self._reindex_keywords()
+        self._vectors = np.concatenate([np.asarray(self._vectors), np.asarray(vectors, np.float32).reshape(-1, dim)])
+        self._sentences = np.concatenate([np.asarray(self._sentences),
+                                          np.asarray(sentence_vectors, np.float32).reshape(-1, dim)])
+        self._owner = np.concatenate([np.asarray(self._owner), np.asarray(sentence_owner, dtype=np.int64) + offset])
+        self._bm25 = merge_postings([(self._bm25, np.arange(offset)), (BM25.of(list(tokens)), np.arange(len(tokens)))])
+        self._changed()
 
     def delete(self, source: str) -> int:
         """Drop every passage of `source`; return how many there were."""
-        gone = np.array([i for i, p in enumerate(self._passages) if p.source == source], dtype=np.int64)
-        if not len(gone):
+        if source not in self._sources:
             return 0
-        keep = np.setdiff1d(np.arange(len(self._passages)), gone)
-        sentence_gone = np.flatnonzero(np.isin(self._owner, gone))
-        self._passage_index.remove_ids(gone)
-        self._sentence_index.remove_ids(sentence_gone)
-        new_row = np.full(len(self._passages), -1, dtype=np.int64)
+        keep = np.flatnonzero(self._source_id != self._sources.index(source))
+        gone = len(self._rows) - len(keep)
+        new_row = np.full(len(self._rows), -1, dtype=np.int64)
         new_row[keep] = np.arange(len(keep))
-        self._owner = new_row[np.delete(self._owner, sentence_gone)]
-        self._passages = [self._passages[i] for i in keep]
-        self._tokens = [self._tokens[i] for i in keep]
-        self._reindex_keywords()
-        return len(gone)
+        owner = new_row[np.asarray(self._owner)]
+        self._rows = [self._rows[int(i)] for i in keep] if not isinstance(self._rows, PassageRows) \
+            else self._rows.many(keep)
+        self._vectors = np.asarray(self._vectors)[keep]
+        self._sentences = np.asarray(self._sentences)[owner >= 0]
+        self._owner = owner[owner >= 0]
+        self._bm25 = merge_postings([(self._bm25, keep)])
+        self._changed()
+        return gone
 
-    def _reindex_keywords(self) -> None:
-        self._source_of = np.array([p.source for p in self._passages], dtype=object)
-        self._bm25 = BM25(self._tokens)
-        self._english = EnglishToReport(self._bm25.vocabulary)
-        self.__dict__.pop("_texts", None)
+    def _changed(self) -> None:
+        self.manifest = {k: v for k, v in self.manifest.items() if k not in ("search", "rows")}
+        self._ivf = None
+        self._reindex()
 
     # ------------------------------------------------------------------ reading
 
     def candidates(self, query: Query, vector: np.ndarray | None, expansion_weight: float,
                    k: int | None = None, sources: Collection[str] | None = None) -> Candidates:
-        """Return every passage's raw signals for the query (exact search), of the reports
-        in `sources` (all when None). With `k`, only the union of the k best by meaning and
-        the k best by keywords."""
+        """Return the raw signals for the query of the passages of the reports in `sources`
+        (all when None): of every one in a small index, else of the POOL best by meaning and
+        the POOL best by keywords; with `k`, of the union of the k best by each."""
         keyword = self._bm25.scores(query.tokens, query.expansions, expansion_weight)
+        ids = None if sources is None else self._rows_of(sources)
+        if self._search["method"] != "exact" and len(self):
+            pool = max(int(self._search.get("pool", 200)), k or 0)
+            return self._pooled(keyword, vector, ids, pool)
         if vector is None:
             passage = sentence = np.zeros(len(self), dtype=np.float32)
         else:
-            passage, sentence = self._cosines(np.asarray(vector, dtype=np.float32).reshape(1, -1))
-        ids = np.arange(len(self)) if sources is None else np.flatnonzero(np.isin(self._source_of, list(sources)))
+            passage, sentence = self._cosines(np.asarray(vector, dtype=np.float32).reshape(-1))
+        ids = np.arange(len(self)) if ids is None else ids
         passage, sentence, keyword = passage[ids], sentence[ids], keyword[ids]
         if k is not None and k < len(ids):
             dense = passage + sentence
@@ -142,45 +180,111 @@ class LocalStore:
             ids, passage, sentence, keyword = ids[keep], passage[keep], sentence[keep], keyword[keep]
         return Candidates(ids, passage, sentence, keyword)
 
+    def _rows_of(self, sources: Collection[str]) -> np.ndarray:
+        wanted = [i for i, s in enumerate(self._sources) if s in set(sources)]
+        return np.flatnonzero(np.isin(self._source_id, wanted))
+
+    def _pooled(self, keyword: np.ndarray, vector: np.ndarray | None, ids: np.ndarray | None,
+                pool: int) -> Candidates:
+        """Candidates of a large index: the pool best by meaning ∪ by keywords, scored exactly."""
+        scoped = keyword if ids is None else keyword[ids]
+        by_keyword = np.flatnonzero(scoped > 0)
+        if len(by_keyword) > pool:
+            by_keyword = by_keyword[np.argpartition(-scoped[by_keyword], pool - 1)[:pool]]
+        by_keyword = by_keyword if ids is None else ids[by_keyword]
+        if vector is None:
+            chosen = np.sort(by_keyword)
+            zeros = np.zeros(len(chosen), dtype=np.float32)
+            return Candidates(chosen, zeros, zeros, keyword[chosen])
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        chosen = np.union1d(self._by_meaning(query, ids, pool), by_keyword)
+        passage, sentence = self._cosines_of(chosen, query)
+        return Candidates(chosen, passage, sentence, keyword[chosen])
+
+    def _by_meaning(self, query: np.ndarray, ids: np.ndarray | None, pool: int) -> np.ndarray:
+        """Return the pool passages (of `ids`, all when None) nearest the query vector."""
+        if self._ivf is not None and (ids is None or len(ids) * self._vectors.shape[1] > FLAT_LIMIT):
+            wanted = pool if ids is None else min(len(self), pool * 8)
+            found = self._ivf.search(query.reshape(1, -1), wanted)[1][0]
+            found = found[found >= 0]
+            return found if ids is None else np.intersect1d(found, ids)[:pool]
+        scores = np.asarray(self._vectors) @ query if ids is None else np.asarray(self._vectors[ids]) @ query
+        best = np.argpartition(-scores, pool - 1)[:pool] if len(scores) > pool else np.arange(len(scores))
+        return best if ids is None else ids[best]
+
     def _cosines(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return each passage's cosine to the query and its best sentence's."""
-        passage = _all_scores(self._passage_index, query)
+        """Return each passage's cosine to the query and its best sentence's (reads all)."""
+        passage = np.asarray(self._vectors) @ query
         best_sentence = passage.copy()  # a passage without sentences counts as one
         if len(self._owner):
-            sentence = _all_scores(self._sentence_index, query)
-            best_sentence[np.unique(self._owner)] = -1.0
-            np.maximum.at(best_sentence, self._owner, sentence)
+            sentence = np.asarray(self._sentences) @ query
+            owner = np.asarray(self._owner)
+            best_sentence[np.unique(owner)] = -1.0
+            np.maximum.at(best_sentence, owner, sentence)
         return passage, best_sentence
 
+    def _cosines_of(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the cosines of some passages and of their best sentences (reads only theirs)."""
+        passage = np.asarray(self._vectors[ids]) @ query if len(ids) else np.zeros(0, np.float32)
+        starts, ends = self._offsets[ids], self._offsets[ids + 1]
+        counts = ends - starts
+        best = passage.copy()
+        if counts.sum():
+            rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            sentence = np.asarray(self._sentences[rows]) @ query
+            has = counts > 0
+            best[has] = np.maximum.reduceat(sentence, (np.cumsum(counts) - counts)[has])
+        return passage.astype(np.float32), best.astype(np.float32)
+
     def rows(self, ids: Sequence[int]) -> list[Passage]:
-        return [self._passages[int(i)] for i in ids]
+        if isinstance(self._rows, PassageRows):
+            return self._rows.many(ids)
+        return [self._rows[int(i)] for i in ids]
 
     @property
     def passages(self) -> list[Passage]:
-        """Every passage, in row order (a copy)."""
-        return list(self._passages)
+        """Every passage, in row order (a copy; reads them all)."""
+        return list(self._rows)
 
     def contains(self, term: str) -> bool:
         """Tell whether a (folded) word occurs anywhere in the reports, ignoring case."""
-        term = term.lower()
-        return any(term in text for text in self._texts.values())
+        return self._present(term.lower(), None)
 
     def mentions(self, term: str, sources: Collection[str] | None = None) -> bool:
         """Tell whether the reports in `sources` (all when None) use a word, or one differing
         from it in a single character (吞土量 for 吞吐量: a typo is no evidence of absence)."""
         term = term.lower()
-        texts = self._texts if sources is None else {s: t for s, t in self._texts.items() if s in sources}
-        if any(term in text for text in texts.values()):
+        allowed = None if sources is None else self._rows_of(sources)
+        if self._present(term, allowed):
             return True
-        near = [w for w in self._bm25.vocabulary if len(w) == len(term) and sum(a != b for a, b in zip(w, term)) == 1]
-        return any(w in text for w in near for text in texts.values())
+        return any(self._present(w, allowed) for w in self._bm25.vocabulary.one_apart(term))
 
-    @cached_property
-    def _texts(self) -> dict[str, str]:
-        texts: dict[str, list[str]] = {}
-        for p in self._passages:
-            texts.setdefault(p.source, []).append(p.match_text())
-        return {s: unicodedata.normalize("NFKC", "\n".join(t)).lower() for s, t in texts.items()}
+    def _present(self, term: str, allowed: np.ndarray | None) -> bool:
+        """Tell whether a passage (of `allowed`, all when None) holds `term`: the keyword
+        postings propose the passages that could (those holding each of its character
+        pairs, or a keyword containing its longest other piece), and only those are read."""
+        candidates = self._could_hold(term)
+        if allowed is not None:
+            candidates = np.intersect1d(candidates, allowed)
+        for lo in range(0, len(candidates), 64):
+            if any(term in _folded(p) for p in self.rows(candidates[lo: lo + 64])):
+                return True
+        return False
+
+    def _could_hold(self, term: str) -> np.ndarray:
+        pairs = {"#" + run[i: i + 2] for run in _CJK_RUN.findall(term) for i in range(len(run) - 1)}
+        if pairs:
+            found = None
+            for pair in sorted(pairs, key=lambda p: len(self._bm25.postings(p)[0])):
+                docs = self._bm25.postings(pair)[0]
+                found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+                if not len(found):
+                    break
+            return found
+        pieces = _OTHER_RUN.findall(term) or [term]
+        columns = self._bm25.vocabulary.containing(max(pieces, key=len))
+        docs = [self._bm25.postings(str(self._bm25.vocabulary.terms[j]))[0] for j in columns]
+        return np.unique(np.concatenate(docs)) if docs else np.zeros(0, dtype=np.int64)
 
     def translations(self, word: str) -> frozenset[str]:
         return self._english.translations(word)
@@ -193,24 +297,26 @@ class LocalStore:
 
     def tag(self, word: str) -> str:
         """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
-        return self._tags.get(word, "")
+        return self._tags.get(word) or self._data.tag(word)
 
     def index_data(self) -> IndexData:
         """Return the store's contents as an index folder holds them."""
-        return IndexData(self.manifest, list(self._passages), list(self._tokens), self._passage_index,
-                         self._sentence_index, self._owner.copy(), dict(self._tags))
+        tags = dict(self._tags)
+        if isinstance(self._data.passages, PassageRows):
+            tags = {**self._data.passages.tags(w for w in self._bm25.vocabulary if not w.startswith("#")), **tags}
+        manifest = {k: v for k, v in self.manifest.items() if k not in ("search", "files")}
+        return IndexData(manifest, self._rows, self._vectors, self._sentences, self._owner, self._bm25, tags)
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_OTHER_RUN = re.compile(r"[^\u3400-\u9fff\s]+")
+
+
+def _folded(p: Passage) -> str:
+    """The text presence is judged on: what keywords see, full-width folded, lower case."""
+    return unicodedata.normalize("NFKC", p.match_text()).lower()
 
 
 def empty_index(dim: int):
     """Return an empty exact inner-product index of `dim` dimensions."""
     return flat_ip_index(np.zeros((0, dim), dtype=np.float32))
-
-
-def _all_scores(index, query: np.ndarray) -> np.ndarray:
-    """Return the inner product of `query` with every vector of a FAISS index, by row."""
-    if not index.ntotal:
-        return np.zeros(0, dtype=np.float32)
-    sims, rows = index.search(query, index.ntotal)
-    scores = np.zeros(index.ntotal, dtype=np.float32)
-    scores[rows[0]] = sims[0]
-    return scores

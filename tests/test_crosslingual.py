@@ -44,7 +44,7 @@ def test_stems_cover_common_inflections():
 
 
 def test_a_translated_match_counts_less_than_the_word_itself():
-    bm25 = BM25([["合规", "指引"], ["电梯"], ["食品"]])
+    bm25 = BM25.of([["合规", "指引"], ["电梯"], ["食品"]])
     direct = bm25.scores(["合规"])
     translated = bm25.scores(["compliance"], {"compliance": {"合规"}})
     assert translated.argmax() == 0 and translated[1] == translated[2] == 0.0

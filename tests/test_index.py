@@ -1,8 +1,8 @@
 """The index folder: save → load, atomic rebuilds, and refusing damaged or foreign indexes."""
 
 import json
+import sqlite3
 
-import faiss
 import numpy as np
 import pytest
 
@@ -23,7 +23,9 @@ def test_save_then_load_gives_the_same_hits(fake_config, fake_retriever):
     reloaded = Retriever.load(config=fake_config, embedder=FakeEmbedder())
     assert reloaded.search(QUESTION, k=5) == fake_retriever.search(QUESTION, k=5)
     files = {p.name for p in fake_config.index_dir.iterdir()}
-    assert files == {"manifest.json", "vectors.faiss", "sentences.faiss", "chunks.jsonl", "tags.json"}
+    assert files == {"manifest.json", "passages.sqlite", "words.sqlite", "vectors.npy", "sentences.npy",
+                     "sentence_owner.npy", "terms.npy", "postings_ptr.npy", "postings_docs.npy", "postings_tf.npy",
+                     "doc_len.npy"}
 
 
 def test_manifest_describes_the_index(fake_config, fake_retriever):
@@ -35,13 +37,13 @@ def test_manifest_describes_the_index(fake_config, fake_retriever):
     assert len(manifest["corpus_hash"]) == 64
 
 
-def test_chunk_table_row_i_is_vector_i(fake_config, fake_retriever):
-    rows = (fake_config.index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    vectors = faiss.read_index(str(fake_config.index_dir / "vectors.faiss"))
-    assert len(rows) == vectors.ntotal
-    text = json.loads(rows[7])["text"]
-    assert np.allclose(vectors.reconstruct(7), FakeEmbedder().embed_passages([fake_retriever.passages[7].match_text()])[0])
-    assert text == fake_retriever.passages[7].text
+def test_passage_row_i_is_vector_i(fake_config, fake_retriever):
+    db = sqlite3.connect(fake_config.index_dir / "passages.sqlite")
+    rows = db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+    vectors = np.load(fake_config.index_dir / "vectors.npy")
+    assert len(rows) == len(vectors) == len(fake_retriever.passages)
+    assert np.allclose(vectors[7], FakeEmbedder().embed_passages([fake_retriever.passages[7].match_text()])[0])
+    assert rows[7] == (7, fake_retriever.passages[7].text)
 
 
 def test_corpus_edit_triggers_a_rebuild(fake_config, fake_retriever, corpus_dir):
@@ -60,12 +62,12 @@ def test_missing_index_is_built_or_refused(fake_config):
 def test_damaged_index_is_refused_and_left_alone(fake_config, fake_retriever, damage):
     folder = fake_config.index_dir
     if damage == "truncate_vectors":
-        (folder / "vectors.faiss").write_bytes((folder / "vectors.faiss").read_bytes()[:100])
+        (folder / "vectors.npy").write_bytes((folder / "vectors.npy").read_bytes()[:100])
     elif damage == "garbage_manifest":
         (folder / "manifest.json").write_text("{not json", encoding="utf-8")
     else:
-        rows = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-        (folder / "chunks.jsonl").write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")
+        with sqlite3.connect(folder / "passages.sqlite") as db:
+            db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
     before = snapshot(folder)
     with pytest.raises(IndexCorruptError, match="damaged.*python -m rag.build"):
         Retriever.load(config=fake_config, embedder=FakeEmbedder())
@@ -85,20 +87,20 @@ def test_a_build_killed_halfway_leaves_the_old_index(fake_config, fake_retriever
     (corpus_dir / "extra.txt").write_text("一、新增\n\n新内容。", encoding="utf-8")
     calls = []
 
-    def dies_on_second_file(index, path):
+    def dies_on_second_file(path, array, **kwargs):
         calls.append(path)
         if len(calls) == 2:
             raise KeyboardInterrupt  # as if the process were stopped mid-build
-        faiss.write_index.__wrapped__(index, path) if hasattr(faiss.write_index, "__wrapped__") else real(index, path)
+        real(path, array, **kwargs)
 
-    real = faiss.write_index
-    monkeypatch.setattr(faiss, "write_index", dies_on_second_file)
+    real = np.save
+    monkeypatch.setattr(np, "save", dies_on_second_file)
     with pytest.raises(KeyboardInterrupt):
         Retriever.load(config=fake_config, embedder=FakeEmbedder())
     monkeypatch.undo()
     assert snapshot(fake_config.index_dir) == before
     leftovers = [p.name for p in fake_config.index_dir.parent.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    assert leftovers == [".index.staging"]  # the reports embedded so far, for the next build to resume from
     index_io.load(fake_config.index_dir)  # still loads
 
 
@@ -165,7 +167,7 @@ class TestNeverDeletesUserFiles:
     def test_a_damaged_own_index_can_still_be_rebuilt(self, fake_config, fake_retriever, corpus_dir):
         (fake_config.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
         index_io.save(fake_config.index_dir, fake_retriever.store.index_data())
-        assert index_io.load(fake_config.index_dir).passages == fake_retriever.passages
+        assert list(index_io.load(fake_config.index_dir).passages) == fake_retriever.passages
 
     def test_the_cli_says_one_line_and_deletes_nothing(self, tmp_path):
         from tests.test_cli import assert_one_line_error, run

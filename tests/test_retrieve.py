@@ -29,7 +29,7 @@ def test_full_width_digits_match(fake_retriever):
 
 
 def test_bm25_share_of_question_weight():
-    bm25 = BM25([["盲盒", "检查"], ["电梯"], ["食品"]])
+    bm25 = BM25.of([["盲盒", "检查"], ["电梯"], ["食品"]])
     assert bm25.scores(["盲盒", "检查"])[0] == pytest.approx(1.0, abs=0.25)
     assert bm25.scores(["火星"]).max() == 0.0
     half = bm25.scores(["盲盒", "火星"])[0]

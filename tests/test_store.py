@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from rag import Query
-from rag.index import flat_ip_index
-from rag.keyword import BM25
+from dataclasses import replace
+
 from rag.passage import Passage
 from rag.segment import keyword_tokens
 from rag.store import LocalStore
 from tests.conftest import FakeEmbedder
 
-QUESTIONS = ["不予行政处罚多少家", "盲盒专项检查", "How many elevators?", "电梯"]
+QUESTIONS = ["不予行政处罚多少家", "盲盒专项检查", "电梯维保", "电梯"]
 
 
 def brute_force(passages, sentences, owner, query, vector):
@@ -25,8 +25,24 @@ def brute_force(passages, sentences, owner, query, vector):
         mine = sv[owner == row] @ vector
         if len(mine):
             best[row] = mine.max()
-    keyword = BM25([keyword_tokens(p.match_text()) for p in passages]).scores(query.tokens, query.expansions, 0.5)
+    keyword = bm25_from_scratch([keyword_tokens(p.match_text()) for p in passages], query.tokens)
     return passage, best, keyword
+
+
+def bm25_from_scratch(docs, question_tokens, k1=1.2, b=0.75):
+    """BM25 by its formula, a share of the question's IDF (the questions here need no translation)."""
+    from collections import Counter
+    import math
+
+    avg = sum(map(len, docs)) / len(docs)
+    df = Counter(t for d in docs for t in set(d))
+    idf = {t: math.log(1 + (len(docs) - df[t] + 0.5) / (df[t] + 0.5)) for t in set(question_tokens)}
+    out = []
+    for d in docs:
+        tf = Counter(d)
+        raw = sum(idf[t] * tf[t] * (k1 + 1) / (tf[t] + k1 * (1 - b + b * len(d) / avg)) for t in idf if tf[t])
+        out.append(min(1.0, raw / sum(idf.values())))
+    return np.array(out)
 
 
 def local_store(passages, sentences, owner):
@@ -35,12 +51,27 @@ def local_store(passages, sentences, owner):
     emb = FakeEmbedder()
     vectors = emb.embed_passages([p.match_text() for p in passages])
     sv = emb.embed_passages(sentences) if sentences else np.zeros((0, 64), np.float32)
-    data = IndexData({}, list(passages), [keyword_tokens(p.match_text()) for p in passages],
-                     flat_ip_index(vectors), flat_ip_index(sv), owner)
+    data = IndexData.of({}, list(passages), [keyword_tokens(p.match_text()) for p in passages], vectors, sv, owner)
     return LocalStore(data)
 
 
-STORES = {"local": local_store}
+def local_store_on_disk(passages, sentences, owner):
+    """The same written as an index folder and opened from it: arrays memory-mapped, rows in SQLite."""
+    import tempfile
+    from pathlib import Path
+
+    from rag import index as index_io
+
+    folder = Path(tempfile.mkdtemp(prefix="store-"))
+    built = local_store(passages, sentences, owner).index_data()
+    ranges = {}
+    for i, p in enumerate(passages):
+        ranges.setdefault(p.source, [i, i])[1] = i + 1
+    index_io.write_folder(folder, replace(built, manifest={"format_version": 3, "dim": 64, "rows": ranges}))
+    return LocalStore(index_io.load(folder))
+
+
+STORES = {"local": local_store, "local-on-disk": local_store_on_disk}
 
 
 @pytest.fixture
