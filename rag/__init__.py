@@ -7,7 +7,8 @@
 
 from .answer import Answer, Reply
 from .config import DEFAULT_MODEL, Config, Tuning
-from .errors import (CorpusError, IndexCorruptError, IndexLocationError, IndexMissingError, IndexStaleError,
+from .errors import (CorpusError, IndexCorruptError, IndexFormatError, IndexLocationError, IndexMissingError,
+                     IndexStaleError,
                      ModelLoadError, ModelMismatchError, QuestionError, RagError)
 from .passage import Hit, Passage
 from .query import Query
@@ -20,5 +21,5 @@ __all__ = [
     "DEFAULT_MODEL", "Config", "Tuning", "Retriever", "Query", "Fusion", "Filters", "Hit", "Passage", "Answer",
     "Reply", "ReportIdentity",
     "RagError", "CorpusError", "QuestionError", "IndexMissingError", "IndexCorruptError", "IndexLocationError",
-    "IndexStaleError", "ModelMismatchError", "ModelLoadError",
+    "IndexStaleError", "IndexFormatError", "ModelMismatchError", "ModelLoadError",
 ]

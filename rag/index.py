@@ -5,8 +5,9 @@ question: arrays are memory-mapped, rows are read from SQLite by id.
 - `manifest.json`      format version, model, dimension, settings, each report's identity,
                        file state (size, mtime, SHA-256) and rows, the search method chosen
                        for this size, and the size of every other file
-- `passages.sqlite`    the passage rows by id (text, source, span, heading path, context) and
-                       the parts of speech of the vocabulary's words
+- `passages.sqlite`    the passage rows by id (text, source, span, heading path, context, and
+                       the folded text that word presence is searched in) and the parts of
+                       speech of the vocabulary's words
 - `vectors.npy`        float32 (n, d) L2-normalised passage vectors, row i = passage i
 - `sentences.npy`      float32 (m, d) each passage's sentences, in passage order, and
   `sentence_owner.npy` the passage row of each sentence
@@ -31,6 +32,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +111,18 @@ class PassageRows(Sequence[Passage]):
                     f"({','.join('?' * len(part))})", part)
                 found.update((r[0], _row_passage(r[1:])) for r in cursor)
         return [found[i] for i in ids]
+
+    def any_holds(self, ids, term: str) -> bool:
+        """Tell whether one of the rows `ids` holds `term` in its folded text (what keywords
+        see, full-width folded, lower case), searched by SQLite."""
+        ids = [int(i) for i in ids]
+        with self._lock:
+            for lo in range(0, len(ids), 500):
+                part = ids[lo: lo + 500]
+                if self._db.execute(f"SELECT 1 FROM passages WHERE id IN ({','.join('?' * len(part))}) "
+                                    "AND instr(folded, ?) > 0 LIMIT 1", [*part, term]).fetchone():
+                    return True
+        return False
 
     def last_id(self) -> int:
         """Return the highest row id (-1 when empty): a cheap check that no row is missing."""
@@ -255,11 +269,14 @@ def _write_rows(path: Path, passages: Sequence[Passage], tags: Mapping[str, str]
     db = sqlite3.connect(path)
     try:
         db.execute("CREATE TABLE passages (id INTEGER PRIMARY KEY, text TEXT, source TEXT, start INTEGER, "
-                   "end INTEGER, heading_path TEXT, context TEXT)")
+                   "end INTEGER, heading_path TEXT, context TEXT, folded TEXT)")
         db.execute("CREATE TABLE tags (word TEXT PRIMARY KEY, tag TEXT) WITHOUT ROWID")
-        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?)",
+        # `folded` is the text word presence is judged on (rag.store): what keywords see,
+        # full-width forms folded, lower case.
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        ((i, p.text, p.source, p.start, p.end, json.dumps(list(p.heading_path), ensure_ascii=False),
-                         p.context) for i, p in enumerate(passages)))
+                         p.context, unicodedata.normalize("NFKC", p.match_text()).lower())
+                        for i, p in enumerate(passages)))
         db.executemany("INSERT INTO tags VALUES (?, ?)", sorted(tags.items()))
         db.commit()
     finally:

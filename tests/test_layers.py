@@ -15,7 +15,7 @@ RAG = PROJECT_ROOT / "rag"
 # Layers, lowest first: a module may import from its own layer or those below it.
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places"},
-    {"load", "split", "chunk", "question", "keyword", "crosslingual", "e5_offline", "embed", "identity"},
+    {"load", "split", "chunk", "question", "keyword", "ann", "crosslingual", "e5_offline", "embed", "identity"},
     {"query", "index"},
     {"store"},
     {"scorers", "pipeline", "opening", "scope"},
