@@ -32,13 +32,21 @@ class Vocabulary(Collection[str]):
 
     def __init__(self, terms: np.ndarray):
         self.terms = terms  # sorted numpy unicode array
+        self._seen: dict[str, int] = {}  # terms already looked up: questions repeat words
 
     def position(self, term: str) -> int:
         """Return the term's column, -1 when the corpus does not hold it."""
+        if term not in self._seen:
+            j = int(self.terms.searchsorted(term)) if len(self.terms) else 0
+            self._seen[term] = j if j < len(self.terms) and self.terms[j] == term else -1
+        return self._seen[term]
+
+    def starting_with(self, piece: str) -> np.ndarray:
+        """Return the columns of the terms that start with `piece` (two bisections)."""
         if not len(self.terms):
-            return -1
-        j = int(np.searchsorted(self.terms, term))
-        return j if j < len(self.terms) and self.terms[j] == term else -1
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = self.terms.searchsorted([piece, piece + "\U0010ffff"])
+        return np.arange(lo, hi)
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.position(term) >= 0
@@ -48,12 +56,6 @@ class Vocabulary(Collection[str]):
 
     def __len__(self) -> int:
         return len(self.terms)
-
-    def containing(self, piece: str) -> np.ndarray:
-        """Return the columns of the terms that hold `piece` (a scan of the vocabulary in C)."""
-        if not len(self.terms):
-            return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(np.char.find(self.terms, piece) >= 0)
 
     def one_apart(self, word: str) -> list[str]:
         """Return the terms of the same length that differ from `word` in one character."""

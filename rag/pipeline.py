@@ -274,7 +274,7 @@ class Staging:
         self._salt = json.dumps([model, settings], sort_keys=True)
 
     def _path(self, name: str, sha256: str) -> Path:
-        key = hashlib.sha256(f"{self._salt}\0{name}\0{sha256}".encode("utf-8")).hexdigest()[:32]
+        key = hashlib.sha256(f"{self._salt}\0{name}\0{sha256}".encode()).hexdigest()[:32]
         return self.folder / f"{key}.npz"
 
     def get(self, name: str, sha256: str) -> Shard | None:

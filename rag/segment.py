@@ -54,12 +54,12 @@ _word_table: list[Path] = []  # the table a question's tokenizer reads, set by `
 def use_word_table(path: Path) -> None:
     """Cut questions with the dictionary table at `path` (rag.opening sets the index's)
     until jieba's whole dictionary is loaded for something else."""
-    _word_table[:] = [Path(path)]
+    _word_table[:] = [Path(path)] if Path(path).is_file() else []
 
 
 def _tokenizer():
     """Return jieba's tokenizer when loaded, else one reading the word table."""
-    if _jieba.cache_info().currsize or not _word_table or not _word_table[0].is_file():
+    if _jieba.cache_info().currsize or not _word_table:
         return _jieba().dt
     return _table_tokenizer(_word_table[0])
 

@@ -260,30 +260,39 @@ class LocalStore:
         return any(self._present(w, allowed) for w in self._bm25.vocabulary.one_apart(term))
 
     def _present(self, term: str, allowed: np.ndarray | None) -> bool:
-        """Tell whether a passage (of `allowed`, all when None) holds `term`: the keyword
-        postings propose the passages that could (those holding each of its character
-        pairs, or a keyword containing its longest other piece), and only those are read."""
-        candidates = self._could_hold(term)
+        """Tell whether a passage (of `allowed`, all when None) holds `term`, from the keyword
+        vocabulary, never by reading all text. A word with Chinese characters: only the
+        passages holding each of its character pairs can, and SQLite searches those. Another
+        word (a figure, a Latin word, one character): the passages with a keyword starting
+        with its longest piece (2023 of 2023年; for one character, a character pair starting
+        with it too) are searched; a figure or Latin word found only inside a longer one (gdp
+        in rgdp) does not count."""
+        pairs = {"#" + run[i: i + 2] for run in _CJK_RUN.findall(term) for i in range(len(run) - 1)}
+        if pairs:
+            return self._any_holds(self._holding_all(pairs), term, allowed)
+        vocabulary = self._bm25.vocabulary
+        piece = max(_PIECE.findall(term) or [term], key=len)  # 2023 of 2023年: a keyword starts with it
+        columns = np.concatenate([vocabulary.starting_with(piece), vocabulary.starting_with("#" + piece)
+                                  if _CJK_RUN.fullmatch(piece) else np.zeros(0, np.int64)])[:200]
+        docs = [self._bm25.postings(str(vocabulary.terms[j]))[0] for j in columns]
+        return bool(docs) and self._any_holds(np.unique(np.concatenate(docs)), term, allowed)
+
+    def _holding_all(self, terms: Collection[str]) -> np.ndarray:
+        """Return the passages whose postings hold every one of `terms`."""
+        found = None
+        for term in sorted(terms, key=lambda t: len(self._bm25.postings(t)[0])):
+            docs = self._bm25.postings(term)[0]
+            found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+            if not len(found):
+                break
+        return found
+
+    def _any_holds(self, candidates: np.ndarray, term: str, allowed: np.ndarray | None) -> bool:
         if allowed is not None:
             candidates = np.intersect1d(candidates, allowed)
         if isinstance(self._rows, PassageRows):
             return self._rows.any_holds(candidates, term)
         return any(term in _folded(self._rows[int(i)]) for i in candidates)
-
-    def _could_hold(self, term: str) -> np.ndarray:
-        pairs = {"#" + run[i: i + 2] for run in _CJK_RUN.findall(term) for i in range(len(run) - 1)}
-        if pairs:
-            found = None
-            for pair in sorted(pairs, key=lambda p: len(self._bm25.postings(p)[0])):
-                docs = self._bm25.postings(pair)[0]
-                found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
-                if not len(found):
-                    break
-            return found
-        pieces = _OTHER_RUN.findall(term) or [term]
-        columns = self._bm25.vocabulary.containing(max(pieces, key=len))
-        docs = [self._bm25.postings(str(self._bm25.vocabulary.terms[j]))[0] for j in columns]
-        return np.unique(np.concatenate(docs)) if docs else np.zeros(0, dtype=np.int64)
 
     def translations(self, word: str) -> frozenset[str]:
         return self._english.translations(word)
@@ -308,7 +317,7 @@ class LocalStore:
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_OTHER_RUN = re.compile(r"[^\u3400-\u9fff\s]+")
+_PIECE = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff\s]+")
 
 
 def _dot(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:

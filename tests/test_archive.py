@@ -171,11 +171,22 @@ def test_word_presence_from_the_postings_is_a_text_search(fake_retriever):
     store = fake_retriever.store
     texts = [unicodedata.normalize("NFKC", p.match_text()).lower() for p in store.passages]
     words = ["行政处罚", "不予", "电梯", "盲盒", "吞吐量", "常住人口", "2023年", "gdp", "7968家", "市场监管总局",
-             "处罚", "罚", "%", "a级", "食品安全", "火星"]
+             "处罚", "罚", "a级", "食品安全", "火星", "96.1%"]
     for word in words:
         assert store.contains(word) == any(word in t for t in texts), word
     assert store.mentions("行政处理")  # one character from 行政处罚: a typo is no evidence of absence
     assert not store.mentions("火星探测")
+
+
+def test_latin_words_and_figures_count_where_a_keyword_starts_with_them():
+    from rag.segment import keyword_tokens
+
+    passages = [Passage("全市RGDP增长5.2%，政务APP用户2023年达到300万。", "a.txt", 0, 30, ())]
+    vectors = np.ones((1, 4), np.float32) / 2
+    store = LocalStore(index_io.IndexData.of({}, passages, [keyword_tokens(p.match_text()) for p in passages],
+                                             vectors, vectors, np.array([0])))
+    assert store.contains("app") and store.contains("rgdp") and store.contains("2023年") and store.contains("5.2%")
+    assert not store.contains("gdp")  # only inside a longer word: no keyword starts with it
 
 
 def test_questions_are_cut_the_same_without_loading_the_dictionary(fake_retriever, report_text):

@@ -1,11 +1,11 @@
 """The store contract, run against brute force: any store must give the same signals."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from rag import Query
-from dataclasses import replace
-
 from rag.passage import Passage
 from rag.segment import keyword_tokens
 from rag.store import LocalStore
@@ -31,8 +31,8 @@ def brute_force(passages, sentences, owner, query, vector):
 
 def bm25_from_scratch(docs, question_tokens, k1=1.2, b=0.75):
     """BM25 by its formula, a share of the question's IDF (the questions here need no translation)."""
-    from collections import Counter
     import math
+    from collections import Counter
 
     avg = sum(map(len, docs)) / len(docs)
     df = Counter(t for d in docs for t in set(d))
