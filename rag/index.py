@@ -140,10 +140,13 @@ class PassageRows(Sequence[Passage]):
         return -1 if found is None else int(found)
 
     def tags(self, words) -> dict[str, str]:
-        words = list(words)
+        words, found = list(words), {}
         with self._lock:
-            return dict(self._db.execute(f"SELECT word, tag FROM tags WHERE word IN ({','.join('?' * len(words))})",
-                                         words)) if words else {}
+            for lo in range(0, len(words), 500):
+                part = words[lo: lo + 500]
+                found.update(self._db.execute(f"SELECT word, tag FROM tags WHERE word IN ({','.join('?' * len(part))})",
+                                              part))
+        return found
 
     def tag(self, word: str) -> str:
         with self._lock:
