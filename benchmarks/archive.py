@@ -122,6 +122,50 @@ def make_archive(folder: Path, n_reports: int, dim: int) -> dict:
             "search": json.loads((index / "manifest.json").read_text(encoding="utf-8"))["search"]}
 
 
+def tile_archive(folder: Path, source: Path, times: int, dim: int) -> dict:
+    """Write an archive of `times` copies of the archive at `source` (its corpus files linked,
+    its rows, tokens and identities repeated under new names) with new stand-in vectors of
+    `dim` dimensions: how the 10,000-report figures are made without chunking 10,000 copies."""
+    from rag import index as index_io
+    from rag.keyword import merge_postings
+    from rag.load import file_state, states_hash
+    from rag.passage import Passage
+
+    started = time.perf_counter()
+    old = index_io.load(source / "index")
+    corpus, index = folder / "corpus", folder / "index"
+    corpus.mkdir(parents=True, exist_ok=True)
+    base_rows = list(old.passages)
+    n, m = len(base_rows), len(old.sentence_vectors)
+    rng = np.random.default_rng(0)
+    rows, ranges, reports, states = [], {}, {}, {}
+    for t in range(times):
+        rename = {name: f"t{t:02d}-{name}" for name in old.manifest["rows"]}
+        for name, new in rename.items():
+            os.link(source / "corpus" / name, corpus / new)
+            lo, hi = old.manifest["rows"][name]
+            ranges[new] = [lo + t * n, hi + t * n]
+            reports[new] = dict(old.manifest["reports"][name])
+            states[new] = dict(file_state(corpus, new), sha256=old.manifest["corpus"][name]["sha256"])
+        rows += [Passage(p.text, rename[p.source], p.start, p.end, p.heading_path, p.context) for p in base_rows]
+
+    def unit(count: int) -> np.ndarray:
+        v = rng.standard_normal((count, dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    owner = np.concatenate([np.asarray(old.sentence_owner) + t * n for t in range(times)])
+    keywords = merge_postings([(old.keywords, np.arange(n))] * times)
+    manifest = dict(old.manifest, model="stand-in", dim=dim, corpus_hash=states_hash(states), sources=sorted(ranges),
+                    reports=reports, corpus=states, rows=ranges)
+    manifest = {k: v for k, v in manifest.items() if k not in ("search", "files", "n_passages", "n_sentences")}
+    tags = old.passages.tags(w for w in old.keywords.vocabulary if not w.startswith("#"))
+    data = index_io.IndexData(manifest, rows, unit(n * times), unit(m * times), owner, keywords, tags)
+    index_io.save(index, data)
+    return {"reports": len(ranges), "passages": len(rows), "sentences": m * times,
+            "write_s": round(time.perf_counter() - started, 1),
+            "search": json.loads((index / "manifest.json").read_text(encoding="utf-8"))["search"]}
+
+
 def child(args: list[str]) -> tuple[float, float, str]:
     """Run this script (or a module) in a new process: (wall s, peak RSS MB, stdout)."""
     started = time.perf_counter()
@@ -187,14 +231,21 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="keep the archive here (default: a temporary folder)")
     parser.add_argument("--measure", choices=["open", "warm", "add"], help=argparse.SUPPRESS)
     parser.add_argument("--no-add", action="store_true", help="skip adding a report with the real model")
+    parser.add_argument("--tile", type=Path, metavar="ARCHIVE",
+                        help="make the archive from --times copies of this one (new stand-in vectors)")
+    parser.add_argument("--times", type=int, default=10)
     args = parser.parse_args()
     if args.measure:
         {"open": lambda: measure_open(args.folder, args.dim), "warm": lambda: measure_warm(args.folder, args.dim),
          "add": lambda: measure_add(args.folder)}[args.measure]()
         return
     folder = args.folder or Path(tempfile.mkdtemp(prefix="archive-"))
-    result = make_archive(folder, args.reports, args.dim) if not (folder / "index").exists() \
-        else {"reports": args.reports, "reused": str(folder)}
+    if (folder / "index").exists():
+        result = {"reports": args.reports, "reused": str(folder)}
+    elif args.tile:
+        result = tile_archive(folder, args.tile, args.times, args.dim)
+    else:
+        result = make_archive(folder, args.reports, args.dim)
     me = [str(Path(__file__).resolve()), "--folder", str(folder), "--dim", str(args.dim)]
     opens = [json.loads(child([*me, "--measure", "open"])[2])["open_s"] for _ in range(args.runs)]
     result["open_s"] = round(statistics.median(opens), 3)

@@ -23,12 +23,13 @@ def build_ivf(vectors: np.ndarray, pool: int = 200, seed: int = 0) -> tuple[obje
     import faiss
 
     n, dim = vectors.shape
-    nlist = int(max(16, min(4 * np.sqrt(n), n // 39)))
+    nlist = int(max(16, min(4 * np.sqrt(n), n // 39, 1024)))
     rng = np.random.default_rng(seed)
-    train = np.ascontiguousarray(vectors[np.sort(rng.choice(n, size=min(n, 64 * nlist), replace=False))],
+    train = np.ascontiguousarray(vectors[np.sort(rng.choice(n, size=min(n, 40 * nlist), replace=False))],
                                  dtype=np.float32)
     quantizer = faiss.IndexFlatIP(dim)
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf.cp.niter = 10  # clusters only have to be good enough for nprobe to be small
     ivf.train(train)
     for lo in range(0, n, 100_000):
         ivf.add(np.ascontiguousarray(vectors[lo: lo + 100_000], dtype=np.float32))
