@@ -23,7 +23,7 @@ _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"), (
 # uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
 NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
               "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
-              "平台", "品牌", "大学", "专家", "研究", "制度", "机制")
+              "平台", "品牌", "大学", "专家", "研究", "制度", "机制", "计划", "工程")
 # What the question asks for, tried in order, and the patterns that can answer it.
 _ASKS = [
     ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b|"
@@ -111,10 +111,16 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
     suspect)."""
     terms = {}
     for w in {w.strip() for w in words}:
+        if not in_corpus(w) and w[-1:] in _CUE_STARTS:
+            w = w[:-1]  # 消费券叫什么 cut as 消费/券叫/什么: 叫 belongs to the question word
         if len(w) >= 2 and w.lower() not in STOPWORDS and re.search(r"[\w\u3400-\u9fff]", w) \
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms
+
+
+# First characters of question words that jieba may glue to the word before (券叫 什么).
+_CUE_STARTS = "叫是有为"
 
 
 # 增长了多少 asks for a rate, whatever is growing.

@@ -411,3 +411,16 @@ def test_respectively_gives_each_subject_its_own_figure():
     assert answer_of("城镇居民人均可支配收入增长多少？", [hit(text)]).text == "5%"
     # Which group, the question doesn't say: each figure belongs to one, so none is given.
     assert answer_of("居民人均可支配收入增长多少？", [hit(text)]) is None
+
+
+def test_a_question_word_glued_to_the_noun_before_it_is_not_a_term():
+    # jieba cuts 消费券叫什么名字 as 消费/券叫/什么/名字: 券叫 is in no report, and counting it
+    # double would sink every sentence about the 消费券.
+    text = "启动实施“消费+”行动，发放“蜀里安逸”消费券超过5亿元。"
+    reports_hold = lambda w: w in text  # noqa: E731
+    assert answer_of("发的消费券叫什么名字？", [hit(text)], in_corpus=reports_hold).text == "“蜀里安逸”"
+
+
+def test_a_plan_is_named_by_what_stands_before_计划():
+    text = "出台基础研究十年“卓粤”计划，将1/3以上的省级科技经费投向基础研究。"
+    assert answer_of("出台的基础研究十年计划叫什么？", [hit(text)]).text == "“卓粤”"
