@@ -38,7 +38,7 @@ CHUNKS = "chunks.jsonl"
 TAGS = "tags.json"
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
-IDENTITY_VERSION = 1
+IDENTITY_VERSION = 2  # 2: the years a report's 去年 / 过去五年 look back on
 TAGS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced.
