@@ -291,15 +291,9 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
 
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:
-    """Return {English word of the question: (itself, its translations)}. A one-character
-    translation is kept only when there is no longer one: 年 for grain or 出 for produce
-    stands inside too many words to tell a sentence about grain from any other."""
-    forms = {}
-    for w in _ENGLISH_WORD.findall(question):
-        if w.lower() not in _ENGLISH_FUNCTION_WORDS:
-            words = sorted(translate(w.lower()))
-            forms[w] = (w, *([t for t in words if len(t) > 1] or words))
-    return forms
+    """Return {English word of the question: (itself, its translations)}."""
+    return {w: (w, *sorted(translate(w.lower()))) for w in _ENGLISH_WORD.findall(question)
+            if w.lower() not in _ENGLISH_FUNCTION_WORDS}
 
 
 # English words that shape the sentence rather than say what it is about: their dictionary
