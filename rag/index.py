@@ -8,10 +8,12 @@ Folder layout (`index/` by default):
 - `manifest.json`    format version, model, dimension, corpus hash, chunker settings
                      and the SHA-256 of the files above
 
-A build writes a fresh sibling folder and swaps it in with renames, so a build killed
-halfway never leaves a folder that loads. It only ever replaces a folder that is empty
-or is an index this project wrote (`check_replaceable`): `--index data` or `--index .`
-must never delete a user's files.
+A build writes a fresh hidden sibling folder and swaps it in (rag.atomic: one exchange
+under a lock), so a build killed at any point leaves the old index or the new one at the
+path, never a half one or none. It only ever replaces a folder that is empty or is an
+index this project wrote (`check_replaceable`): `--index data` or `--index .` must never
+delete a user's files. Every file is checked against the manifest's SHA-256 on load: a
+manifest without them is refused, not trusted.
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from .errors import IndexCorruptError, IndexLocationError, IndexMissingError
 from .passage import Passage
 
@@ -43,6 +44,8 @@ TAGS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced.
 INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS, TAGS})
+# The files every index has, each with its checksum in the manifest.
+REQUIRED_FILES = (VECTORS, SENTENCES, CHUNKS)
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +79,9 @@ def save(folder: Path, data: IndexData) -> None:
 
     folder = Path(folder)
     check_replaceable(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    # A fresh name per save: two saves in one process (threads) never share a folder.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    # A fresh name per save (.NAME.tmp-PID-XXXX): two saves never share a folder, and the
+    # next save can tell whether the process that wrote one is gone.
+    tmp = atomic.make_hidden(folder)
     try:
         for name, index in ((VECTORS, data.passage_index), (SENTENCES, data.sentence_index)):
             faiss.write_index(index, str(tmp / name))
@@ -92,7 +95,10 @@ def save(folder: Path, data: IndexData) -> None:
         manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
         # The manifest goes last: a folder without one is never loaded.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        _swap_in(tmp, folder)
+        with atomic.locked(folder):
+            atomic.remove_leftovers(folder, INDEX_FILE_NAMES, MANIFEST)
+            check_replaceable(folder)  # again: the folder may have changed during a long build
+            atomic.swap_in(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -100,10 +106,20 @@ def save(folder: Path, data: IndexData) -> None:
 def load(folder: Path) -> IndexData:
     """Read an index folder; raise IndexMissingError or IndexCorruptError with the fix."""
     folder = Path(folder)
+    atomic.recover(folder, MANIFEST)
+    with atomic.locked(folder, shared=True):  # no save swaps it while it is read
+        return _load(folder)
+
+
+def _load(folder: Path) -> IndexData:
     manifest = read_manifest(folder)
-    for name, digest in manifest.get("files", {}).items():
+    for name, digest in manifest["files"].items():
         if not (folder / name).is_file() or _sha256(folder / name) != digest:
             raise _corrupt(folder, f"{name} is missing or does not match its checksum")
+    unchecked = sorted(p.name for p in folder.iterdir() if p.name in INDEX_FILE_NAMES - {MANIFEST}
+                       and p.name not in manifest["files"])
+    if unchecked:
+        raise _corrupt(folder, f"{MANIFEST} has no checksum for {', '.join(unchecked)}")
     try:
         import faiss
 
@@ -137,14 +153,22 @@ def flat_ip_index(vectors: np.ndarray):
 def read_manifest(folder: Path) -> dict:
     """Return the folder's manifest (cheap: used to decide whether to rebuild)."""
     path = Path(folder) / MANIFEST
-    if not path.is_file():
+    if not path.is_file() and not (atomic.recover(Path(folder), MANIFEST) and path.is_file()):
         raise IndexMissingError(f"No index at {folder}. Build it with: python -m rag.build --index {folder}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise _corrupt(folder, f"{MANIFEST} is not valid JSON ({err})") from None
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         raise _corrupt(folder, f"unknown index format (expected version {FORMAT_VERSION})")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise _corrupt(folder, f'{MANIFEST} has no checksums: its "files" is not a mapping of file name to SHA-256')
+    missing = [name for name in REQUIRED_FILES if name not in files]
+    strange = sorted(set(files) - INDEX_FILE_NAMES)
+    if missing or strange or MANIFEST in files:
+        listed = ", ".join(missing) or ", ".join(repr(n) for n in strange[:3]) or MANIFEST
+        raise _corrupt(folder, f"{MANIFEST} lists the wrong files ({'no checksum for ' if missing else ''}{listed})")
     return manifest
 
 
@@ -183,16 +207,6 @@ def _corrupt(folder: Path, why: str) -> IndexCorruptError:
     return IndexCorruptError(
         f"Index at {folder} is damaged ({why}). Rebuild it with: python -m rag.build --index {folder}"
     )
-
-
-def _swap_in(tmp: Path, folder: Path) -> None:
-    check_replaceable(folder)  # again: the folder may have changed during a long build
-    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
-    os.rmdir(old)  # only the unique name is wanted: os.replace needs it free
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str:
