@@ -28,11 +28,17 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
-from .errors import IndexCorruptError, IndexLocationError, IndexMissingError
+from .errors import (
+    IndexCorruptError,
+    IndexLocationError,
+    IndexMissingError,
+    IndexStaleError,
+)
 from .passage import Passage
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+CHECKSUM = "checksum"  # the manifest's own SHA-256, over its other fields
 VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
@@ -93,6 +99,7 @@ def save(folder: Path, data: IndexData) -> None:
         (tmp / TAGS).write_text(json.dumps(data.tags, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         files = (VECTORS, SENTENCES, CHUNKS, TAGS)
         manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
+        manifest[CHECKSUM] = _manifest_checksum(manifest)
         # The manifest goes last: a folder without one is never loaded.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         with atomic.locked(folder):
@@ -112,7 +119,7 @@ def load(folder: Path) -> IndexData:
 
 
 def _load(folder: Path) -> IndexData:
-    manifest = read_manifest(folder)
+    manifest = _read_manifest(folder)  # not read_manifest: recovering takes the lock exclusive
     for name, digest in manifest["files"].items():
         if not (folder / name).is_file() or _sha256(folder / name) != digest:
             raise _corrupt(folder, f"{name} is missing or does not match its checksum")
@@ -152,8 +159,13 @@ def flat_ip_index(vectors: np.ndarray):
 
 def read_manifest(folder: Path) -> dict:
     """Return the folder's manifest (cheap: used to decide whether to rebuild)."""
-    path = Path(folder) / MANIFEST
-    if not path.is_file() and not (atomic.recover(Path(folder), MANIFEST) and path.is_file()):
+    atomic.recover(Path(folder), MANIFEST)
+    return _read_manifest(Path(folder))
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
         raise IndexMissingError(f"No index at {folder}. Build it with: python -m rag.build --index {folder}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -169,6 +181,10 @@ def read_manifest(folder: Path) -> dict:
     if missing or strange or MANIFEST in files:
         listed = ", ".join(missing) or ", ".join(repr(n) for n in strange[:3]) or MANIFEST
         raise _corrupt(folder, f"{MANIFEST} lists the wrong files ({'no checksum for ' if missing else ''}{listed})")
+    if CHECKSUM not in manifest:  # written before manifests had one: rebuilt like any old index
+        raise IndexStaleError(f"The index at {folder} was built by an older version.")
+    if manifest[CHECKSUM] != _manifest_checksum(manifest):
+        raise _corrupt(folder, f"{MANIFEST} does not match its own checksum")
     return manifest
 
 
@@ -198,7 +214,7 @@ def check_replaceable(folder: Path) -> None:
 def _manifest_is_ours(path: Path) -> bool:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(manifest, dict) and {"format_version", "model", "corpus_hash"} <= manifest.keys()
 
@@ -207,6 +223,13 @@ def _corrupt(folder: Path, why: str) -> IndexCorruptError:
     return IndexCorruptError(
         f"Index at {folder} is damaged ({why}). Rebuild it with: python -m rag.build --index {folder}"
     )
+
+
+def _manifest_checksum(manifest: dict) -> str:
+    """Return the SHA-256 of the manifest's other fields: an edit to it (a title, the
+    corpus hash) is caught like an edit to the files it lists."""
+    rest = {key: value for key, value in manifest.items() if key != CHECKSUM}
+    return hashlib.sha256(json.dumps(rest, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _sha256(path: Path) -> str:
