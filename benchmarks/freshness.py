@@ -14,14 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from rag import Config, Retriever
-from rag.freshness import Snapshot
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's rag, not an installed one
+
+from rag import Config, Retriever  # noqa: E402
+from rag.freshness import Snapshot  # noqa: E402
 
 
 def questions(path: Path) -> list[str]:
