@@ -5,8 +5,8 @@ Folder layout (`index/` by default):
 - `sentences.faiss`  the same for each sentence of each passage, in passage order
 - `chunks.jsonl`     one passage per line, with its keyword tokens and its number of
                      sentence vectors (row i = vector i)
-- `manifest.json`    format version, model, dimension, corpus hash, chunker settings
-                     and the SHA-256 of the files above
+- `manifest.json`    format version, model, dimension, corpus hash, chunker settings,
+                     the SHA-256 of the files above, and its own over the rest (`checksum`)
 
 A build writes a fresh hidden sibling folder and swaps it in (rag.atomic: one exchange
 under a lock), so a build killed at any point leaves the old index or the new one at the

@@ -54,6 +54,10 @@ class _State:
 class Retriever:
     """Holds one store, the query embedder and the tuning."""
 
+    # How long a question waits for another thread's reopening of the index (a reload takes
+    # well under a second; a rebuild with the real model seconds to a minute).
+    reopen_wait = 2.0
+
     def __init__(self, store: Store, embedder: Embedder, config: Config,
                  snapshot: Snapshot | None = None, build_if_missing: bool = True):
         """`snapshot` (as `load` takes it) makes the retriever watch the corpus and the
@@ -190,8 +194,12 @@ class Retriever:
 
     def _reopen(self, seen: _State, why: str) -> _State:
         """Open the index again (rebuilding it when the corpus changed), once for all the
-        threads that noticed the change; raise IndexStaleError when that fails."""
-        with self._reopening:
+        threads that noticed the change; raise IndexStaleError when that fails, or when
+        another thread has been rebuilding it for longer than `reopen_wait` seconds (one
+        request waits for a rebuild, not every request of a busy server)."""
+        if not self._reopening.acquire(timeout=self.reopen_wait):
+            raise IndexStaleError(f"The index is out of date ({why}) and is being rebuilt: ask again in a moment.")
+        try:
             if self._state is not seen:
                 return self._state  # another thread reopened it meanwhile
             log.info("%s since the index was loaded: opening it again", why)
@@ -203,6 +211,8 @@ class Retriever:
             self._state = _State(store, Searcher(store, self.embedder, self.config.tuning), snapshot.with_index())
             self._checked_at = time.monotonic()
             return self._state
+        finally:
+            self._reopening.release()
 
 
 def _within(query: Query, scope: Scope) -> Query:

@@ -9,6 +9,7 @@ longer matches the file.
 from __future__ import annotations
 
 import html
+import threading
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,36 @@ def test_an_index_rebuilt_by_another_process_is_loaded_not_built_again(small_cor
     assert reply.answer.text == "8123家"
     assert embedded == []  # it read the new index rather than build one
     assert_citations_match_the_files(reply, small_corpus)
+
+
+def test_while_one_question_waits_for_the_rebuild_the_others_are_told_it_is_out_of_date(small_corpus, index_dir):
+    building, finish = threading.Event(), threading.Event()
+
+    class Slow(FakeEmbedder):  # a rebuild with the real model takes seconds: this one, until told
+        gated = False
+
+        def embed_passages(self, texts, progress=False):
+            if self.gated:
+                building.set()
+                finish.wait(30)
+            return super().embed_passages(texts, progress)
+
+    slow = Slow()
+    retriever = load(small_corpus, index_dir, slow)
+    slow.gated = True
+    retriever.reopen_wait = 0.2
+    (small_corpus / "report.txt").write_text(EDITED, encoding="utf-8")
+    first = {}
+    waiting = threading.Thread(target=lambda: first.update(reply=retriever.ask(QUESTION)))
+    waiting.start()
+    assert building.wait(30)
+    with pytest.raises(IndexStaleError, match="out of date.*report.txt was changed.*being rebuilt"):
+        retriever.ask(QUESTION)  # told while the rebuild is still under way, not after it
+    assert waiting.is_alive()
+    finish.set()
+    waiting.join()
+    assert first["reply"].answer.text == "8123家"
+    assert retriever.ask(QUESTION).answer.text == "8123家"
 
 
 def test_when_the_index_cannot_be_reopened_it_says_so_in_one_line(small_corpus, index_dir):
