@@ -108,7 +108,10 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     reports = reports or {}
     min_support = tuning.min_support_english if asked.english else tuning.min_support
     best: tuple[float, Answer] | None = None
-    for hit in hits[:max_hits]:
+    rivals: list[tuple[float, Answer]] = []
+    # An English question ranks on translated words and vectors: a figure outside its best
+    # passage is too often a neighbour's.
+    for hit in hits[: 1 if asked.english else max_hits]:
         report = reports.get(hit.source)
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
         if not _speaks_of_the_years(asked, report, hit, scope):
@@ -123,9 +126,28 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         topical = {t: w for t, w in asked.terms.items() if not _names_title_word(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
         for candidate in _candidates(asked, hit, terms, min_support):
+            rivals.append(candidate)
             if best is None or candidate[0] > best[0]:
                 best = candidate
+    if best and asked.english and _rivals(best, rivals):
+        return None  # translated words can't tell two figures apart: show the passages instead
     return best[1] if best else None
+
+
+# An English question reaches a sentence through dictionary translations, which often fit
+# two figures of one sentence (beds in hospitals, beds in all health institutions): its answer
+# must stand out by this much from the best different figure.
+_ENGLISH_MARGIN = 0.5
+
+
+def _rivals(best: tuple[float, Answer], candidates: Sequence[tuple[float, Answer]]) -> bool:
+    """Tell whether another figure scores within `_ENGLISH_MARGIN` of the best one."""
+    figure = _QUALIFIER_OR_QUOTES.sub("", best[1].text)
+    return any(score > best[0] - _ENGLISH_MARGIN and _QUALIFIER_OR_QUOTES.sub("", answer.text) != figure
+               for score, answer in candidates)
+
+
+_QUALIFIER_OR_QUOTES = re.compile(r"[“”‘’《》\"]|左右$|以上$|以内$|以下$")
 
 
 # Section titles of plans, and words that mark a planned figure.
@@ -194,12 +216,21 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
         if not local and _LINK.match(clause):  # 旅游业总收入首次突破百亿大关，达101.64亿元
             local = _support(terms, asked.forms, _clause_before(hit.text, start, _CLAUSE_STOPS)) / total
+        respective = _respective(hit.text, start, end)
+        if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
+            own, others = (_naming(terms, asked.forms, heads) / total for heads in respective)
+            if own <= others:
+                continue  # another subject's figure, or the question names none of them
+            local = max(local, own)
         if asked.kind == "name" and _support(terms, asked.forms, span) / total >= _SPELLS_OUT:
             local = max(local, _support(terms, asked.forms, clause) / total)  # the full name of what is described
         if not local and asked.kind not in ("date", "person", "org"):
             continue  # a figure or name whose own clause shares no word with the question (the
             # span's own words aside) is about something else; a date or a person may stand alone
-        if asked.attribute and not any(w in sentence + "".join(hit.heading_path) for w in asked.attribute):
+        if asked.wants_average and "均" not in clause + _clause_before(hit.text, start, _CLAUSE_STOPS):
+            continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
+        if asked.attribute and not _support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
+                                            sentence + "".join(hit.heading_path)):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
@@ -225,6 +256,42 @@ _CHANGE_FROM = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|
 _QUOTED_NEAR = 1.5
 
 
+def _respective(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """For a figure in a list after 分别 (城镇、农村居民人均可支配收入分别增长5%、6.5%左右),
+    return the part of the subject list that is its own (农村) and the other parts (城镇);
+    None when the figure is in no such list or the two lists differ in length. The
+    last subject carries the head the subjects share (居民人均可支配收入), so each subject is
+    compared on its first characters only, as many as the longest of the others has."""
+    sentence_start = max(text.rfind(ch, 0, start) for ch in "。！？；\n") + 1
+    cue = text.rfind("分别", sentence_start, start)
+    if cue == -1:
+        return None
+    stops = [i for i in (text.find(ch, end) for ch in "，。；！？\n") if i != -1]
+    figures = text[cue + 2 : min(stops) if stops else len(text)].split("、")
+    subject_start = max(text.rfind(ch, sentence_start, cue) for ch in "，：；") + 1
+    subjects = text[max(subject_start, sentence_start) : cue].split("、")
+    if len(figures) < 2 or len(figures) != len(subjects):
+        return None
+    position, mine = cue + 2, None
+    for i, figure in enumerate(figures):
+        if position <= start < position + len(figure):
+            mine = i
+        position += len(figure) + 1
+    if mine is None:
+        return None
+    width = max(len(s) for s in subjects[:-1])
+    heads = [s[:width] for s in subjects]
+    return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
+
+
+def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: Iterable[str]) -> float:
+    """Return the weight of the question words that name one of `heads`: hold it (农村居民
+    names 农村) or stand in it."""
+    heads = [h for h in heads if len(h) >= 2]
+    return sum(weight for term, weight in terms.items()
+               if any(f in h or h in f for f in forms[term] for h in heads))
+
+
 def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:
     """Tell whether a name the question quotes (“小巨人”) stands in the span's clause or in the
     clause before it: the figure is that name's, not its neighbour's."""
@@ -244,7 +311,7 @@ def _reading(asked: Asked, lead: str, trail: str) -> float:
         bonus += 1.0 if _PART_CUE.search(lead) else 0.0
     if asked.wants_level:
         bonus += 2.0 if _LEVEL_LEAD.search(lead) else -2.0 if _CHANGE_FROM.match(trail) else 0.0
-    if asked.measured and asked.measured in lead:
+    if asked.measured and any(f in lead for f in asked.forms.get(asked.measured, (asked.measured,))):
         bonus += 1.0
     return bonus
 

@@ -11,12 +11,16 @@ from pathlib import Path
 from .cli import add_common_arguments, setup_logging, user_errors
 from .config import Config
 from .embed import load_embedder
+from .index import verify
 from .pipeline import build_index
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.build", description=__doc__)
     add_common_arguments(parser)
+    parser.add_argument("--verify", action="store_true",
+                        help="only check every file of the index against its SHA-256 (opening checks "
+                             "large arrays by size), and say whether it is whole")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     config = Config()
@@ -25,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
             config = replace(config, **{field: Path(value)})
     if args.model:
         config = replace(config, model=args.model)
+    if args.verify:
+        with user_errors():
+            data = verify(config.index_dir)
+        print(f"{config.index_dir} is whole: every file matches its SHA-256 ({len(data.passages)} passages).")
+        return 0
     with user_errors():
         started = time.perf_counter()
         data = build_index(config, load_embedder(config.model, config.model_cache_dir), progress=True)

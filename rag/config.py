@@ -92,4 +92,7 @@ class Config:
     model_cache_dir: Path = field(default_factory=lambda: _from_env(ENV_MODELS, _user_cache()))
     max_chunk_chars: int = 300
     max_question_chars: int = 1000
+    # How often a long-running Retriever looks for edited, added or deleted reports and a
+    # rebuilt index (a few dozen stats; the reports it cites are checked on every answer).
+    recheck_seconds: float = 1.0
     tuning: Tuning = field(default_factory=Tuning)

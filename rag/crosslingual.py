@@ -46,14 +46,28 @@ class EnglishToReport:
     def expansions(self, tokens: Iterable[str]) -> dict[str, frozenset[str]]:
         """Return {English token: its Chinese translations found in the reports}
         for the question tokens that are English words the reports don't contain."""
-        out = {}
-        for token in set(tokens):
-            if token in self._vocabulary or not _ENGLISH_WORD.fullmatch(token):
-                continue
-            words = self.translations(token)
+        tokens = list(tokens)
+        foreign = [t not in self._vocabulary and bool(_ENGLISH_WORD.fullmatch(t)) for t in tokens]
+        out: dict[str, frozenset[str]] = {}
+        for token, is_foreign in zip(tokens, foreign):
+            words = self.translations(token) if is_foreign else frozenset()
             if words:
                 out[token] = words
+        # Two words may translate as one (birth rate → 出生率, per capita → 人均): each of the
+        # two then also stands for the whole.
+        for i in range(len(tokens) - 1):
+            if foreign[i] and foreign[i + 1]:
+                whole = self.phrase(tokens[i], tokens[i + 1])
+                for token in tokens[i : i + 2]:
+                    if whole:
+                        out[token] = out.get(token, frozenset()) | whole
         return out
+
+    def phrase(self, first: str, second: str) -> frozenset[str]:
+        """Return the reports' words whose gloss is the two-word phrase `first second`."""
+        exact, _ = self._dictionary
+        found = set().union(*(exact.get(f"{first} {stem}", set()) for stem in english_stems(second)))
+        return frozenset(w for w in found if w in self._vocabulary and w not in STOPWORDS)
 
     def translations(self, word: str) -> frozenset[str]:
         """Return the reports' words that translate the English `word` (lower case)."""
@@ -67,7 +81,9 @@ class EnglishToReport:
         if not in_reports:
             for stem in english_stems(word):
                 in_reports |= {w for w in loose.get(stem, ()) if w in self._vocabulary}
-        return frozenset(in_reports)
+        # A one-character translation only when there is no longer one: 年 for grain or 出 for
+        # produce stands inside too many words to say what a passage is about.
+        return frozenset({w for w in in_reports if len(w) > 1} or in_reports)
 
     @cached_property
     def _dictionary(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -78,6 +78,8 @@ def identify(source: str, text: str, meta: Mapping | None = None) -> ReportIdent
     years |= _section_years(lines)
     years |= {y for y, n in Counter(_YEAR.findall(text)).items() if n >= YEAR_MENTIONS}
     date = str(meta.get("date") or _date(opening, lines))
+    if not meta.get("years"):
+        years |= _looked_back_on(text, date[:4] if date[:4].isdigit() else max(title_years, default=""))
     return ReportIdentity(source, title, body, place.name if place else "", place.code if place else "",
                           tuple(sorted(years)), date, title_years)
 
@@ -148,6 +150,19 @@ def _region(given: str, title: str, opening: list[str], text: str) -> Place | No
         return (sum(mentions[q.name] for q in parents(p)), -len(p.code))
 
     return max(inner, key=support)
+
+
+# A report given in 2023 that looks back on 去年 or 过去五年 speaks of 2022 (and 2018–2022),
+# though it may never write those years out.
+_LOOKS_BACK = ((re.compile(r"去年|过去一年|上一年|上年"), 1), (re.compile(r"过去五年|五年来"), 5))
+
+
+def _looked_back_on(text: str, issued: str) -> set[str]:
+    """Return the years before `issued` that the report's 去年 / 过去五年 speak of."""
+    if not issued:
+        return set()
+    span = max((back for cue, back in _LOOKS_BACK if cue.search(text)), default=0)
+    return {str(int(issued) - back) for back in range(1, span + 1)}
 
 
 def _section_years(lines: list[str]) -> set[str]:

@@ -17,20 +17,27 @@ question: arrays are memory-mapped, rows are read from SQLite by id.
                        entries of its own substrings (rag.segment), the same words as jieba's
 - `passages.ivf`       only past `FLAT_LIMIT`: a FAISS IVF index over the passage vectors
 
-A build writes a fresh sibling folder and swaps it in with renames, so a build killed
-halfway never leaves a folder that loads. It only ever replaces a folder that is empty
-or is an index this project wrote (`check_replaceable`): `--index data` or `--index .`
-must never delete a user's files.
+The manifest holds each file's size and SHA-256 (arrays also their dtype and shape), and
+its own SHA-256 over the rest (`checksum`). Opening checks the manifest's checksum, hashes
+every file of at most `HASHED_ON_OPEN` bytes and the word table, and checks the larger
+ones by size and by their header (an array's dtype and shape, SQLite's magic): hashing a thousand reports'
+vectors on every open would cost more than the rest of opening them. `verify` (run by every
+`rag.build` on the index it updates, and by `python -m rag.build --verify`) hashes them all.
+
+A build writes a fresh hidden sibling folder and swaps it in (rag.atomic: one exchange
+under a lock), so a build killed at any point leaves the old index or the new one at the
+path, never a half one or none. It only ever replaces a folder that is empty or is an
+index this project wrote (`check_replaceable`): `--index data` or `--index .` must never
+delete a user's files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,17 +46,20 @@ from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from .errors import (
     IndexCorruptError,
     IndexFormatError,
     IndexLocationError,
     IndexMissingError,
+    IndexStaleError,
 )
 from .keyword import BM25
 from .passage import Passage
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
+CHECKSUM = "checksum"  # the manifest's own SHA-256, over its other fields
 ROWS = "passages.sqlite"
 WORDS = "words.sqlite"
 VECTORS = "vectors.npy"
@@ -61,7 +71,7 @@ POSTINGS = {"terms": "terms.npy", "ptr": "postings_ptr.npy", "docs": "postings_d
 ARRAYS = {"vectors": VECTORS, "sentence_vectors": SENTENCES, "sentence_owner": OWNER}
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
-IDENTITY_VERSION = 1
+IDENTITY_VERSION = 2  # 2: the years a report's 去年 / 过去五年 look back on
 TAGS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced. (Format 2 wrote the first five.)
@@ -69,6 +79,17 @@ OLD_FILE_NAMES = frozenset({"vectors.faiss", "sentences.faiss", "chunks.jsonl", 
 DATA_FILE_NAMES = frozenset({VECTORS, SENTENCES, ROWS, "vectors.faiss", "sentences.faiss", "chunks.jsonl"})
 INDEX_FILE_NAMES = frozenset({MANIFEST, ROWS, WORDS, VECTORS, SENTENCES, OWNER, IVF, *POSTINGS.values()}) \
     | OLD_FILE_NAMES
+# The files every format-3 index has, each with its size and checksum in the manifest
+# (`passages.ivf` only past FLAT_LIMIT).
+REQUIRED_FILES = (ROWS, WORDS, VECTORS, SENTENCES, OWNER, *POSTINGS.values())
+# Files up to this size are hashed on every open (≈ 1 ms for all of them), and so is WORDS
+# (jieba's dictionary, ≈ 9 MB, 30 ms, the same for any archive); the larger files, which
+# grow with the archive, are checked by size and header there, and hashed by `verify`.
+HASHED_ON_OPEN = 1 << 20
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# numpy parses a .npy header with `ast`, which Python 3.11 cannot run in two threads at once
+# ("AST constructor recursion depth mismatch" when saves race): one header at a time.
+_HEADER_PARSING = threading.Lock()
 # Exact search reads every passage and sentence vector per question: past this many floats
 # (≈ 15 ms on one core of the project's machines) sentences are read only for the best
 # candidates, and past it for the passages alone an IVF index proposes them.
@@ -208,14 +229,25 @@ def save(folder: Path, data: IndexData) -> None:
     """Write `data` as an index folder at `folder`, atomically replacing any old one."""
     folder = Path(folder)
     check_replaceable(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    # A fresh name per save: two saves in one process (threads) never share a folder.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    # A fresh name per save (.NAME.tmp-PID-XXXX): two saves never share a folder, and the
+    # next save can tell whether the process that wrote one is gone.
+    tmp = atomic.make_hidden(folder)
     try:
         write_folder(tmp, data, previous=folder)
-        _swap_in(tmp, folder)
+        with atomic.locked(folder):
+            atomic.remove_leftovers(folder, INDEX_FILE_NAMES, MANIFEST)
+            check_replaceable(folder)  # again: the folder may have changed during a long build
+            atomic.swap_in(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def tidy(folder: Path) -> None:
+    """Remove what builds killed earlier left beside `folder` (rag.atomic), under the lock."""
+    folder = Path(folder)
+    if folder.parent.is_dir():
+        with atomic.locked(folder):
+            atomic.remove_leftovers(folder, INDEX_FILE_NAMES, MANIFEST)
 
 
 def write_folder(tmp: Path, data: IndexData, previous: Path | None = None) -> None:
@@ -238,22 +270,37 @@ def write_folder(tmp: Path, data: IndexData, previous: Path | None = None) -> No
 
         ivf, method["nprobe"], method["recall_at_10"] = build_ivf(data.vectors)
         faiss.write_index(ivf, str(tmp / IVF))
-    files = sorted(p.name for p in tmp.iterdir())
+    files = {p.name: _file_record(p) for p in sorted(tmp.iterdir())}
     manifest = dict(data.manifest, search=method, n_passages=len(data.passages),
-                    n_sentences=len(data.sentence_vectors),
-                    files={name: (tmp / name).stat().st_size for name in files})
+                    n_sentences=len(data.sentence_vectors), files=files)
+    manifest[CHECKSUM] = _manifest_checksum(manifest)
     # The manifest goes last: a folder without one is never loaded.
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def load(folder: Path) -> IndexData:
+def load(folder: Path, verify: bool = False) -> IndexData:
     """Open an index folder (arrays memory-mapped, rows by id); raise IndexMissingError or
-    IndexCorruptError with the fix."""
+    IndexCorruptError with the fix. `verify` hashes every file, not only the small ones."""
     folder = Path(folder)
-    manifest = read_manifest(folder)
-    for name, size in manifest.get("files", {}).items():
-        if not (folder / name).is_file() or (folder / name).stat().st_size != size:
-            raise _corrupt(folder, f"{name} is missing or not the size it was written")
+    atomic.recover(folder, MANIFEST)
+    with atomic.locked(folder, shared=True):  # no save swaps it while it is read
+        return _load(folder, verify)
+
+
+def verify(folder: Path) -> IndexData:
+    """Open an index folder checking every file against its SHA-256 (a flipped byte in the
+    middle of a large array is seen only here)."""
+    return load(folder, verify=True)
+
+
+def _load(folder: Path, verify: bool) -> IndexData:
+    manifest = _read_manifest(folder)  # not read_manifest: recovering takes the lock exclusive
+    for name, record in manifest["files"].items():
+        _check_file(folder, name, record, verify)
+    unchecked = sorted(p.name for p in folder.iterdir() if p.name in INDEX_FILE_NAMES - {MANIFEST}
+                       and p.name not in manifest["files"])
+    if unchecked:
+        raise _corrupt(folder, f"{MANIFEST} has no checksum for {', '.join(unchecked)}")
     try:
         arrays = {key: _mapped(folder / name) for key, name in ARRAYS.items()}
         postings = {key: _mapped(folder / name) for key, name in POSTINGS.items()}
@@ -268,6 +315,11 @@ def load(folder: Path) -> IndexData:
         keywords = BM25(postings["terms"], postings["ptr"], postings["docs"], postings["tf"], postings["doc_len"])
     except Exception as err:  # numpy raises ValueError, sqlite3 DatabaseError, faiss RuntimeError
         raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
+    for key, name in (*ARRAYS.items(), *POSTINGS.items()):
+        array, record = {**arrays, **postings}[key], manifest["files"][name]
+        if array.dtype.str != record.get("dtype") or list(array.shape) != record.get("shape"):
+            raise _corrupt(folder, f"{name} holds {array.dtype.str} {list(array.shape)}, "
+                                   f"not the {record.get('dtype')} {record.get('shape')} it was written as")
     n, dim = arrays["vectors"].shape if arrays["vectors"].ndim == 2 else (-1, -1)
     if rows.last_id() != n - 1 or n != manifest.get("n_passages") or dim != manifest.get("dim") or keywords.n_docs != n \
             or len(arrays["sentence_owner"]) != len(arrays["sentence_vectors"]) \
@@ -277,13 +329,44 @@ def load(folder: Path) -> IndexData:
                      keywords, {}, ivf, folder)
 
 
+def _file_record(path: Path) -> dict:
+    """Return what the manifest records of a file: size, SHA-256, and an array's dtype and shape."""
+    record = {"size": path.stat().st_size, "sha256": sha256_of(path)}
+    if path.suffix == ".npy":
+        array = _mapped(path)
+        record.update(dtype=array.dtype.str, shape=list(array.shape))
+    return record
+
+
+def _check_file(folder: Path, name: str, record: dict, verify: bool) -> None:
+    """Raise IndexCorruptError unless the file is the one the manifest describes: hashed when
+    small or when `verify`; else its size and the start of its header."""
+    path = folder / name
+    if not path.is_file():
+        raise _corrupt(folder, f"{name} is missing")
+    size = path.stat().st_size
+    if size != record["size"]:
+        raise _corrupt(folder, f"{name} is {size} bytes, not the {record['size']} it was written")
+    if verify or size <= HASHED_ON_OPEN or name == WORDS:  # WORDS: ≈ 9 MB whatever the archive's size
+        if sha256_of(path) != record["sha256"]:
+            raise _corrupt(folder, f"{name} does not match its checksum")
+        return
+    with path.open("rb") as f:
+        head = f.read(16)
+    if name.endswith(".sqlite") and head != _SQLITE_MAGIC:
+        raise _corrupt(folder, f"{name} is not an SQLite database")
+    if name.endswith(".npy") and not head.startswith(np.lib.format.MAGIC_PREFIX):
+        raise _corrupt(folder, f"{name} is not a NumPy array file")
+
+
 def _mapped(path: Path) -> np.ndarray:
     """Return the array of a .npy file memory-mapped, as a plain ndarray (slicing a np.memmap
     makes a memmap object each time: 30 µs, thousands of times a question)."""
-    try:
-        return np.asarray(np.load(path, mmap_mode="r"))
-    except ValueError:  # an empty array cannot be mapped
-        return np.load(path)
+    with _HEADER_PARSING:
+        try:
+            return np.asarray(np.load(path, mmap_mode="r"))
+        except ValueError:  # an empty array cannot be mapped
+            return np.load(path)
 
 
 def _write_rows(path: Path, passages: Sequence[Passage], tags: Mapping[str, str]) -> None:
@@ -315,12 +398,17 @@ def flat_ip_index(vectors: np.ndarray):
 
 def read_manifest(folder: Path) -> dict:
     """Return the folder's manifest (cheap: used to decide whether to rebuild)."""
-    path = Path(folder) / MANIFEST
+    atomic.recover(Path(folder), MANIFEST)
+    return _read_manifest(Path(folder))
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
     if not path.is_file():
         raise IndexMissingError(f"No index at {folder}. Build it with: python -m rag.build --index {folder}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise _corrupt(folder, f"{MANIFEST} is not valid JSON ({err})") from None
     if isinstance(manifest, dict) and isinstance(manifest.get("format_version"), int) \
             and manifest["format_version"] < FORMAT_VERSION:
@@ -328,6 +416,24 @@ def read_manifest(folder: Path) -> dict:
                                f"now {FORMAT_VERSION}). Rebuild it with: python -m rag.build --index {folder}")
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         raise _corrupt(folder, f"unknown index format (expected version {FORMAT_VERSION})")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(r, dict) and isinstance(r.get("size"), int) and isinstance(r.get("sha256"), str)
+            for r in files.values()):
+        raise _corrupt(folder, f'{MANIFEST} has no checksums: its "files" is not a mapping of file name '
+                               "to size and SHA-256")
+    missing = [name for name in REQUIRED_FILES if name not in files]
+    strange = sorted(set(files) - INDEX_FILE_NAMES)
+    if missing or strange or MANIFEST in files:
+        listed = ", ".join(missing) or ", ".join(repr(n) for n in strange[:3]) or MANIFEST
+        raise _corrupt(folder, f"{MANIFEST} lists the wrong files ({'no checksum for ' if missing else ''}{listed})")
+    if CHECKSUM not in manifest:  # written before manifests had one: rebuilt like any old index
+        raise IndexStaleError(f"The index at {folder} was built by an older version.")
+    if manifest[CHECKSUM] != _manifest_checksum(manifest):
+        raise _corrupt(folder, f"{MANIFEST} does not match its own checksum")
+    for key in ("n_passages", "n_sentences", "dim"):
+        if not isinstance(manifest.get(key), int):
+            raise _corrupt(folder, f"{MANIFEST} has no {key}")
     return manifest
 
 
@@ -357,7 +463,7 @@ def check_replaceable(folder: Path) -> None:
 def _manifest_is_ours(path: Path) -> bool:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(manifest, dict) and {"format_version", "model", "corpus_hash"} <= manifest.keys()
 
@@ -368,14 +474,19 @@ def _corrupt(folder: Path, why: str) -> IndexCorruptError:
     )
 
 
-def _swap_in(tmp: Path, folder: Path) -> None:
-    check_replaceable(folder)  # again: the folder may have changed during a long build
-    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
-    os.rmdir(old)  # only the unique name is wanted: os.replace needs it free
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
+def _manifest_checksum(manifest: dict) -> str:
+    """Return the SHA-256 of the manifest's other fields: an edit to it (a title, a report's
+    rows) is caught like an edit to the files it lists."""
+    rest = {key: value for key, value in manifest.items() if key != CHECKSUM}
+    return hashlib.sha256(json.dumps(rest, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _row_passage(r) -> Passage:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from .errors import CorpusError
 CORPUS_SUFFIXES = (".txt", ".md")
 META_SUFFIX = ".meta.json"
 META_KEYS = ("title", "body", "region", "years", "date")
+# Control characters that no report's text holds (tabs, line and page breaks are text).
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,18 @@ def read_source(path: Path, name: str | None = None) -> SourceFile:
             f"{path} is not valid UTF-8 (bad byte at offset {err.start}): convert it, "
             f"for example: iconv -f GB18030 -t UTF-8 '{path}' > fixed.txt"
         ) from None
+    if _looks_binary(text):
+        raise CorpusError(
+            f"{path} is not a text report (it holds NUL bytes or control characters, as binary "
+            "files do): remove it from the corpus folder, or save the report as UTF-8 text."
+        )
     return SourceFile(name=name or Path(path).name, text=text, meta=read_meta(Path(path)))
+
+
+def _looks_binary(text: str) -> bool:
+    """Tell whether decoded text is binary data: a NUL anywhere (no text holds one), or
+    more than 1% control characters other than tabs, line and page breaks."""
+    return "\0" in text or len(_CONTROL.findall(text)) > len(text) / 100
 
 
 def read_meta(path: Path) -> dict:

@@ -16,6 +16,7 @@ The page holds no retrieval logic: searching is rag.Retriever, citing is rag.cit
 import argparse
 import html
 import sys
+import threading
 from dataclasses import dataclass
 
 import gradio as gr
@@ -111,6 +112,25 @@ class Sections:
         return mark(text, cited, '<mark class="rag-cited">', "</mark>", escape=html.escape)
 
 
+class LiveSections:
+    """The Sections of the index the retriever answers from now: read again when it has
+    reopened the index (a report edited on disk), so 原文 shows the text the offsets count in."""
+
+    def __init__(self, retriever: Retriever):
+        self._retriever = retriever
+        self._store = retriever.store
+        self._sections = Sections.read(retriever)
+        self._lock = threading.Lock()
+
+    def html(self, hit: Hit) -> str:
+        store = self._retriever.store
+        if store is not self._store:
+            with self._lock:
+                if store is not self._store:
+                    self._sections, self._store = Sections.read(self._retriever), store
+        return self._sections.html(hit)
+
+
 def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, ...] = (), title: str = "") -> str:
     """Return one cited passage as HTML: number, breadcrumb, report, span, score, text, 原文."""
     report = f"《{html.escape(title)}》 · " if title and title != hit.source else ""
@@ -124,7 +144,7 @@ def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, .
     )
 
 
-def answer_html(reply: Reply, sections: Sections) -> str:
+def answer_html(reply: Reply, sections: Sections | LiveSections) -> str:
     """Return the chat answer: the direct answer, the plain refusal or the "related
     passages" label, then the passages."""
     blocks = "".join(hit_block(reply.highlight, h, sections.html(h), reply.translated_words,
@@ -145,7 +165,7 @@ def question_html(question: str) -> str:
     return html.escape(question).replace("\n", "<br>")
 
 
-def reply(retriever: Retriever, sections: Sections, question: str, k: int, as_html: bool,
+def reply(retriever: Retriever, sections: Sections | LiveSections, question: str, k: int, as_html: bool,
           filters: Filters = Filters()) -> str | Reply:
     """Return the answer to one question (HTML, or the library's Reply) from the reports
     within `filters`; bad input and library errors become messages."""
@@ -172,7 +192,7 @@ def filters_of(reports, years, region) -> Filters:
 
 def build_page(retriever: Retriever) -> gr.Blocks:
     """Return the chat page over one loaded retriever (launch it with `launch`)."""
-    sections = Sections.read(retriever)
+    sections = LiveSections(retriever)
     reports = retriever.reports
     choices = [(f"{r.label()}（{source}）" if r.label() != source else source, source)
                for source, r in sorted(reports.items())]

@@ -77,7 +77,10 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     todo, removed = changed_reports(states, known)
     if old is not None and same_settings and not todo and not removed:
         log.info("index at %s is up to date", config.index_dir)
+        index_io.tidy(config.index_dir)  # what builds killed earlier left beside it
         return old
+    for name in todo:  # a report that is not text stops the build before minutes of embedding
+        read_source(Path(config.corpus_dir) / name, name)
     staging = Staging(config.index_dir, embedder.name, settings)
     older = older_format_vectors(config.index_dir, embedder.name) if old is None else {}
     shards = embed_reports(config, embedder, todo, states, old, staging, progress, older)
@@ -185,9 +188,10 @@ def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:
 
 def _reusable(index_dir: Path, model: str) -> index_io.IndexData | None:
     """Return the index being replaced when it was built with the same model (its rows and
-    vectors can be kept), else None."""
+    vectors can be kept), else None. Every file of it is hashed first (`verify`): opening
+    checks large arrays by size only, and a build must not carry a damaged vector over."""
     try:
-        old = index_io.load(index_dir)
+        old = index_io.verify(index_dir)
     except RagError:
         return None
     return old if old.manifest.get("model") == model else None
@@ -215,8 +219,12 @@ def older_format_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     folder = Path(index_dir)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("model") != model or not (folder / "chunks.jsonl").is_file():
+        if not isinstance(manifest, dict) or manifest.get("model") != model or not (folder / "chunks.jsonl").is_file():
             return {}
+        digests = manifest.get("files")
+        if not isinstance(digests, dict) or any(
+                not isinstance(d, str) or index_io.sha256_of(folder / name) != d for name, d in digests.items()):
+            return {}  # a damaged or unchecked old index: nothing of it is reused
         import faiss
 
         rows = [json.loads(line) for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -230,7 +238,7 @@ def older_format_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
             found.update(zip(sentence_texts, sentence_index.reconstruct_n(0, sentence_index.ntotal)))
         log.info("reusing %d vectors of the index in the older layout at %s", len(found), folder)
         return found
-    except (OSError, ValueError, KeyError, RuntimeError):
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError, RecursionError):
         return {}
 
 

@@ -23,7 +23,7 @@ _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"), (
 # uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
 NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
               "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
-              "平台", "品牌", "大学", "专家", "研究", "制度", "机制")
+              "平台", "品牌", "大学", "专家", "研究", "制度", "机制", "计划", "工程")
 # What the question asks for, tried in order, and the patterns that can answer it.
 _ASKS = [
     ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b|"
@@ -31,9 +31,11 @@ _ASKS = [
      ("person",)),
     ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
     ("amount", re.compile(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
-    ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b", re.I),
+    ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
+                 r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
      ("percent",)),
-    ("count", re.compile(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量", re.I), ("count", "percent")),
+    ("count", re.compile(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量|"
+                          r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
     ("org", re.compile(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
     ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|"
@@ -50,6 +52,7 @@ _YEAR = re.compile(rf"([{DIGITS}]{{4}})年")
 ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
 _ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
 _QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
@@ -81,9 +84,11 @@ _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 �
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
 UNIT_ONLY = re.compile(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = re.compile(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
-_ASKS_NEW = re.compile(r"新增|新建|新开|新引进|增加了|多了")
+_ASKS_NEW = re.compile(r"新增|新建|新开|新引进|增加了|多了|\b(?:new|newly|add|added)\b", re.I)
+# 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
+_ASKS_AVERAGE = re.compile(r"[人日户年月亩]均|平均|\b(?:per capita|average|per day|daily)\b", re.I)
 _ASKS_LEVEL = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
-_ASKS_TARGET = re.compile(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为")
+_ASKS_TARGET = re.compile(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
 _RELATIVE_YEARS = ((re.compile(r"去年|上年|上一年|过去一年|前一年"), -1), (re.compile(r"今年|本年|当年"), 0),
                    (re.compile(r"明年"), 1))
 # The noun of an org question's cue (哪个单位, 什么部门) says what kind of answer, not what about.
@@ -106,10 +111,16 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
     suspect)."""
     terms = {}
     for w in {w.strip() for w in words}:
+        if not in_corpus(w) and w[-1:] in _CUE_STARTS:
+            w = w[:-1]  # 消费券叫什么 cut as 消费/券叫/什么: 叫 belongs to the question word
         if len(w) >= 2 and w.lower() not in STOPWORDS and re.search(r"[\w\u3400-\u9fff]", w) \
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms
+
+
+# First characters of question words that jieba may glue to the word before (券叫 什么).
+_CUE_STARTS = "叫是有为"
 
 
 # 增长了多少 asks for a rate, whatever is growing.
@@ -150,7 +161,7 @@ class Asked:
     patterns: tuple[str, ...]
     terms: dict[str, float]
     forms: dict[str, tuple[str, ...]]
-    english: bool  # the asking part has English words, which reach a sentence through translations
+    english: bool  # the asking part is English: its words reach a sentence through translations
     units: tuple[str, ...]  # the units an answer may end in ((): any); 多少件 → 件, 起, 宗
     years: frozenset[str]
     heads: tuple[str, ...]
@@ -170,6 +181,7 @@ class Asked:
     wants_total: bool = False  # 一共/总量/累计: the total, not an addition or a part
     wants_new: bool = False  # 新增/新建: the addition, not the total
     wants_level: bool = False  # 增加到/降至: the new level of a change, not where it started
+    wants_average: bool = False  # 人均/日均/平均: a figure per something, not a total or a peak
     relative: tuple[int, ...] = ()  # 去年 -1, 今年 0, 明年 +1: years counted from the report's date
 
     @classmethod
@@ -184,26 +196,32 @@ class Asked:
         kind, patterns = found
         english = _term_forms(asking, translate)
         terms = question_terms(words, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
+        in_english = bool(english) and not _CJK.search(asking)  # not 重庆的GDP是多少: that one is Chinese
+        if in_english:
+            terms = _english_topic(terms, places)
         if kind == "org":
             terms = {t: w for t, w in terms.items() if t not in _ORG_CUE_NOUNS}
         unit = UNIT_ASKED.search(asking)
-        nouns = {t: w for t, w in terms.items() if t not in places and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
-        counted = not english and kind in ("count", "amount", "percent")
+        nouns = {t: w for t, w in terms.items() if t not in places and t not in english  # GDP: through translations only
+                 and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
+        counted = not in_english and kind in ("count", "amount", "percent")
         attribute, named_before = _attribute(words, nouns, tag, in_corpus) if counted else ((), False)
         key_nouns = _attribute(words, nouns, tag)[0] if counted else ()
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
         words = list(words)
-        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, bool(english),
+        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, in_english,
                    units,
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
                    tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2),
-                   attribute, key_nouns, attribute[0] if named_before else "",
+                   attribute, key_nouns,
+                   attribute[0] if named_before else _english_counted(asking, terms, english) if in_english else "",
                    bool(_ASKS_TARGET.search(asking)),
                    bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
                    bool(_ASKS_LEVEL.search(asking)),
+                   bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)))
 
     def fits(self, span: str, after: str = "") -> bool:
@@ -274,7 +292,48 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:
     """Return {English word of the question: (itself, its translations)}."""
-    return {w: (w, *sorted(translate(w.lower()))) for w in _ENGLISH_WORD.findall(question)}
+    return {w: (w, *sorted(translate(w.lower()))) for w in _ENGLISH_WORD.findall(question)
+            if w.lower() not in _ENGLISH_FUNCTION_WORDS}
+
+
+# English words that shape the sentence rather than say what it is about: their dictionary
+# senses (have → 具备, end → 尽) are no evidence a passage answers the question.
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    """a an the of to in on at for and or by with as from into about after before during since
+    until than then there their its it this that these those is are was were be been being have
+    has had do does did will would shall should can could may might must not no what which who
+    whom how many much when where why according end now so also its""".split())
+
+
+def _english_topic(terms: dict[str, float], places: Collection[str]) -> dict[str, float]:
+    """Return the terms of an English question that a Chinese sentence can hold. A word with no
+    translation stays: an answer whose sentence misses it is less likely to be the one. No
+    function words, no bare years (which the years check reads) and no pinyin place names (which the
+    places check reads: Luoyang is 洛阳 in the report, never the word itself)."""
+    pinyin = {w.lower() for p in places for w in re.findall(r"[A-Za-z]+", p)}
+    return {t: w for t, w in terms.items()
+            if t.lower() not in _ENGLISH_FUNCTION_WORDS and t.lower() not in pinyin
+            and not re.fullmatch(r"(?:19|20)\d{2}", t)}
+
+
+_ENGLISH_COUNT_WORD = re.compile(r"\bhow (?:many|much)\s+", re.I)
+
+
+def _english_counted(asking: str, terms: dict[str, float], english: dict[str, tuple[str, ...]]) -> str:
+    """Return the head noun of what an English question counts (beds in how many hospital beds
+    did…), when the reports hold a translation of it: the words after how many up to the
+    first function word, the last one that translates. The report writes that noun before its
+    figure (床位57848张), so it reads as the measured noun; not as a noun the sentence must hold,
+    since a dictionary misses many of its renderings (companies → 企业)."""
+    found = _ENGLISH_COUNT_WORD.search(asking)
+    if not found:
+        return ""
+    run = []
+    for word in re.findall(r"[A-Za-z0-9-]+", asking[found.end():]):
+        if word.lower() in _ENGLISH_FUNCTION_WORDS:
+            break
+        run.append(word)
+    return next((w for w in reversed(run) if w in terms and len(english.get(w, ())) > 1), "")
 
 
 def is_refusable(question: str, asking: str) -> bool:

@@ -6,18 +6,30 @@
 
 A question is checked, then analysed once into a Query (rag.query) that every later
 step reads. Answering stands above retrieval: rag.retrieve knows nothing of answers.
+
+A Retriever made by `load` never cites offsets that no longer match the file: it notices
+a report edited, added or deleted, or the index rebuilt by another process
+(rag.freshness: at most once a second, and for the reports it cites on every answer),
+then reopens the index (updating it when the corpus changed: only the reports edited or
+added are embedded, as `add` and `remove` do) and answers from that, or, when that fails,
+raises IndexStaleError saying so.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import replace
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from .answer import Reply, extract_answer, judge_answerable
 from .config import Config
 from .embed import Embedder, load_embedder
-from .errors import CorpusError, QuestionError
+from .errors import CorpusError, IndexStaleError, QuestionError, RagError
+from .freshness import Snapshot
 from .identity import ReportIdentity
 from .opening import open_store
 from .passage import Hit, Passage
@@ -25,18 +37,40 @@ from .query import Query
 from .retrieve import Searcher
 from .scope import Filters, Scope, scope_of
 from .scorers import Fusion
-from .store import LocalStore, Store
+from .store import Store
+
+log = logging.getLogger(__name__)
+Result = TypeVar("Result", Reply, list)
+
+
+@dataclass(frozen=True)
+class _State:
+    """One opened index: what a question is answered from, swapped whole on a reload."""
+
+    store: Store
+    searcher: Searcher
+    snapshot: Snapshot | None  # the corpus and index as they were when it was opened
 
 
 class Retriever:
     """Holds one store, the query embedder and the tuning."""
 
-    def __init__(self, store: Store, embedder: Embedder, config: Config):
+    # How long a question waits for another thread's reopening of the index (a reload takes
+    # well under a second; a rebuild with the real model seconds to a minute).
+    reopen_wait = 2.0
+
+    def __init__(self, store: Store, embedder: Embedder, config: Config,
+                 snapshot: Snapshot | None = None, build_if_missing: bool = True):
+        """`snapshot` (as `load` takes it) makes the retriever watch the corpus and the
+        index for changes; without one it answers from `store` as it is."""
         self.config = config
-        self.store = store
         self.embedder = embedder
-        self._searcher = Searcher(store, embedder, config.tuning)
-        self._writing = threading.Lock()  # one update at a time; searches never wait for it
+        self._state = _State(store, Searcher(store, embedder, config.tuning), snapshot)
+        self._build_if_missing = build_if_missing
+        # One update or reopening at a time; searches never wait for it (they answer from
+        # the state they started with).
+        self._reopening = threading.Lock()
+        self._checked_at = time.monotonic()
 
     @classmethod
     def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
@@ -54,7 +88,15 @@ class Retriever:
         if embedder is not None:
             config = replace(config, model=embedder.name)
         embedder = embedder or load_embedder(config.model, config.model_cache_dir)
-        return cls(open_store(config, embedder, build_if_missing, progress), embedder, config)
+        # Before opening: a report edited while the index is checked or built counts as a change.
+        snapshot = Snapshot.take(config.corpus_dir, config.index_dir)
+        store = open_store(config, embedder, build_if_missing, progress)
+        return cls(store, embedder, config, snapshot.with_index(), build_if_missing)
+
+    @property
+    def store(self) -> Store:
+        """The store answers come from now (a reload replaces it)."""
+        return self._state.store
 
     def add(self, path: str | Path) -> int:
         """Add a report file (and its NAME.meta.json sidecar, if any) to the corpus folder and
@@ -103,11 +145,19 @@ class Retriever:
 
     def _update(self) -> None:
         """Bring the index up to date with the corpus folder and answer from it from now on."""
-        from .opening import build
+        with self._reopening:
+            self._state = self._open(build_if_missing=True)
+            self._checked_at = time.monotonic()
 
-        with self._writing:
-            store = LocalStore(build(self.config, self.embedder))
-            self.store, self._searcher = store, Searcher(store, self.embedder, self.config.tuning)
+    def _open(self, build_if_missing: bool) -> _State:
+        """Open the index as it is on disk, first updating it when the corpus changed: only
+        new or changed reports are embedded, removed ones dropped (rag.pipeline). Call with
+        `_reopening` held."""
+        # Before opening: a report edited while the index is updated counts as a change.
+        snapshot = Snapshot.take(self.config.corpus_dir, self.config.index_dir)
+        store = open_store(self.config, self.embedder, build_if_missing)
+        return _State(store, Searcher(store, self.embedder, self.config.tuning),
+                      snapshot.with_index() if self._state.snapshot else None)
 
     @property
     def passages(self) -> list[Passage]:
@@ -116,7 +166,12 @@ class Retriever:
 
     def query(self, question: str) -> Query:
         """Check the question and analyse it once against the indexed reports."""
-        return Query.of(check_question(question, self.config.max_question_chars), self.store)
+        return self._query(self._state, question)
+
+    def _query(self, state: _State, question: str | Query) -> Query:
+        if isinstance(question, Query):
+            return question
+        return Query.of(check_question(question, self.config.max_question_chars), state.store)
 
     @property
     def reports(self) -> dict[str, ReportIdentity]:
@@ -125,39 +180,101 @@ class Retriever:
 
     def scope(self, query: Query, filters: Filters = Filters()) -> Scope:
         """Return the reports a question is about (rag.scope), within `filters`."""
-        return scope_of(query, self.store.reports, self.store.contains, filters)
+        return self._scope(self._state, query, filters)
+
+    @staticmethod
+    def _scope(state: _State, query: Query, filters: Filters) -> Scope:
+        return scope_of(query, state.store.reports, state.store.contains, filters)
 
     def search(self, question: str | Query, k: int = 5, fusion: Fusion | None = None,
                filters: Filters = Filters()) -> list[Hit]:
         """Return the k best passages for `question`, best first (ties: reading order),
         from the reports it names (a region, a year) within `filters`. `fusion` weighs the
         scorers (default: the hybrid of rag.config.Tuning)."""
-        query = question if isinstance(question, Query) else self.query(question)
-        scope = self.scope(query, filters)
+        check_k(k)
+        return self._fresh(lambda state: self._search(state, question, k, fusion, filters), lambda hits: hits)
+
+    def _search(self, state: _State, question: str | Query, k: int, fusion: Fusion | None,
+                filters: Filters) -> list[Hit]:
+        query = self._query(state, question)
+        scope = self._scope(state, query, filters)
         if scope.refusal:
-            return self._searcher.search(query, check_k(k), fusion)
-        return self._searcher.search(_within(query, scope), check_k(k), fusion, scope.sources)
+            return state.searcher.search(query, check_k(k), fusion)
+        return state.searcher.search(_within(query, scope), check_k(k), fusion, scope.sources)
 
     def ask(self, question: str, k: int = 5, filters: Filters = Filters()) -> Reply:
         """Return the hits for `question`, a direct answer span when one fits, and
         whether the reports answer it at all (rules in rag/answer.py and rag/scope.py)."""
-        query = self.query(question)
-        k = check_k(k)
-        scope = self.scope(query, filters)
+        check_question(question, self.config.max_question_chars)
+        check_k(k)
+        return self._fresh(lambda state: self._ask(state, question, k, filters), lambda reply: reply.hits)
+
+    def _ask(self, state: _State, question: str, k: int, filters: Filters) -> Reply:
+        query = self._query(state, question)
+        scope = self._scope(state, query, filters)
         tuning = self.config.tuning
         if scope.refusal:  # a region or year no report covers: the nearest passages, for reference
-            hits = self._searcher.search(query, k, sources=filters.reports or None)
-            return self._reply(query, hits, None, False, scope.refusal)
-        hits = self._searcher.search(_within(query, scope), k, sources=scope.sources)
-        answer = extract_answer(query, hits, reports=self.store.reports, tuning=tuning)
+            hits = state.searcher.search(query, k, sources=filters.reports or None)
+            return self._reply(state, query, hits, None, False, scope.refusal)
+        hits = state.searcher.search(_within(query, scope), k, sources=scope.sources)
+        answer = extract_answer(query, hits, reports=state.store.reports, tuning=tuning)
         answerable = judge_answerable(query, hits, answer, tuning,
-                                      lambda word: self.store.mentions(word, scope.sources))
-        return self._reply(query, hits, answer if answerable else None, answerable)
+                                      lambda word: state.store.mentions(word, scope.sources))
+        return self._reply(state, query, hits, answer if answerable else None, answerable)
 
-    def _reply(self, query: Query, hits: list[Hit], answer, answerable: bool, refusal: str = "") -> Reply:
-        reports = {h.source: self.store.reports[h.source] for h in hits if h.source in self.store.reports}
+    @staticmethod
+    def _reply(state: _State, query: Query, hits: list[Hit], answer, answerable: bool, refusal: str = "") -> Reply:
+        reports = {h.source: state.store.reports[h.source] for h in hits if h.source in state.store.reports}
         return Reply(query.text, tuple(hits), answer, answerable, query.translations, query.highlight,
                      refusal, reports)
+
+    # ------------------------------------------------------------------ freshness
+
+    def _fresh(self, run: Callable[[_State], Result], cited: Callable[[Result], list[Hit]]) -> Result:
+        """Run `run` on the current state, reopening the index first when the corpus or the
+        index changed, and again when a report it cites changed: never an old offset."""
+        state = self._current()
+        result = run(state)
+        why = state.snapshot.changed_among({h.source for h in cited(result)}) if state.snapshot else ""
+        if not why:
+            return result
+        state = self._reopen(state, why)
+        result = run(state)
+        why = state.snapshot.changed_among({h.source for h in cited(result)})
+        if why:  # edited again while it was being reopened
+            raise IndexStaleError(f"The reports are being changed ({why}): ask again in a moment.")
+        return result
+
+    def _current(self) -> _State:
+        """Return the state to answer from: the current one, or a reopened one when the
+        whole check (run at most every `config.recheck_seconds`) finds a change."""
+        state = self._state
+        now = time.monotonic()
+        if state.snapshot is None or now - self._checked_at < self.config.recheck_seconds:
+            return state
+        self._checked_at = now
+        why = state.snapshot.changed()
+        return self._reopen(state, why) if why else state
+
+    def _reopen(self, seen: _State, why: str) -> _State:
+        """Open the index again (updating it when the corpus changed), once for all the
+        threads that noticed the change; raise IndexStaleError when that fails, or when
+        another thread has been rebuilding it for longer than `reopen_wait` seconds (one
+        request waits for a rebuild, not every request of a busy server)."""
+        if not self._reopening.acquire(timeout=self.reopen_wait):
+            raise IndexStaleError(f"The index is out of date ({why}) and is being rebuilt: ask again in a moment.")
+        try:
+            if self._state is not seen:
+                return self._state  # another thread reopened it meanwhile
+            log.info("%s since the index was loaded: opening it again", why)
+            try:  # an edited report: only it is embedded again (the update of `add` / `remove`)
+                self._state = self._open(self._build_if_missing)
+            except RagError as err:
+                raise IndexStaleError(f"The index is out of date ({why}) and could not be reopened: {err}") from None
+            self._checked_at = time.monotonic()
+            return self._state
+        finally:
+            self._reopening.release()
 
 
 def _within(query: Query, scope: Scope) -> Query:

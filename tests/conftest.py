@@ -34,6 +34,35 @@ class FakeEmbedder:
         return self._vector(text)
 
 
+# A report of four passages: builds in milliseconds once jieba is loaded (the fault tests
+# build, break and rebuild many indexes). Its figures are the seed report's.
+SMALL_REPORT = """上海市市场监督管理局关于2023年度法治政府建设情况的报告
+
+一、总体情况
+
+2023年，全市市场监管系统坚持包容审慎监管，对轻微违法行为依法不予行政处罚，全年不予行政处罚7968家，涉及金额约7.8亿元。
+
+二、主要举措
+
+（一）开展盲盒专项检查
+
+全年开展盲盒专项检查，立案50件，责令整改企业58家。
+
+（二）电梯安全
+
+全市8.97万台电梯加装了远程监测装置，住宅电梯物联网覆盖率达到44.73％。
+"""
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """A corpus folder holding SMALL_REPORT as report.txt, free to edit."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "report.txt").write_text(SMALL_REPORT, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def report_text() -> str:
     return REPORT.read_text(encoding="utf-8")

@@ -353,3 +353,74 @@ def test_money_is_counted_in_yuan_and_growth_in_percent():
     text = "九大类民生支出129.3亿元，占财政支出比重达到70.6%，地区生产总值增长6.0%。"
     assert answer_of("九大类民生支出一共是多少？", [hit(text)]).text == "129.3亿元"
     assert answer_of("地区生产总值增长了多少？", [hit(text)]).text == "6.0%"
+
+
+HEALTH = "年末共有卫生机构4985个，床位57848张；其中医院、卫生院316个，床位54229张。"
+HEALTH_WORDS = {"beds": {"床位"}, "hospital": {"医院"}, "health": {"卫生"}, "institutions": {"机构"},
+                "have": {"具备"}, "end": {"底"}, "grain": {"年", "谷物"}, "produce": {"产出", "出"}}
+
+
+def health_words(word):
+    return HEALTH_WORDS.get(word, set())
+
+
+def test_an_english_question_counts_only_words_that_say_what_it_is_about():
+    # have → 具备 and end → 底 are dictionary senses of words that only shape the sentence;
+    # Luoyang is 洛阳 in the report (the places check reads it), 2023 the years check.
+    query = Query.of("How many hospital beds did Luoyang's health institutions have at the end of 2023?",
+                     Words(translate=health_words))
+    assert set(query.asked.terms) == {"hospital", "beds", "health", "institutions"}
+    assert query.asked.english
+
+
+def test_translated_words_that_fit_two_figures_equally_give_no_figure():
+    # Beds in hospitals or beds in all health institutions: the dictionary can't tell, so
+    # the passages are shown without a figure rather than with a guess.
+    question = "How many hospital beds did health institutions have?"
+    assert answer_of(question, [hit(HEALTH)], translate=health_words) is None
+    alone = "年末全市医院床位57848张。"
+    assert answer_of(question, [hit(alone)], translate=health_words).text == "57848张"
+
+
+def test_a_one_character_translation_is_no_support_when_a_longer_one_exists():
+    # grain → 年 would find 全年 in any sentence.
+    question = "How much grain did the city produce?"
+    assert answer_of(question, [hit("全年港口货物吞吐量4081万吨，增长23.5%。")], translate=health_words) is None
+    assert answer_of(question, [hit("全年谷物产出902.61万吨。")], translate=health_words).text == "902.61万吨"
+
+
+def test_a_chinese_question_with_an_english_acronym_is_read_as_chinese():
+    query = Query.of("重庆2024年全年GDP总量是多少亿元？", Words(translate=lambda w: {"地区生产总值"} if w == "gdp" else set()))
+    assert not query.asked.english
+    gdp = hit("2024年全年地区生产总值达到32193.15亿元、增长5.7%。")
+    assert answer_of("2024年全年GDP总量是多少亿元？", [gdp],
+                     translate=lambda w: {"地区生产总值"} if w == "gdp" else set()).text == "32193.15亿元"
+
+
+def test_an_average_is_not_answered_by_a_total_or_a_peak():
+    peak = "地铁运营里程达567.1公里，单日最高客流量突破1000万人次。"
+    assert answer_of("地铁日均客流量是多少人次？", [hit(peak)]) is None
+    assert answer_of("地铁单日最高客流量是多少人次？", [hit(peak)]).text == "1000万人次"
+    income = "全体居民人均可支配收入45727元，增长5.1%；旅游业总收入101.64亿元。"
+    assert answer_of("居民人均可支配收入是多少？", [hit(income)]).text == "45727元"
+
+
+def test_respectively_gives_each_subject_its_own_figure():
+    text = "城镇、农村居民人均可支配收入分别增长5%、6.5%左右。"
+    assert answer_of("农村居民人均可支配收入增长多少？", [hit(text)]).text == "6.5%左右"
+    assert answer_of("城镇居民人均可支配收入增长多少？", [hit(text)]).text == "5%"
+    # Which group, the question doesn't say: each figure belongs to one, so none is given.
+    assert answer_of("居民人均可支配收入增长多少？", [hit(text)]) is None
+
+
+def test_a_question_word_glued_to_the_noun_before_it_is_not_a_term():
+    # jieba cuts 消费券叫什么名字 as 消费/券叫/什么/名字: 券叫 is in no report, and counting it
+    # double would sink every sentence about the 消费券.
+    text = "启动实施“消费+”行动，发放“蜀里安逸”消费券超过5亿元。"
+    reports_hold = lambda w: w in text  # noqa: E731
+    assert answer_of("发的消费券叫什么名字？", [hit(text)], in_corpus=reports_hold).text == "“蜀里安逸”"
+
+
+def test_a_plan_is_named_by_what_stands_before_计划():
+    text = "出台基础研究十年“卓粤”计划，将1/3以上的省级科技经费投向基础研究。"
+    assert answer_of("出台的基础研究十年计划叫什么？", [hit(text)]).text == "“卓粤”"

@@ -88,3 +88,10 @@ def test_a_corrupt_dictionary_file_is_a_warning_not_a_failure(monkeypatch, tmp_p
     with caplog.at_level(logging.WARNING, logger="rag.crosslingual"):
         assert EnglishToReport(VOCABULARY).translations("compliance") == frozenset()
     assert "could not be read" in caplog.text
+
+
+def test_two_words_may_translate_as_one_and_one_character_words_give_way():
+    english = EnglishToReport({"人均", "收入", "论", "年", "谷物"})
+    got = english.expansions(["per", "capita", "income"])
+    assert "人均" in got["per"] and "人均" in got["capita"]  # per capita → 人均, not 论 alone
+    assert english.translations("grain") == frozenset({"谷物"})  # not 年

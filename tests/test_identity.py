@@ -39,6 +39,14 @@ def test_identity_is_read_from_the_document(name, title, body, region, code, yea
     assert years <= set(r.years)
 
 
+def test_a_report_covers_the_years_its_review_looks_back_on():
+    # Given in 2023, it reviews 过去五年 and never writes 2022年 in a section title: a question
+    # about Guangdong in 2022 is about this report, not refused as a year no report covers.
+    assert {"2018", "2019", "2020", "2021", "2022", "2023"} <= set(identity_of("guangdong-gov-work-report-2023.txt").years)
+    looks_back = identify("r.txt", "2023年某市政府工作报告\n去年，全市经济稳中向好。\n")
+    assert set(looks_back.years) == {"2022", "2023"}
+
+
 def test_places_are_found_with_and_without_their_suffix():
     assert [(p.name, p.code) for p in find_places("四川2025年粮食产量目标")] == [("四川省", "51")]
     assert [p.name for p in find_places("黔东南州森林覆盖率")] == ["黔东南苗族侗族自治州"]

@@ -14,11 +14,11 @@ from tests.paths import PROJECT_ROOT
 RAG = PROJECT_ROOT / "rag"
 # Layers, lowest first: a module may import from its own layer or those below it.
 LAYERS = [
-    {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places"},
+    {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic"},
     {"load", "split", "chunk", "question", "keyword", "ann", "crosslingual", "e5_offline", "embed", "identity"},
     {"query", "index"},
     {"store"},
-    {"scorers", "pipeline", "opening", "scope"},
+    {"scorers", "pipeline", "opening", "scope", "freshness"},
     {"retrieve"},
     {"answer"},
     {"retriever", "cite"},
