@@ -41,6 +41,7 @@ import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,9 +110,20 @@ class PassageRows(Sequence[Passage]):
         self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._count = count
+        self._path = Path(path)
 
     def __len__(self) -> int:
         return self._count
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Hold the connection; a damaged page met mid-question (a large file is not hashed
+        on open) is one line saying to rebuild, not a traceback."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as err:
+                raise _corrupt(self._path.parent, f"{self._path.name}: {err}") from None
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -121,7 +133,7 @@ class PassageRows(Sequence[Passage]):
         return self.many([i % self._count])[0]
 
     def __iter__(self) -> Iterator[Passage]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT text, source, start, end, heading_path, context FROM passages "
                                     "ORDER BY id").fetchall()
         return (_row_passage(r) for r in rows)
@@ -129,7 +141,7 @@ class PassageRows(Sequence[Passage]):
     def many(self, ids) -> list[Passage]:
         ids = [int(i) for i in ids]
         found: dict[int, Passage] = {}
-        with self._lock:
+        with self._reading():
             for lo in range(0, len(ids), 500):
                 part = ids[lo: lo + 500]
                 cursor = self._db.execute(
@@ -142,11 +154,11 @@ class PassageRows(Sequence[Passage]):
         """Tell whether one of the rows `ids` holds `term` in its folded text (what keywords
         see, full-width folded, lower case), searched by SQLite; all rows when `ids` is None."""
         if ids is None:
-            with self._lock:
+            with self._reading():
                 return self._db.execute("SELECT 1 FROM passages WHERE instr(folded, ?) > 0 LIMIT 1",
                                         (term,)).fetchone() is not None
         ids = np.asarray(ids, dtype=np.int64)
-        with self._lock:
+        with self._reading():
             for lo in range(0, len(ids), 500):
                 part = ids[lo: lo + 500].tolist()
                 if self._db.execute(f"SELECT 1 FROM passages WHERE id IN ({','.join('?' * len(part))}) "
@@ -156,13 +168,13 @@ class PassageRows(Sequence[Passage]):
 
     def last_id(self) -> int:
         """Return the highest row id (-1 when empty): a cheap check that no row is missing."""
-        with self._lock:
+        with self._reading():
             found = self._db.execute("SELECT max(id) FROM passages").fetchone()[0]
         return -1 if found is None else int(found)
 
     def tags(self, words) -> dict[str, str]:
         words, found = list(words), {}
-        with self._lock:
+        with self._reading():
             for lo in range(0, len(words), 500):
                 part = words[lo: lo + 500]
                 found.update(self._db.execute(f"SELECT word, tag FROM tags WHERE word IN ({','.join('?' * len(part))})",
@@ -170,7 +182,7 @@ class PassageRows(Sequence[Passage]):
         return found
 
     def tag(self, word: str) -> str:
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT tag FROM tags WHERE word = ?", (word,)).fetchone()
         return row[0] if row else ""
 

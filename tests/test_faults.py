@@ -460,6 +460,21 @@ def test_a_flipped_byte_inside_a_large_file_is_found_by_verify_and_never_carried
     assert answer(small_corpus, index_dir) == ANSWER
 
 
+@pytest.mark.parametrize("page", [1, 2])
+def test_damaged_pages_inside_a_large_passage_table_end_in_one_line(small_corpus, index_dir, monkeypatch, page):
+    """Past HASHED_ON_OPEN the table is not hashed on open: a page SQLite cannot read, met
+    while opening or while answering, is one line saying to rebuild, never a traceback."""
+    monkeypatch.setattr(index_io, "HASHED_ON_OPEN", 0)
+    path = index_dir / "passages.sqlite"
+    data = path.read_bytes()
+    size = 4096  # SQLite's default page size; the file's header (page 0) is kept
+    path.write_bytes(data[:page * size] + b"\xff" * size + data[(page + 1) * size:])
+    assert path.stat().st_size == len(data)
+    with pytest.raises(IndexCorruptError) as caught:
+        answer(small_corpus, index_dir)
+    assert_one_line(caught.value, "passages.sqlite", "python -m rag.build --index")
+
+
 def test_the_cli_verifies_every_file_in_one_line(small_corpus, index_dir):
     from tests.test_cli import assert_one_line_error, run
 
