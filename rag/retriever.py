@@ -65,7 +65,7 @@ class Retriever:
         index for changes; without one it answers from `store` as it is."""
         self.config = config
         self.embedder = embedder
-        self._state = _State(store, Searcher(store, embedder, config.tuning), snapshot)
+        self._state = _State(store, Searcher(store, embedder, config.tuning, config.max_embedded_chars), snapshot)
         self._build_if_missing = build_if_missing
         self._reopening = threading.Lock()
         self._checked_at = time.monotonic()
@@ -209,7 +209,8 @@ class Retriever:
                 store = open_store(self.config, self.embedder, self._build_if_missing)
             except RagError as err:
                 raise IndexStaleError(f"The index is out of date ({why}) and could not be reopened: {err}") from None
-            self._state = _State(store, Searcher(store, self.embedder, self.config.tuning), snapshot.with_index())
+            searcher = Searcher(store, self.embedder, self.config.tuning, self.config.max_embedded_chars)
+            self._state = _State(store, searcher, snapshot.with_index())
             self._checked_at = time.monotonic()
             return self._state
         finally:
