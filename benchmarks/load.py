@@ -194,8 +194,8 @@ async def single_client_answers(base: str, surface: str, questions: list[str]) -
 # ------------------------------------------------------------ report
 
 def table(rows: list[dict]) -> str:
-    lines = ["| surface | clients | requests/s | p50 s | p95 s | max s | errors | mismatches | server RSS MB (peak) "
-             "| CPU cores: server / clients |",
+    lines = [("| surface | clients | requests/s | p50 s | p95 s | max s | errors | mismatches "
+              "| server RSS MB (peak) | CPU cores: server / clients |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['surface']} | {r['clients']} | {r['rps']:.1f} | {r['p50']:.3f} | {r['p95']:.3f} | "
@@ -212,6 +212,7 @@ def parse_args(argv):
     parser.add_argument("--long", type=int, default=3, help="clients sending 1,000-character questions (0: skip)")
     parser.add_argument("--long-normal", type=int, default=5, help="normal clients in the starvation runs")
     parser.add_argument("--index", help="index folder to serve (default: the server's index/)")
+    parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions (0: all 118)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--json", metavar="FILE", help="also write the results here")
     return parser.parse_args(argv)
@@ -221,6 +222,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     questions = [json.loads(line)["question"] for line in
                  (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = questions[: args.questions or None]
     if not args.port:
         import socket
 

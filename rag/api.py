@@ -22,6 +22,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -62,8 +63,9 @@ def error_response(status: int, message: str, headers: dict | None = None) -> JS
 
 def create_api(retriever: Retriever, lanes: Lanes, token: str | None = None) -> FastAPI:
     """Return the FastAPI app with the /api routes (the page is mounted on it by rag.serve)."""
-    api = FastAPI(title="baogao", version="1", summary="Cited answers from Chinese government reports.",
-                  description=__doc__.split("\n\n", 1)[1])
+    # The docs page's scripts come with fastapi-offline: nothing is loaded from a CDN.
+    api = FastAPIOffline(title="baogao", version="1", summary="Cited answers from Chinese government reports.",
+                         description=__doc__.split("\n\n", 1)[1], redoc_url=None)
 
     def check_token(request: Request) -> None:
         if token is None:

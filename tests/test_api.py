@@ -6,6 +6,7 @@ answers must be exactly what `python -m rag.ask --json` prints.
 """
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,14 @@ from fastapi.testclient import TestClient
 from rag import Config, Retriever
 from rag.api import MAX_API_BODY_BYTES
 from rag.lanes import Lanes
-from rag.serve import MAX_BODY_BYTES, ServeError, Server, check_exposure, create_app, is_loopback
+from rag.serve import (
+    MAX_BODY_BYTES,
+    ServeError,
+    Server,
+    check_exposure,
+    create_app,
+    is_loopback,
+)
 from tests.conftest import REPORT, FakeEmbedder
 from tests.paths import PROJECT_ROOT
 
@@ -99,8 +107,12 @@ def test_reports_and_health(client, fake_retriever):
                       "model": "fake-bigram-hash"}
 
 
-def test_openapi_docs_describe_the_routes(client):
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_describe_the_routes_and_load_nothing_from_elsewhere(client):
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
+    assert re.findall(r"""(?:src|href)=["'](https?:)?//""", docs.text) == []  # no CDN
+    for asset in re.findall(r"""(?:src|href)=["'](/[^"']+)""", docs.text):
+        assert client.get(asset).status_code == 200, asset
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/search", "/api/reports", "/api/health"} <= paths.keys()
 
@@ -222,7 +234,7 @@ def test_another_address_needs_a_token(host):
 
 def test_serving_on_all_addresses_without_a_token_refuses_to_start():
     env = {k: v for k, v in __import__("os").environ.items() if k != "BAOGAO_API_TOKEN"}
-    result = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0", "--port", "1"], capture_output=True,
+    result = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0", "--port", "1"], capture_output=True, check=False,
                             text=True, cwd=PROJECT_ROOT, env=env, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [line] = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
@@ -292,7 +304,7 @@ def test_over_a_real_socket_twenty_clients_each_get_their_own_answer(fake_retrie
 @pytest.mark.slow
 def test_real_model_answers_as_the_cli_prints(real_index):
     retriever = Retriever.load(index=real_index, build_if_missing=False)
-    cli = subprocess.run([sys.executable, "-m", "rag.ask", QUESTION, "--json", "-k", "3", "--index", str(real_index)],
+    cli = subprocess.run([sys.executable, "-m", "rag.ask", QUESTION, "--json", "-k", "3", "--index", str(real_index)], check=False,
                          capture_output=True, text=True, encoding="utf-8", cwd=PROJECT_ROOT, timeout=300)
     assert cli.returncode == 0, cli.stderr
     with Server(create_app(retriever)) as server:

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 
@@ -26,7 +25,7 @@ def run(*args, env=None, **kwargs):
     """Run `python -m ARGS`; `env` replaces the default PYTHONIOENCODING=utf-8."""
     base = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "LANG", "LC_ALL")}
     env = base | (env or {"PYTHONIOENCODING": "utf-8"})
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, cwd=PROJECT_ROOT, check=False,
                           env=env, timeout=300, **kwargs)
 
 
@@ -196,13 +195,13 @@ class TestRealStdout:
     def test_dev_full(self, real_index):
         with open("/dev/full", "w") as full:
             result = subprocess.run([sys.executable, "-m", "rag.ask", "不予行政处罚多少家", "--index", str(real_index)],
-                                    stdout=full, stderr=subprocess.PIPE, cwd=PROJECT_ROOT, timeout=300)
+                                    stdout=full, stderr=subprocess.PIPE, cwd=PROJECT_ROOT, timeout=300, check=False)
         assert result.returncode == 1
         assert "No space left on device" in one_error_line(result.stderr)
 
     def test_closed(self, real_index):
         result = subprocess.run(f'exec {sys.executable} -m rag.ask 不予行政处罚多少家 --index "{real_index}" >&-',
-                                shell=True, stderr=subprocess.PIPE, cwd=PROJECT_ROOT, timeout=300)
+                                shell=True, stderr=subprocess.PIPE, cwd=PROJECT_ROOT, timeout=300, check=False)
         assert result.returncode == 1
         assert "standard output is closed" in one_error_line(result.stderr)
 
