@@ -8,8 +8,10 @@ eval/questions.jsonl once with a single client to record its answer, then for ea
 of clients runs that many asyncio clients (httpx) back to back for --seconds, each asking
 the questions in turn, and reports per run: requests per second, latency p50 / p95 / max,
 errors (any status but 200, or no answer), mismatched answers (a reply that differs from
-the single client's, score included) and the server's resident memory (largest sample,
-and its peak VmHWM).
+the single client's, score included), the server's resident memory (largest sample, and
+its peak VmHWM) and the CPU the server and the clients used (cores, and the server's CPU
+milliseconds per answer: on a shared machine the server gets only a share of the cores, and
+that share, not the code, may bound requests per second).
 
 With --long N it also measures starvation: the normal clients' p50 alone, then again while
 N more clients send 1,000-character questions; the ratio is what a long question costs
@@ -195,12 +197,13 @@ async def single_client_answers(base: str, surface: str, questions: list[str]) -
 
 def table(rows: list[dict]) -> str:
     lines = [("| surface | clients | requests/s | p50 s | p95 s | max s | errors | mismatches "
-              "| server RSS MB (peak) | CPU cores: server / clients |"),
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| server RSS MB (peak) | CPU cores: server / clients | server CPU ms per request |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['surface']} | {r['clients']} | {r['rps']:.1f} | {r['p50']:.3f} | {r['p95']:.3f} | "
                      f"{r['max']:.3f} | {r['errors']} | {r['mismatches']} | {r['rss_mb']:.0f} ({r['hwm_mb']:.0f}) | "
-                     f"{r['server_cores']:.2f} / {r['client_cores']:.2f} |")
+                     f"{r['server_cores']:.2f} / {r['client_cores']:.2f} | "
+                     f"{1000 * r['server_cores'] / r['rps'] if r['rps'] else float('nan'):.0f} |")
     return "\n".join(lines)
 
 

@@ -1,7 +1,7 @@
-"""`python app.py`: a Chinese chat page that answers with cited passages of the report.
+"""The chat page: a Chinese chat that answers with cited passages of the reports.
 
-It loads one Retriever at start-up (building the index if needed, progress on stderr)
-and reuses it for every question. Each answer lists the passages [1]..[k] with their
+rag.serve (`python app.py`) loads one Retriever at start-up and mounts this page beside the
+REST API; both answer in the same rag.lanes threads. Each answer lists the passages [1]..[k] with their
 heading path, source span, score and highlighted text, and a 原文 view of the whole
 section; above them, the direct answer (答：7968家 [1]) when one fits, or 报告中没有找到相关内容
 when the report does not say. The same answer, as JSON, is the API endpoint `/ask`:

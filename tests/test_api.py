@@ -327,3 +327,10 @@ def test_the_embedding_reads_at_most_the_documented_start_of_a_long_question(fak
     limit = fake_retriever.config.max_embedded_chars
     assert limit == 256 and seen == [question[:limit]]
     assert reply.question == question and reply.hits  # still answered, from every word
+
+
+def test_gradio_takes_no_upload_over_1_mb(client):
+    """Gradio's upload route took 50 MB files; the page has no upload control at all."""
+    response = client.post("/gradio_api/upload", files={"files": ("a.txt", b"a" * 1_500_000)})
+    assert response.status_code == 413, response.text
+    assert client.post("/gradio_api/upload", files={"files": ("a.txt", b"a" * 1000)}).status_code == 200
