@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -76,8 +76,11 @@ def create_api(retriever: Retriever, lanes: Lanes, token: str | None = None) -> 
                                 "(the value of BAOGAO_API_TOKEN where the server runs).",
                            {"WWW-Authenticate": "Bearer"})
 
-    async def answer(request: Request, body: Question, work) -> dict:
-        check_token(request)
+    # The token is checked before the body is read or validated: without it, a caller
+    # learns nothing, not even what shape a request should have.
+    routes = APIRouter(prefix="/api", dependencies=[Depends(check_token)])
+
+    async def answer(body: Question, work) -> dict:
         try:
             question = check_question(body.question, retriever.config.max_question_chars)
             filters = filters_of(body.reports, body.years, body.region, body.body)
@@ -98,25 +101,25 @@ def create_api(retriever: Retriever, lanes: Lanes, token: str | None = None) -> 
                 "hits": [h.to_dict() | ({"report": reports[h.source].citation()} if h.source in reports else {})
                          for h in retriever.search(question, k=k, filters=filters)]}
 
-    @api.post("/api/ask", summary="Answer a question: the direct answer, or the refusal, and the cited passages")
-    async def ask(request: Request, body: Question) -> dict:
-        return await answer(request, body, ask_work)
+    @routes.post("/ask", summary="Answer a question: the direct answer, or the refusal, and the cited passages")
+    async def ask(body: Question) -> dict:
+        return await answer(body, ask_work)
 
-    @api.post("/api/search", summary="The k passages that best answer a question, best first")
-    async def search(request: Request, body: Question) -> dict:
-        return await answer(request, body, search_work)
+    @routes.post("/search", summary="The k passages that best answer a question, best first")
+    async def search(body: Question) -> dict:
+        return await answer(body, search_work)
 
-    @api.get("/api/reports", summary="The indexed reports and what each is (title, body, region, years, date)")
-    def reports(request: Request) -> dict:
-        check_token(request)
+    @routes.get("/reports", summary="The indexed reports and what each is (title, body, region, years, date)")
+    def reports() -> dict:
         return {"reports": [{"source": source} | r.citation()
                             for source, r in sorted(retriever.reports.items())]}
 
-    @api.get("/api/health", summary="Whether the server answers, and what it answers from")
-    def health(request: Request) -> dict:
-        check_token(request)
+    @routes.get("/health", summary="Whether the server answers, and what it answers from")
+    def health() -> dict:
         return {"status": "ok", "reports": len(retriever.reports), "passages": len(retriever.passages),
                 "model": retriever.config.model}
+
+    api.include_router(routes)
 
     @api.exception_handler(ApiError)
     async def api_error(request: Request, err: ApiError) -> JSONResponse:

@@ -334,3 +334,8 @@ def test_gradio_takes_no_upload_over_1_mb(client):
     response = client.post("/gradio_api/upload", files={"files": ("a.txt", b"a" * 1_500_000)})
     assert response.status_code == 413, response.text
     assert client.post("/gradio_api/upload", files={"files": ("a.txt", b"a" * 1000)}).status_code == 200
+
+
+def test_without_the_token_even_a_malformed_request_learns_nothing(guarded):
+    assert_error(guarded.post("/api/ask", json={"k": 2.5}), 401, "needs its token")
+    assert_error(guarded.post("/api/ask", content=b"not json"), 401)
