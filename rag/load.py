@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,23 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         raise CorpusError(
             f"Corpus folder {corpus_dir} has no .txt or .md files: add a UTF-8 report there."
         )
+    for path in files:
+        check_file_name(path)
     return files
+
+
+def check_file_name(path: Path) -> None:
+    """Raise CorpusError for a file whose name is not UTF-8: its name is what a citation
+    shows and what the manifest records, and neither can hold it."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        # The file system gave bytes that are not UTF-8; show them escaped (\xff).
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise CorpusError(
+            f"The file name {shown} is not UTF-8: rename it, e.g. convmv -f GBK -t UTF-8 --notest "
+            "on that file, or move it out of the corpus folder."
+        ) from None
 
 
 def read_source(path: Path, name: str | None = None) -> SourceFile:

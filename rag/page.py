@@ -1,7 +1,7 @@
-"""`python app.py`: a Chinese chat page that answers with cited passages of the report.
+"""The chat page: a Chinese chat that answers with cited passages of the reports.
 
-It loads one Retriever at start-up (building the index if needed, progress on stderr)
-and reuses it for every question. Each answer lists the passages [1]..[k] with their
+rag.serve (`python app.py`) loads one Retriever at start-up and mounts this page beside the
+REST API; both answer in the same rag.lanes threads. Each answer lists the passages [1]..[k] with their
 heading path, source span, score and highlighted text, and a 原文 view of the whole
 section; above them, the direct answer (答：7968家 [1]) when one fits, or 报告中没有找到相关内容
 when the report does not say. The same answer, as JSON, is the API endpoint `/ask`:
@@ -13,17 +13,15 @@ when the report does not say. The same answer, as JSON, is the API endpoint `/as
 The page holds no retrieval logic: searching is rag.Retriever, citing is rag.cite.
 """
 
-import argparse
 import html
-import sys
 import threading
 from dataclasses import dataclass
 
 import gradio as gr
 
-from rag import Config, Filters, Hit, RagError, Reply, Retriever
+from rag import Config, Filters, Hit, QuestionError, RagError, Reply, Retriever
 from rag.cite import NEAREST, RELATED, breadcrumb, hit_html, location, mark, refusal_line, report_title
-from rag.cli import add_common_arguments, setup_logging, user_errors
+from rag.lanes import Busy, Lanes
 from rag.load import read_source
 
 DEFAULT_K, MAX_K = 5, 10
@@ -32,6 +30,7 @@ MAX_CHARS = Config.max_question_chars
 EMPTY = "请输入问题，例如：不予行政处罚多少家"
 TOO_LONG = "问题太长（{n} 字），请缩短到 {limit} 字以内再问。"
 FAILED = "出错了：{error}"
+BUSY = "服务器繁忙，请稍后再问。"
 
 EXAMPLES = [
     "不予行政处罚多少家",
@@ -168,52 +167,77 @@ def question_html(question: str) -> str:
 def reply(retriever: Retriever, sections: Sections | LiveSections, question: str, k: int, as_html: bool,
           filters: Filters = Filters()) -> str | Reply:
     """Return the answer to one question (HTML, or the library's Reply) from the reports
-    within `filters`; bad input and library errors become messages."""
-    question = (question or "").strip()
-    if not question:
+    within `filters`; bad input and library errors become one-line messages."""
+    if question is None or (isinstance(question, str) and not question.strip()):
         return EMPTY
-    if len(question) > MAX_CHARS:
-        return TOO_LONG.format(n=len(question), limit=MAX_CHARS)
-    k = min(max(int(k), 1), MAX_K)
+    if isinstance(question, str) and len(question.strip()) > MAX_CHARS:
+        return TOO_LONG.format(n=len(question.strip()), limit=MAX_CHARS)
     try:
-        answer = retriever.ask(question, k=k, filters=filters)
+        answer = retriever.ask(question, k=slider_k(k), filters=filters)
     except RagError as err:
         return FAILED.format(error=html.escape(str(err)) if as_html else err)
     return answer_html(answer, sections) if as_html else answer
 
 
-def filters_of(reports, years, region) -> Filters:
-    """Return the filters the page's controls (or the API's arguments) set."""
-    def strings(values) -> tuple[str, ...]:
-        return tuple(str(v).strip() for v in (values or ()) if str(v).strip())
+def slider_k(k) -> int:
+    """Return k as the slider means it, a whole number kept within 1..MAX_K; anything else
+    (2.5, "5", None, True) raises QuestionError saying what k must be."""
+    if isinstance(k, float) and k.is_integer():  # the slider sends 3.0
+        k = int(k)
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise QuestionError(f"k must be a whole number from 1 to {MAX_K}, got {type(k).__name__} {k!r:.40}.")
+    return min(max(k, 1), MAX_K)
 
-    return Filters(strings(reports), strings(years), strings([region] if isinstance(region, str) else region))
+
+def filters_of(reports, years, region, body=None) -> Filters:
+    """Return the filters the page's controls (or the API's arguments) set: each a list of
+    strings (region and body may be one string); anything else raises QuestionError."""
+    def strings(name: str, values) -> tuple[str, ...]:
+        values = [values] if isinstance(values, str) else values
+        if values is None:
+            return ()
+        if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+            raise QuestionError(f"{name} must be a list of strings, got {type(values).__name__} {values!r:.40}.")
+        return tuple(v.strip() for v in values if v.strip())
+
+    return Filters(strings("reports", reports), strings("years", years), strings("region", region),
+                   strings("body", body))
 
 
-def build_page(retriever: Retriever) -> gr.Blocks:
-    """Return the chat page over one loaded retriever (launch it with `launch`)."""
+def build_page(retriever: Retriever, lanes: Lanes | None = None) -> gr.Blocks:
+    """Return the chat page over one loaded retriever, answering in `lanes`' threads (rag.serve
+    mounts it beside the REST API; `launch` serves it alone)."""
     sections = LiveSections(retriever)
+    lanes = lanes or Lanes()
     reports = retriever.reports
     choices = [(f"{r.label()}（{source}）" if r.label() != source else source, source)
                for source, r in sorted(reports.items())]
     years = sorted({y for r in reports.values() for y in r.years})
 
-    def respond(message: str, history: list, k: float, picked: list, picked_years: list, region: str):
-        if not (message or "").strip():
+    async def answer(question, k, filters_args, as_html: bool) -> str | Reply:
+        try:
+            filters = filters_of(*filters_args)
+            return await lanes.run(question, reply, retriever, sections, question, k, as_html, filters)
+        except QuestionError as err:
+            return FAILED.format(error=html.escape(str(err)) if as_html else err)
+        except Busy:
+            return BUSY
+
+    async def respond(message: str, history: list, k: float, picked: list, picked_years: list, region: str):
+        if not isinstance(message, str) or not message.strip():
             return gr.skip(), gr.skip()  # an empty message does nothing
-        answer = reply(retriever, sections, message, int(k), as_html=True,
-                       filters=filters_of(picked, picked_years, region))
+        shown = await answer(message, k, (picked, picked_years, region), as_html=True)
         return history + [{"role": "user", "content": question_html(message)},
-                          {"role": "assistant", "content": answer}], ""
+                          {"role": "assistant", "content": shown}], ""
 
     # gr.api reads these type hints for the API schema (so no postponed annotations here).
-    def ask(question: str, k: int = DEFAULT_K, reports: list[str] | None = None, years: list[str] | None = None,
-            region: str = "") -> dict:
+    async def ask(question: str, k: int = DEFAULT_K, reports: list[str] | None = None,
+                  years: list[str] | None = None, region: str = "") -> dict:
         """Answer one question: {"question", "answerable", "answer", "hits"} as `rag.ask
-        --json` prints it, or {"error": message} for an empty or too long question. `reports`
-        (file names), `years` and `region` keep to the reports they name."""
-        result = reply(retriever, sections, question, k, as_html=False, filters=filters_of(reports, years, region))
-        return result.to_dict() if isinstance(result, Reply) else {"error": result}
+        --json` prints it, or {"error": message} for a question or k that is not valid.
+        `reports` (file names), `years` and `region` keep to the reports they name."""
+        result = await answer(question, k, (reports, years, region), as_html=False)
+        return result.to_dict() if isinstance(result, Reply) else {"error": str(result)}
 
     with gr.Blocks(title="报告问答", analytics_enabled=False) as page:
         gr.Markdown(f"## 报告问答\n用中文或英文提问。能从原文直接摘出答案时先给出“答：…”，报告未涉及时明说；"
@@ -238,48 +262,11 @@ def build_page(retriever: Retriever) -> gr.Blocks:
             region = gr.Textbox(label="地区（如 四川、南山区）", max_lines=1, scale=1)
         examples = gr.Examples(EXAMPLES, inputs=[box], label="示例问题（点击即问）")
 
-        # One concurrency group: searches run one at a time (each takes milliseconds).
+        # Gradio hands every question on at once; rag.lanes decides how many run together.
         run = dict(fn=respond, inputs=[box, chat, k, picked, picked_years, region], outputs=[chat, box],
-                   api_visibility="private", concurrency_id="search")
+                   api_visibility="private", concurrency_limit=None)
         box.submit(**run)
         examples.load_input_event.then(**run)
         chat.change(None, js=SCROLL_TO_QUESTION)
-        gr.api(ask, api_name="ask", concurrency_id="search")
+        gr.api(ask, api_name="ask", concurrency_limit=None)
     return page
-
-
-def launch(page: gr.Blocks, host: str, port: int, block: bool = True) -> str:
-    """Serve the page on host:port (never shared publicly) and return its local URL."""
-    page.queue()
-    page.launch(server_name=host, server_port=port, share=False, theme=THEME, css=CSS,
-                prevent_thread_lock=not block, show_error=True, quiet=not block)
-    return page.local_url
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python app.py", description="Serve a chat page that answers with cited passages.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    add_common_arguments(parser)
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    with user_errors():
-        # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model,
-                                   build_if_missing=args.index is None, progress=True)
-        page = build_page(retriever)
-        # The first question initialises the tokenizer and model kernels (~0.5 s), and the
-        # first that asks for a person the answer step's part-of-speech tagger (~0.3 s):
-        # pay both now rather than make the first visitors wait.
-        retriever.ask(EXAMPLES[3], k=1)
-    launch(page, args.host, args.port)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,10 +22,11 @@ from .store import Store
 class Searcher:
     """Ranks a store's passages for a query."""
 
-    def __init__(self, store: Store, embedder: Embedder, tuning: Tuning):
+    def __init__(self, store: Store, embedder: Embedder, tuning: Tuning, embedded_chars: int | None = None):
         self.store = store
         self.embedder = embedder
         self.tuning = tuning
+        self.embedded_chars = embedded_chars  # the most of a question the embedding reads
 
     def search(self, query: Query, k: int, fusion: Fusion | None = None,
                sources: Collection[str] | None = None) -> list[Hit]:
@@ -33,7 +34,7 @@ class Searcher:
         first (ties: reading order)."""
         fusion = fusion or Fusion.hybrid(self.tuning)
         wants_vector = any(fusion.weights.get(name) for name in ("dense",))
-        vector = self.embedder.embed_query(query.text) if wants_vector else None
+        vector = self.embedder.embed_query(query.text[:self.embedded_chars]) if wants_vector else None
         cands = self.store.candidates(query, vector, self.tuning.expansion, sources=sources)
         fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
         # Stable sort on -score keeps reading order among equal scores.

@@ -18,6 +18,7 @@ raises IndexStaleError saying so.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -65,7 +66,7 @@ class Retriever:
         index for changes; without one it answers from `store` as it is."""
         self.config = config
         self.embedder = embedder
-        self._state = _State(store, Searcher(store, embedder, config.tuning), snapshot)
+        self._state = _State(store, Searcher(store, embedder, config.tuning, config.max_embedded_chars), snapshot)
         self._build_if_missing = build_if_missing
         # One update or reopening at a time; searches never wait for it (they answer from
         # the state they started with).
@@ -156,8 +157,8 @@ class Retriever:
         # Before opening: a report edited while the index is updated counts as a change.
         snapshot = Snapshot.take(self.config.corpus_dir, self.config.index_dir)
         store = open_store(self.config, self.embedder, build_if_missing)
-        return _State(store, Searcher(store, self.embedder, self.config.tuning),
-                      snapshot.with_index() if self._state.snapshot else None)
+        searcher = Searcher(store, self.embedder, self.config.tuning, self.config.max_embedded_chars)
+        return _State(store, searcher, snapshot.with_index() if self._state.snapshot else None)
 
     @property
     def passages(self) -> list[Passage]:
@@ -291,18 +292,38 @@ def _within(query: Query, scope: Scope) -> Query:
 def check_k(k: int) -> int:
     """Return k, or raise QuestionError unless it is a whole number of at least 1."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise QuestionError(f"k must be a whole number of at least 1, got {k!r}.")
+        raise QuestionError(f"k must be a whole number of at least 1, got {_what(k)}.")
     return k
 
 
 def check_question(question: str, limit: int = Config.max_question_chars) -> str:
     """Return the stripped question, or raise QuestionError saying what to change."""
-    if not isinstance(question, str) or not question.strip():
+    if not isinstance(question, str):
+        raise QuestionError(f"The question must be text, got {_what(question)}: send a string, "
+                            'e.g. "不予行政处罚多少家".')
+    if not question.strip():
         raise QuestionError("The question is empty: type a question, e.g. 不予行政处罚多少家")
     question = question.strip()
+    broken = _NOT_TEXT.search(question)
+    if broken:
+        # A lone surrogate: Python's stand-in for a byte that was not UTF-8 (a command line
+        # in another encoding) or half of a UTF-16 pair. No step after this could encode it.
+        raise QuestionError(
+            f"The question is not valid text: character {broken.start() + 1} is a byte that is not "
+            "UTF-8 or half of a UTF-16 pair. Retype it, or send it as UTF-8."
+        )
     if len(question) > limit:
         raise QuestionError(
             f"The question has {len(question)} characters; the limit is {limit}. Shorten it "
             "to the sentence that asks what you want to know."
         )
     return question
+
+
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
+
+
+def _what(value: object) -> str:
+    """Return a short description of a value of the wrong type, for an error message."""
+    shown = repr(value)
+    return f"{type(value).__name__} {shown if len(shown) <= 40 else shown[:37] + '...'}"

@@ -8,7 +8,7 @@ user's script would.
 import html
 import json
 import re
-import socket
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +17,8 @@ import pytest
 
 
 from rag import page as app  # noqa: E402
+from rag import serve  # noqa: E402
+from rag.serve import Server, create_app  # noqa: E402
 from rag import Hit, Passage, RagError, Retriever  # noqa: E402
 from rag import Answer, Filters, Query, Reply  # noqa: E402
 from rag.cite import NOT_FOUND  # noqa: E402
@@ -214,25 +216,21 @@ def test_start_up_warms_the_answer_step_for_a_who_question(monkeypatch, tmp_path
     (上海市市场监管局的党组书记是谁？) paid the part-of-speech tagger's set-up, ~0.3 s."""
     asked = []
     retriever = stub_retriever(tmp_path, ask=lambda q, k, filters=None: asked.append(q) or refused(q, []))
-    monkeypatch.setattr(app.Retriever, "load", lambda *a, **kw: retriever)
-    monkeypatch.setattr(app, "build_page", lambda r: None)
-    monkeypatch.setattr(app, "launch", lambda *a, **kw: None)
-    assert app.main([]) == 0
-    assert [asked_kind(q)[0] for q in asked] == ["person"]
+    monkeypatch.setattr(serve.Retriever, "load", lambda *a, **kw: retriever)
+    monkeypatch.setattr(serve, "create_app", lambda *a, **kw: None)
+    monkeypatch.setattr(serve.uvicorn, "run", lambda *a, **kw: None)
+    assert serve.main([]) == 0
+    assert asked_kind(asked[0])[0] == "person" and asked[1] == app.EXAMPLES[-1]  # and the English dictionary
 
 
 # ------------------------------------------------------------ served page (slow)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(retriever):
-    page = app.build_page(retriever)
-    return page, app.launch(page, "127.0.0.1", free_port(), block=False)
+@contextmanager
+def serve_page(retriever):
+    """Serve the page and the REST API over `retriever` on a free port; yield its URL."""
+    with Server(create_app(retriever)) as server:
+        yield server.url + "/"
 
 
 @pytest.fixture(scope="session")
@@ -242,9 +240,8 @@ def retriever() -> Retriever:
 
 @pytest.fixture(scope="module")
 def url(retriever):
-    page, url = serve(retriever)
-    yield url
-    page.close()
+    with serve_page(retriever) as url:
+        yield url
 
 
 def ask(url: str, question: str, k: int = 5) -> dict:
@@ -329,12 +326,9 @@ def test_page_keeps_working_after_a_library_error(tmp_path):
             raise RagError("Index is corrupt: rebuild it with python -m rag.build")
         return answered(question, hits(FIRST)[:k], "7968家")
 
-    page, url = serve(stub_retriever(tmp_path, ask_stub))
-    try:
+    with serve_page(stub_retriever(tmp_path, ask_stub)) as url:
         assert ask(url, "boom") == {"error": "出错了：Index is corrupt: rebuild it with python -m rag.build"}
         assert ask(url, "不予行政处罚多少家")["answer"]["text"] == "7968家"
-    finally:
-        page.close()
 
 
 def test_the_page_and_the_api_keep_to_the_reports_chosen(tmp_path):

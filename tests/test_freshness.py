@@ -166,11 +166,10 @@ def test_the_page_answers_and_shows_the_section_from_the_new_text(small_corpus, 
 def test_the_page_api_served_over_http_answers_from_the_edited_report(small_corpus, index_dir):
     from gradio_client import Client
 
-    from tests.test_app import serve
+    from tests.test_app import serve_page
 
     retriever = load(small_corpus, index_dir)
-    page, url = serve(retriever)
-    try:
+    with serve_page(retriever) as url:
         client = Client(url, verbose=False)
         before = client.predict(QUESTION, 5, api_name="/ask")
         assert before["answer"]["text"] == "7968家"
@@ -181,8 +180,6 @@ def test_the_page_api_served_over_http_answers_from_the_edited_report(small_corp
         for hit in after["hits"]:
             assert text[hit["start"]:hit["end"]] == hit["text"]
         assert text[after["answer"]["start"]:after["answer"]["end"]] == "8123家"
-    finally:
-        page.close()
 
 
 def test_an_edited_report_under_a_running_retriever_is_the_only_one_embedded_again(small_corpus, index_dir):

@@ -23,7 +23,8 @@ LAYERS = [
     {"answer"},
     {"retriever", "cite"},
     {"__init__", "cli"},
-    {"ask", "build", "page", "command", "evaluation"},
+    {"ask", "build", "page", "lanes", "api", "command", "evaluation"},
+    {"serve"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 
