@@ -5,6 +5,8 @@ Folder layout (`index/` by default):
 - `sentences.faiss`  the same for each sentence of each passage, in passage order
 - `chunks.jsonl`     one passage per line, with its keyword tokens and its number of
                      sentence vectors (row i = vector i)
+- `documents.jsonl`  each report's text as read (what `start`/`end` index into) with its
+                     pages and boxes (PDF) or elements (Word, HTML): rag.document
 - `manifest.json`    format version, model, dimension, corpus hash, chunker settings,
                      the SHA-256 of the files above, and its own over the rest (`checksum`)
 
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
+from .document import Document
 from .errors import (
     IndexCorruptError,
     IndexLocationError,
@@ -43,13 +46,15 @@ VECTORS = "vectors.faiss"
 SENTENCES = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 TAGS = "tags.json"
+DOCUMENTS = "documents.jsonl"
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
 IDENTITY_VERSION = 2  # 2: the years a report's 去年 / 过去五年 look back on
 TAGS_VERSION = 1
+DOCUMENTS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
 # else holds a user's files too, and is never replaced.
-INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS, TAGS})
+INDEX_FILE_NAMES = frozenset({MANIFEST, VECTORS, SENTENCES, CHUNKS, TAGS, DOCUMENTS})
 # The files every index has, each with its checksum in the manifest.
 REQUIRED_FILES = (VECTORS, SENTENCES, CHUNKS)
 
@@ -68,6 +73,7 @@ class IndexData:
     sentence_index: object  # the same over every passage's sentences, in passage order
     sentence_owner: np.ndarray  # (m,) int: the passage row of each sentence vector
     tags: dict = field(default_factory=dict)  # word of the vocabulary → jieba's dictionary tag
+    documents: dict[str, Document] = field(default_factory=dict)  # source → its text as read
 
 
 def index_settings(max_chunk_chars: int) -> dict:
@@ -76,7 +82,8 @@ def index_settings(max_chunk_chars: int) -> dict:
 
     return {"chunker_version": CHUNKER_VERSION, "max_chunk_chars": max_chunk_chars,
             "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION,
-            "identity_version": IDENTITY_VERSION, "tags_version": TAGS_VERSION}
+            "identity_version": IDENTITY_VERSION, "tags_version": TAGS_VERSION,
+            "documents_version": DOCUMENTS_VERSION}
 
 
 def save(folder: Path, data: IndexData) -> None:
@@ -97,7 +104,10 @@ def save(folder: Path, data: IndexData) -> None:
                 row = _passage_row(passage, tokens, int(count))
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
         (tmp / TAGS).write_text(json.dumps(data.tags, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        files = (VECTORS, SENTENCES, CHUNKS, TAGS)
+        with open(tmp / DOCUMENTS, "w", encoding="utf-8") as out:
+            for source, document in sorted(data.documents.items()):
+                out.write(json.dumps({"source": source, **document.to_dict()}, ensure_ascii=False) + "\n")
+        files = (VECTORS, SENTENCES, CHUNKS, TAGS, DOCUMENTS)
         manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
         manifest[CHECKSUM] = _manifest_checksum(manifest)
         # The manifest goes last: a folder without one is never loaded.
@@ -140,12 +150,17 @@ def _load(folder: Path) -> IndexData:
         tags = json.loads((folder / TAGS).read_text(encoding="utf-8")) if (folder / TAGS).exists() else {}
         if not isinstance(tags, dict):
             raise ValueError(f"{TAGS} is not a JSON object")
+        documents = {}
+        if (folder / DOCUMENTS).exists():  # an index of an older version has none
+            for line in (folder / DOCUMENTS).read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                documents[row["source"]] = Document.from_dict(row)
     except Exception as err:  # faiss raises RuntimeError, json ValueError, rows KeyError
         raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
     if len(passages) != passage_index.ntotal or passage_index.d != manifest.get("dim") \
             or len(owner) != sentence_index.ntotal or sentence_index.d != passage_index.d:
         raise _corrupt(folder, f"{len(passages)} passages but {passage_index.ntotal} vectors")
-    return IndexData(manifest, passages, tokens, passage_index, sentence_index, owner, tags)
+    return IndexData(manifest, passages, tokens, passage_index, sentence_index, owner, tags, documents)
 
 
 def flat_ip_index(vectors: np.ndarray):
@@ -239,9 +254,9 @@ def _sha256(path: Path) -> str:
 def _passage_row(p: Passage, tokens: list[str], n_sentences: int) -> dict:
     return {"text": p.text, "source": p.source, "start": p.start, "end": p.end,
             "heading_path": list(p.heading_path), "context": p.context, "tokens": tokens,
-            "n_sentences": n_sentences}
+            "n_sentences": n_sentences, **({"pages": list(p.pages)} if p.pages else {})}
 
 
 def _row_passage(r: dict) -> Passage:
     return Passage(r["text"], r["source"], int(r["start"]), int(r["end"]),
-                   tuple(r["heading_path"]), r.get("context", ""))
+                   tuple(r["heading_path"]), r.get("context", ""), tuple(r.get("pages", ())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
@@ -13,8 +14,9 @@ from .chunk import chunk_report
 from .config import Config
 from .embed import Embedder
 from .errors import CorpusError, RagError
+from .document import Document
 from .identity import ReportIdentity, identify
-from .load import corpus_hash, read_corpus
+from .load import SourceFile, corpus_hash, read_corpus
 from .passage import Passage
 from .segment import dictionary_tags, keyword_tokens
 from .split import sentences
@@ -22,17 +24,26 @@ from .split import sentences
 log = logging.getLogger(__name__)
 
 
-def chunk_corpus(config: Config) -> tuple[list[Passage], dict[str, ReportIdentity]]:
-    """Read and chunk every report of the corpus folder; return its passages and each
-    report's identity."""
+def chunk_corpus(config: Config) -> tuple[list[Passage], dict[str, ReportIdentity], dict[str, Document]]:
+    """Read and chunk every report of the corpus folder; return its passages, each
+    report's identity and its text as read."""
     passages: list[Passage] = []
-    reports = {}
+    reports, documents = {}, {}
     for source in read_corpus(config.corpus_dir):
-        passages.extend(chunk_report(source.text, source.name, config.max_chunk_chars))
-        reports[source.name] = identify(source.name, source.text, source.meta)
+        found, reports[source.name], documents[source.name] = chunk_source(source, config.max_chunk_chars)
+        passages.extend(found)
     if not passages:
         raise CorpusError(f"The reports in {config.corpus_dir} hold no text: add a report with content.")
-    return passages, reports
+    return passages, reports, documents
+
+
+def chunk_source(source: SourceFile, max_chunk_chars: int) -> tuple[list[Passage], ReportIdentity, Document]:
+    """Chunk one report as read; each passage of a PDF carries the pages it was printed on."""
+    document = source.as_document()
+    passages = chunk_report(document.text, source.name, max_chunk_chars)
+    if any(piece.page for piece in document.pieces):
+        passages = [replace(p, pages=document.pages(p.start, p.end)) for p in passages]
+    return passages, identify(source.name, document.text, source.meta), document
 
 
 def build_index(config: Config, embedder: Embedder, progress: bool = False) -> index_io.IndexData:
@@ -41,7 +52,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     # Before minutes of embedding, not after: a path holding a user's files is refused.
     index_io.check_replaceable(config.index_dir)
     digest = corpus_hash(config.corpus_dir)
-    passages, reports = chunk_corpus(config)
+    passages, reports, documents = chunk_corpus(config)
     tokens = [keyword_tokens(p.match_text()) for p in passages]
     sentence_texts, owner = passage_sentences(passages)
     texts = [p.match_text() for p in passages] + sentence_texts
@@ -60,7 +71,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     }
     words = {t for doc in tokens for t in doc if not t.startswith("#")}
     data = index_io.IndexData(manifest, passages, tokens, index_io.flat_ip_index(vectors),
-                              index_io.flat_ip_index(sentence_vectors), owner, dictionary_tags(words))
+                              index_io.flat_ip_index(sentence_vectors), owner, dictionary_tags(words), documents)
     index_io.save(config.index_dir, data)
     log.info("built index of %d passages in %.1f s at %s", len(passages),
              time.perf_counter() - started, config.index_dir)

@@ -27,8 +27,9 @@ from typing import TypeVar
 
 from .answer import Reply, extract_answer, judge_answerable
 from .config import Config
+from .document import Document
 from .embed import Embedder, load_embedder
-from .errors import IndexStaleError, QuestionError, RagError
+from .errors import CorpusError, IndexStaleError, QuestionError, RagError
 from .freshness import Snapshot
 from .identity import ReportIdentity
 from .opening import open_store
@@ -41,6 +42,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result", Reply, list)
+Changed = TypeVar("Changed")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,44 @@ class Retriever:
         if isinstance(question, Query):
             return question
         return Query.of(check_question(question, self.config.max_question_chars), state.store)
+
+    def document(self, source: str) -> Document:
+        """Return a report's text as read, with its pages (PDF) or elements (rag.document)."""
+        if source not in self.store.documents:
+            raise CorpusError(f"No report named {source!r} in the index: use one of "
+                              f"{', '.join(sorted(self.store.documents)) or '(none)'}.")
+        return self.store.documents[source]
+
+    def document_text(self, source: str) -> str:
+        """Return a report's text as read: `document_text(hit.source)[hit.start:hit.end] == hit.text`."""
+        return self.document(source).text
+
+    def add(self, path: str | Path) -> ReportIdentity:
+        """Index one report file of the corpus folder (new or changed) without a rebuild:
+        only its passages are chunked and embedded; the index folder is saved. Return its
+        identity. A file outside the corpus folder, or one that cannot be read, raises."""
+        from . import reports as updates  # the build step's chunker and embedder: loaded only to add
+
+        return self._update(lambda store: updates.add_report(store, self.embedder, self.config, Path(path)))
+
+    def remove(self, source: str) -> int:
+        """Drop a report from the index and delete its file from the corpus folder (so the
+        two stay in step); return how many passages it had. The last report is kept."""
+        from . import reports as updates
+
+        return self._update(lambda store: updates.remove_report(store, self.config, source))
+
+    def _update(self, change: Callable[[Store], Changed]) -> Changed:
+        """Apply `change` to the current store under the reopening lock (no reload runs
+        meanwhile), then take the corpus and index as they now are as the state's snapshot:
+        the change is this retriever's own, not one to reload for."""
+        with self._reopening:
+            state = self._state
+            result = change(state.store)
+            snapshot = Snapshot.take(self.config.corpus_dir, self.config.index_dir) if state.snapshot else None
+            self._state = _State(state.store, Searcher(state.store, self.embedder, self.config.tuning), snapshot)
+            self._checked_at = time.monotonic()
+            return result
 
     @property
     def reports(self) -> dict[str, ReportIdentity]:

@@ -65,6 +65,7 @@ class Store(Protocol):
     def tag(self, word: str) -> str: ...
 
     reports: dict[str, ReportIdentity]
+    documents: dict  # source → rag.document.Document, the text that start/end index into
 
 
 class LocalStore:
@@ -80,6 +81,7 @@ class LocalStore:
         self._sentence_index = data.sentence_index
         self._owner = np.asarray(data.sentence_owner, dtype=np.int64)
         self._tags = dict(data.tags)
+        self.documents = dict(data.documents)  # source → its text as read (rag.document)
         self._reindex_keywords()
 
     def __len__(self) -> int:
@@ -100,7 +102,8 @@ class LocalStore:
         self._reindex_keywords()
 
     def delete(self, source: str) -> int:
-        """Drop every passage of `source`; return how many there were."""
+        """Drop every passage of `source` and its text; return how many passages there were."""
+        self.documents.pop(source, None)
         gone = np.array([i for i, p in enumerate(self._passages) if p.source == source], dtype=np.int64)
         if not len(gone):
             return 0
@@ -198,7 +201,7 @@ class LocalStore:
     def index_data(self) -> IndexData:
         """Return the store's contents as an index folder holds them."""
         return IndexData(self.manifest, list(self._passages), list(self._tokens), self._passage_index,
-                         self._sentence_index, self._owner.copy(), dict(self._tags))
+                         self._sentence_index, self._owner.copy(), dict(self._tags), dict(self.documents))
 
 
 def empty_index(dim: int):

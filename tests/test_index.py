@@ -23,7 +23,7 @@ def test_save_then_load_gives_the_same_hits(fake_config, fake_retriever):
     reloaded = Retriever.load(config=fake_config, embedder=FakeEmbedder())
     assert reloaded.search(QUESTION, k=5) == fake_retriever.search(QUESTION, k=5)
     files = {p.name for p in fake_config.index_dir.iterdir()}
-    assert files == {"manifest.json", "vectors.faiss", "sentences.faiss", "chunks.jsonl", "tags.json"}
+    assert files == {"manifest.json", "vectors.faiss", "sentences.faiss", "chunks.jsonl", "tags.json", "documents.jsonl"}
 
 
 def test_manifest_describes_the_index(fake_config, fake_retriever):
