@@ -17,7 +17,7 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", metavar="DIR", help="folder of .txt/.md reports (default: data/)")
+    parser.add_argument("--corpus", metavar="DIR", help="folder of reports: .pdf, .docx, .html/.htm, .txt, .md (default: data/)")
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index/)")
     parser.add_argument("--model", metavar="NAME_OR_PATH",
                         help="sentence-transformers model (default: intfloat/multilingual-e5-small, offline)")

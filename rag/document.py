@@ -62,16 +62,17 @@ class Document:
 
     def boxes(self, start: int, end: int) -> list[tuple[int, Box]]:
         """Return (page, box) of each printed line that text[start:end] covers, the box cut
-        to the covered characters (by their share of the line: close enough for CJK text,
-        whose characters are all one width)."""
+        to the covered characters by their share of the line's width (a Chinese character
+        counts one em, a Latin letter or digit about half of one)."""
         out = []
         for piece in self.pieces_in(start, end):
             if not piece.box or not piece.page:
                 continue
             left, top, right, bottom = piece.box
-            length = max(piece.end - piece.start, 1)
-            a = (max(start, piece.start) - piece.start) / length
-            b = (min(end, piece.end) - piece.start) / length
+            widths = [_em(c) for c in self.text[piece.start:piece.end]]
+            total = sum(widths) or 1.0
+            a = sum(widths[: max(start, piece.start) - piece.start]) / total
+            b = sum(widths[: min(end, piece.end) - piece.start]) / total
             out.append((piece.page, (left + (right - left) * a, top, left + (right - left) * b, bottom)))
         return out
 
@@ -81,3 +82,8 @@ class Document:
     @classmethod
     def from_dict(cls, d: dict) -> Document:
         return cls(d["text"], d.get("kind", "txt"), tuple(Piece.from_row(r) for r in d.get("pieces", ())))
+
+
+def _em(char: str) -> float:
+    """The width of a character in ems, roughly: what a line's box is shared out by."""
+    return 0.55 if ord(char) < 0x2E80 and char not in "—“”‘’…" else 1.0

@@ -97,9 +97,10 @@ def original_html(retriever, sections: Sections | LiveSections, hit: Hit, place:
         except Exception as err:  # a file replaced by something unreadable: show the text instead
             log.warning("cannot render %s page %d: %s", path, page, err)
             return sections.html(hit)
+        # Alt and title say what is shown (the page's sanitiser keeps them; data-* it drops).
         alt = html.escape(f"{place or hit.source} 第{page}页")
-        images.append(f'<img class="rag-page" alt="{alt}" title="{alt}" data-page="{page}" '
-                      f'data-boxes="{len(on_page)}" src="data:image/jpeg;base64,{data}">')
+        title = html.escape(f"{place or hit.source} 第{page}页，标出 {len(on_page)} 行")
+        images.append(f'<img class="rag-page" alt="{alt}" title="{title}" src="data:image/jpeg;base64,{data}">')
     return '<div class="rag-pages">' + "".join(images) + "</div>"
 
 
@@ -117,7 +118,7 @@ def page_jpeg(path: str, mtime_ns: int, page: int, boxes: tuple) -> str:
     width, height = image.size
     for left, top, right, bottom in boxes:
         draw.rectangle((left * width - 1, top * height - 1, right * width + 1, bottom * height + 1),
-                       fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_EDGE, width=1)
+                       fill=HIGHLIGHT_FILL, outline=HIGHLIGHT_EDGE, width=2)
     out = io.BytesIO()
     Image.alpha_composite(image, overlay).convert("RGB").save(out, "JPEG", quality=80)
     return base64.b64encode(out.getvalue()).decode("ascii")
