@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from rag import CorpusError, Retriever
+from rag import CorpusError, Filters, Retriever
 from rag.cite import format_hits_text
 from rag.load import corpus_hash, read_corpus, read_source
 from tests.conftest import FakeEmbedder
@@ -194,3 +194,53 @@ def test_a_scan_is_read_by_ocr():
     assert {p.page for p in scanned.pieces} == {1, 2}
     assert "— 2 —" not in scanned.text and "—2—" not in squeeze(scanned.text)
 
+
+
+def test_original_view_is_the_highlighted_page_for_a_pdf_and_the_section_otherwise(tmp_path):
+    from rag.original import Sections, original_html
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FORMATS / "luoyang-stats-2023.pdf", corpus)
+    shutil.copy(FORMATS / "shanghai-samr-2023.docx", corpus)
+    r = Retriever.load(corpus=corpus, index=tmp_path / "index", embedder=FakeEmbedder())
+    sections = Sections.read(r)
+    [pdf_hit] = r.search("洛阳 年末常住人口", k=1)
+    shown = original_html(r, sections, pdf_hit, "《洛阳公报》")
+    assert shown.count('<img class="rag-page"') == len(pdf_hit.pages)
+    lines = r.document("luoyang-stats-2023.pdf").boxes(pdf_hit.start, pdf_hit.end)
+    assert len(lines) >= 2 and len(pdf_hit.text) > 60  # a passage over several printed lines: each marked
+    assert f'alt="《洛阳公报》 第{pdf_hit.pages[0]}页"' in shown and f"标出 {len(lines)} 行" in shown
+    assert "data:image/jpeg;base64," in shown
+    [docx_hit] = r.search("不予行政处罚多少家", k=1, filters=Filters(reports=("shanghai-samr-2023.docx",)))
+    shown = original_html(r, sections, docx_hit)
+    assert '<mark class="rag-cited">' in shown and "<img" not in shown
+    (corpus / "luoyang-stats-2023.pdf").rename(tmp_path / "moved.pdf")  # the file is gone: its text is shown
+    assert '<mark class="rag-cited">' in original_html(r, sections, pdf_hit)
+
+
+@pytest.mark.slow
+def test_rag_ask_answers_from_a_folder_of_pdf_word_and_web_reports(tmp_path):
+    import os
+    import subprocess
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("luohu-gov-2022.pdf", "luoyang-stats-2023.docx", "shanghai-samr-2023.html"):
+        shutil.copy(FORMATS / name, corpus)
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    args = [sys.executable, "-m", "rag.ask", "--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    build = subprocess.run([sys.executable, "-m", "rag.build", *args[3:]], capture_output=True, text=True,
+                           cwd=PROJECT_ROOT, env=env, timeout=1200)
+    assert build.returncode == 0, build.stderr
+    out = subprocess.run([*args, "罗湖区2021年地区生产总值是多少", "-k", "2"], capture_output=True, text=True,
+                         cwd=PROJECT_ROOT, env=env, timeout=300).stdout
+    assert out.startswith("答：2571.67亿元 [1]（luohu-gov-2022.pdf:")
+    assert re.search(r"\n    luohu-gov-2022\.pdf:\d+-\d+  《[^》]+》 第1页  score", out)
+    reply = json.loads(subprocess.run([*args, "不予行政处罚多少家", "--json"], capture_output=True, text=True,
+                                      cwd=PROJECT_ROOT, env=env, timeout=300).stdout)
+    assert reply["answer"]["text"] == "7968家" and reply["hits"][0]["source"] == "shanghai-samr-2023.html"
+    assert "page" not in reply["hits"][0]
+    reply = json.loads(subprocess.run([*args, "洛阳年末常住人口多少", "--json"], capture_output=True, text=True,
+                                      cwd=PROJECT_ROOT, env=env, timeout=300).stdout)
+    assert reply["hits"][0]["source"] == "luoyang-stats-2023.docx" and "707.9万人" in reply["hits"][0]["text"]
