@@ -27,6 +27,7 @@ PAGE_NUMBER = re.compile(r"^[\s\-—–－~～·•]*(?:第\s*)?[0-9０-９]{1,4
                          r"[\s\-—–－~～·•]*$|^(?:page\s*)?\d{1,4}(?:\s*of\s*\d{1,4})?$", re.IGNORECASE)
 _SENTENCE_END = tuple("。！？；：!?;:")
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_LETTER = re.compile(r"[A-Za-z]")
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2014\u2018-\u201d"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \u00a0]+|[ \u00a0]+(?=[{_CJK}])")
 
@@ -54,14 +55,17 @@ def assemble(lines: list[Line], kind: str = "pdf") -> Document:
     for line in lines:
         body = line.text.strip()
         if previous is not None:
+            mended = False
             if _starts_paragraph(previous, line, left, right, char_width):
                 joint = PARAGRAPH_BREAK
+            elif text[-1].endswith("-") and _LETTER.match(text[-1][-2:-1]) and _LETTER.match(body[:1]):
+                joint, mended = "", True  # a word hyphenated at the line's end
             elif _LATIN.match(body[:1]) and _LATIN.match(text[-1][-1:]):
                 joint = " "  # two words of a Latin phrase broken at the line's end
             else:
                 joint = ""
-            if joint == "" and text[-1].endswith("-") and body[:1].isalpha() and text[-1][-2:-1].isalpha():
-                text[-1] = text[-1][:-1]  # a hyphenated word mended: the hyphen was the line's
+            if mended:  # the hyphen was the line's, not the word's
+                text[-1] = text[-1][:-1]
                 length -= 1
                 last = pieces[-1]
                 pieces[-1] = Piece(last.start, last.end - 1, last.page, last.box, last.element)
