@@ -105,8 +105,8 @@ def save(folder: Path, data: IndexData) -> None:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
         (tmp / TAGS).write_text(json.dumps(data.tags, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         with open(tmp / DOCUMENTS, "w", encoding="utf-8") as out:
-            for source, document in sorted(data.documents.items()):
-                out.write(json.dumps({"source": source, **document.to_dict()}, ensure_ascii=False) + "\n")
+            out.writelines(json.dumps({"source": source, **document.to_dict()}, ensure_ascii=False) + "\n"
+                           for source, document in sorted(data.documents.items()))
         files = (VECTORS, SENTENCES, CHUNKS, TAGS, DOCUMENTS)
         manifest = dict(data.manifest, files={name: _sha256(tmp / name) for name in files})
         manifest[CHECKSUM] = _manifest_checksum(manifest)

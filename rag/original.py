@@ -94,7 +94,7 @@ def original_html(retriever, sections: Sections | LiveSections, hit: Hit, place:
         on_page = tuple(box for p, box in boxes if p == page)
         try:
             data = page_jpeg(str(path), path.stat().st_mtime_ns, page, on_page)
-        except Exception as err:  # a file replaced by something unreadable: show the text instead
+        except (OSError, RuntimeError, ValueError) as err:  # replaced by something unreadable: the text, then
             log.warning("cannot render %s page %d: %s", path, page, err)
             return sections.html(hit)
         # Alt and title say what is shown (the page's sanitiser keeps them; data-* it drops).

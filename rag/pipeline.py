@@ -12,9 +12,9 @@ import numpy as np
 from . import index as index_io
 from .chunk import chunk_report
 from .config import Config
+from .document import Document
 from .embed import Embedder
 from .errors import CorpusError, RagError
-from .document import Document
 from .identity import ReportIdentity, identify
 from .load import SourceFile, corpus_hash, read_corpus
 from .passage import Passage

@@ -9,7 +9,7 @@ the next start does not rebuild. Imported only when a report is added or removed
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import index as index_io
@@ -93,6 +93,6 @@ def _save(store: LocalStore, config: Config) -> None:
         sources=sorted({p.source for p in passages}),
         reports={name: identity.to_dict() for name, identity in sorted(store.reports.items())},
         n_passages=len(passages),
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     index_io.save(config.index_dir, store.index_data())

@@ -127,7 +127,9 @@ class Retriever:
         """Index one report file of the corpus folder (new or changed) without a rebuild:
         only its passages are chunked and embedded; the index folder is saved. Return its
         identity. A file outside the corpus folder, or one that cannot be read, raises."""
-        from . import reports as updates  # the build step's chunker and embedder: loaded only to add
+        from . import (
+            reports as updates,  # the build step's chunker and embedder: loaded only to add
+        )
 
         return self._update(lambda store: updates.add_report(store, self.embedder, self.config, Path(path)))
 
