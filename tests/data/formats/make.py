@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from rag.headings import parse_heading
+from rag.headings import parse_heading  # noqa: E402 (after the checkout is put on the path)
 
 REPORTS = {
     "shanghai-samr-2023": ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt",
