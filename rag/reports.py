@@ -57,7 +57,8 @@ def add_report(store: LocalStore, embedder: Embedder, config: Config, path: Path
 
         known = previous_vectors(config.index_dir, embedder.name)
         store.delete(name)
-    vectors = embed_reusing(embedder, [p.match_text() for p in passages] + sentence_texts, known)
+    # With a progress bar on stderr, which the page's upload control follows (track_tqdm).
+    vectors = embed_reusing(embedder, [p.match_text() for p in passages] + sentence_texts, known, progress=True)
     store.add(passages, tokens, vectors[: len(passages)], vectors[len(passages):], owner)
     store.reports[name] = identity
     store.documents[name] = document
