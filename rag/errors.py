@@ -35,3 +35,7 @@ class ModelMismatchError(RagError):
 
 class ModelLoadError(RagError):
     """The embedding model cannot be loaded."""
+
+
+class StoreError(RagError):
+    """A store other than the index folder (Qdrant) is missing, unreachable or not ours."""

@@ -35,6 +35,11 @@ class Candidates:
     passage_cosine: np.ndarray  # (c,) question–passage cosine; zeros without a query vector
     sentence_cosine: np.ndarray  # (c,) question–best-sentence cosine (the passage's own without sentences)
     keyword: np.ndarray  # (c,) share of the question's BM25 weight the passage holds, in [0, 1]
+    # For a pool (candidates(k=...)): no passage left out has a higher passage + best-sentence
+    # cosine than `dense_ceiling`, or a higher keyword share than `keyword_ceiling`, so the
+    # searcher can prove its top k final (rag.scorers.Fusion.settled). None: nothing left out.
+    dense_ceiling: float | None = None
+    keyword_ceiling: float | None = None
 
 
 class Store(Protocol):
@@ -66,10 +71,15 @@ class Store(Protocol):
 
     reports: dict[str, ReportIdentity]
     documents: dict  # source → rag.document.Document, the text that start/end index into
+    # None: candidates() scores every passage anyway, so the searcher asks for all of them;
+    # a number: the first pool to ask for (rag.retrieve widens it until the top k is proven).
+    pool_size: int | None
 
 
 class LocalStore:
     """One index folder's contents in memory (exact search)."""
+
+    pool_size = None
 
     def __init__(self, data: IndexData):
         self.manifest = data.manifest
@@ -142,7 +152,12 @@ class LocalStore:
         if k is not None and k < len(ids):
             dense = passage + sentence
             keep = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-keyword, k - 1)[:k])
+            left_out = np.ones(len(ids), dtype=bool)
+            left_out[keep] = False
+            ceilings = (float(dense[left_out].max()), float(keyword[left_out].max())) if left_out.any() \
+                else (None, None)
             ids, passage, sentence, keyword = ids[keep], passage[keep], sentence[keep], keyword[keep]
+            return Candidates(ids, passage, sentence, keyword, *ceilings)
         return Candidates(ids, passage, sentence, keyword)
 
     def _cosines(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ LAYERS = [
      "e5_offline", "embed", "identity"},
     {"query", "index"},
     {"store"},
-    {"scorers", "pipeline", "reports", "opening", "scope", "freshness"},
+    {"scorers", "pipeline", "reports", "opening", "scope", "freshness", "store_qdrant"},
     {"retrieve"},
     {"answer"},
     {"retriever", "cite"},

@@ -29,18 +29,31 @@ def brute_force(passages, sentences, owner, query, vector):
     return passage, best, keyword
 
 
-def local_store(passages, sentences, owner):
+def index_data(passages, sentences, owner):
     from rag.index import IndexData
 
     emb = FakeEmbedder()
     vectors = emb.embed_passages([p.match_text() for p in passages])
     sv = emb.embed_passages(sentences) if sentences else np.zeros((0, 64), np.float32)
-    data = IndexData({}, list(passages), [keyword_tokens(p.match_text()) for p in passages],
+    return IndexData({}, list(passages), [keyword_tokens(p.match_text()) for p in passages],
                      flat_ip_index(vectors), flat_ip_index(sv), owner)
-    return LocalStore(data)
 
 
-STORES = {"local": local_store}
+def local_store(passages, sentences, owner):
+    return LocalStore(index_data(passages, sentences, owner))
+
+
+def qdrant_store(passages, sentences, owner):
+    pytest.importorskip("qdrant_client", reason='the [qdrant] extra: pip install "baogao[qdrant]"')
+    from rag.store_qdrant import QdrantStore, connect
+
+    return QdrantStore.create(connect(":memory:"), "test", index_data(passages, sentences, owner))
+
+
+STORES = {"local": local_store, "qdrant": qdrant_store}
+# The most a pool of k holds: the k best by meaning and the k best by keywords (local);
+# Qdrant searches passages and best sentences apart, so up to 3k.
+POOL_LIMIT = {local_store: 2, qdrant_store: 3}
 
 
 @pytest.fixture
@@ -73,7 +86,7 @@ def test_a_candidate_pool_holds_the_best_by_each_signal(make, corpus):
     vector = FakeEmbedder().embed_query(query.text)
     every = store.candidates(query, vector, 0.5)
     pool = store.candidates(query, vector, 0.5, k=5)
-    assert len(pool.ids) <= 10
+    assert len(pool.ids) <= 5 * POOL_LIMIT[make]
     assert set(every.ids[np.argsort(-every.keyword)[:5]]) <= set(pool.ids)
     dense = every.passage_cosine + every.sentence_cosine
     assert set(every.ids[np.argsort(-dense)[:5]]) <= set(pool.ids)
@@ -100,3 +113,18 @@ def test_delete_and_add_give_what_a_fresh_store_gives(make, corpus):
     assert store.rows(range(len(store))) == list(passages)
     for field in ("passage_cosine", "sentence_cosine", "keyword"):
         assert np.allclose(getattr(got, field), getattr(want, field), atol=1e-5)
+
+
+@pytest.mark.parametrize("make", STORES.values(), ids=STORES.keys())
+def test_a_pools_ceilings_bound_every_passage_left_out(make, corpus):
+    store = make(*corpus)
+    for question in [*QUESTIONS, "市场监管部门办理行政复议案件多少件", "2023年有什么新的法规"]:
+        query = Query.of(question, store)
+        vector = FakeEmbedder().embed_query(question)
+        every = store.candidates(query, vector, 0.5)
+        pool = store.candidates(query, vector, 0.5, k=3)
+        left_out = ~np.isin(every.ids, pool.ids)
+        assert left_out.any() and pool.dense_ceiling is not None
+        dense = every.passage_cosine + every.sentence_cosine
+        assert dense[left_out].max() <= pool.dense_ceiling + 1e-6
+        assert every.keyword[left_out].max() <= pool.keyword_ceiling + 1e-6
