@@ -238,6 +238,9 @@ def measure(n: int, folder: Path, real: bool, runs: int, n_questions: int) -> di
         "cold_ask_s": statistics.median(w for w, _ in colds), "cold_ask_peak_mb": max(m for _, m in colds),
         "warm_p50_ms": warm["p50_ms"], "warm_p95_ms": warm["p95_ms"], "embed_ms": warm["embed_ms"],
         "warm_peak_mb": warm["peak_mb"], "runs": runs, "asks": warm["asks"],
+        # The machine is shared: its 1-minute load average when this size finished, to read
+        # the times by (on 2 cores, above 2 means every figure waited for the CPU).
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -327,6 +330,8 @@ def main() -> None:
                 rows.append(measure(n, Path(tmp), n <= args.real_up_to, args.runs, args.questions))
         write_results(rows, out)  # after each size: a long run interrupted keeps what it measured
     print(markdown(rows))
+    print("load average when each size finished: " + ", ".join(
+        f"N={r['reports']}: {r['load_average']:.1f}" for r in rows), file=sys.stderr)
 
 
 def write_results(rows: list[dict], out: Path) -> None:
