@@ -82,6 +82,7 @@ class QdrantStore:
         self._client = client
         self.collection = collection
         self._meta_name = f"{collection}-meta"
+        self._local = _is_local(client)  # local mode always searches exactly, and says so
         if not (client.collection_exists(collection) and client.collection_exists(self._meta_name)):
             raise StoreError(f"No collection '{collection}' in Qdrant. Build it with: "
                              f"python -m rag.build --store qdrant --qdrant-url URL --qdrant-collection {collection}")
@@ -107,6 +108,11 @@ class QdrantStore:
         dim = int(data.passage_index.d)
         client.create_collection(
             collection,
+            # On a cluster: shards spread the passages over nodes, replicas keep each shard on
+            # more than one (docs/scale.md). None: the server's defaults (1 and 1).
+            shard_number=_env_int("BAOGAO_QDRANT_SHARDS"),
+            replication_factor=_env_int("BAOGAO_QDRANT_REPLICAS"),
+            on_disk_payload=True,
             vectors_config={
                 "passage": models.VectorParams(size=dim, distance=models.Distance.DOT),
                 "sentences": models.VectorParams(size=dim, distance=models.Distance.DOT,
@@ -268,8 +274,14 @@ class QdrantStore:
                           dense_ceiling, keyword_ceiling)
 
     def _search(self, query, using: str, k: int, where):
+        # The proof that a pool's top k is final needs the engine's k best to be the true
+        # k best: dense searches are exact unless BAOGAO_QDRANT_EXACT=0 lets HNSW answer
+        # (faster on millions of passages, but a passage HNSW misses may change a ranking).
+        # Sparse search is an inverted index: always exact.
+        exact = using != "keywords" and os.environ.get("BAOGAO_QDRANT_EXACT", "1") != "0"
+        params = None if self._local else _models().SearchParams(exact=exact)
         return self._client.query_points(self.collection, query=query, using=using, limit=k,
-                                         query_filter=where, with_payload=False).points
+                                         query_filter=where, with_payload=False, search_params=params).points
 
     def _sparse_query(self, query: Query, expansion_weight: float):
         """Return the question's sparse vector (IDF per term, an English word's
@@ -365,6 +377,15 @@ class QdrantStore:
 
     def tag(self, word: str) -> str:
         return self._tags.get(word, "")
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise StoreError(f"{name} must be a whole number of at least 1, got {value!r}.")
+    return int(value)
 
 
 def _is_local(client) -> bool:
