@@ -23,7 +23,7 @@ import gradio as gr
 import uvicorn
 
 from .api import LimitedBody, create_api
-from .cli import add_common_arguments, setup_logging, user_errors
+from .cli import add_common_arguments, setup_logging, store_config, user_errors
 from .errors import RagError
 from .lanes import DEFAULT_WORKERS, Lanes
 from .page import CSS, EXAMPLES, THEME, build_page
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         check_exposure(args.host, token)
         # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model,
+        retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
                                    build_if_missing=args.index is None, progress=True)
         app = create_app(retriever, token, args.workers, args.allow_upload)
         # The first question initialises the tokenizer and model kernels (~0.5 s), the
