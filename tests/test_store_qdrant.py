@@ -82,3 +82,16 @@ def test_without_the_extra_the_message_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "qdrant_client", None)  # `import qdrant_client` now fails
     with pytest.raises(StoreError, match=r'pip install "baogao\[qdrant\]"'):
         connect(":memory:")
+
+
+def test_the_command_without_a_url_says_what_to_give(tmp_path):
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-m", "rag.ask", "不予行政处罚多少家", "--store", "qdrant",
+                          "--index", str(tmp_path / "index")],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "Error: --store qdrant needs --qdrant-url: a server URL (http://localhost:6333), "
+        "a folder for Qdrant's local mode, or :memory:."]
+    assert not (tmp_path / "index").exists()
