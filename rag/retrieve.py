@@ -51,6 +51,8 @@ class Searcher:
         ranking is the same as over every passage."""
         pool = getattr(self.store, "pool_size", None)
         while True:
+            if pool is not None and pool >= len(self.store):
+                pool = None  # the pool would be everything: ask for everything, which is final
             cands = self.store.candidates(query, vector, self.tuning.expansion, k=pool, sources=sources)
             fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
             if pool is None or fusion.settled(cands, parts, self.tuning, k):

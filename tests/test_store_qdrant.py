@@ -95,3 +95,15 @@ def test_the_command_without_a_url_says_what_to_give(tmp_path):
         "Error: --store qdrant needs --qdrant-url: a server URL (http://localhost:6333), "
         "a folder for Qdrant's local mode, or :memory:."]
     assert not (tmp_path / "index").exists()
+
+
+def test_a_question_with_no_signal_at_all_still_ranks_as_locally(fake_retriever):
+    """Keyword-only fusion and a question none of whose words the reports hold: the engine
+    proposes nothing, and the pool must still end (by asking for everything)."""
+    from rag import Fusion
+
+    qdrant = over_qdrant(fake_retriever)
+    for question in ("zzqx wvut", "不予行政处罚多少家"):
+        local = fake_retriever.search(question, k=5, fusion=Fusion.only("keyword"))
+        there = qdrant.search(question, k=5, fusion=Fusion.only("keyword"))
+        assert [(h.source, h.start) for h in there] == [(h.source, h.start) for h in local]
