@@ -82,9 +82,10 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
             f"Corpus folder {corpus_dir} does not exist: create it and put reports ({SUFFIX_LIST}) "
             "in it, or point --corpus at one."
         )
-    files = sorted(
+    files = sorted(  # nothing hidden: not .x.txt, nor what is in .removed/ or .git/
         p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES and not p.name.startswith(".")
+        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
     )
     if not files:
         raise CorpusError(

@@ -67,9 +67,14 @@ def add_report(store: LocalStore, embedder: Embedder, config: Config, path: Path
     return identity
 
 
+# Removed reports are moved here, inside the corpus folder but out of the corpus (hidden
+# folders are not read): a remove button must not be the only copy's end.
+REMOVED_FOLDER = ".removed"
+
+
 def remove_report(store: LocalStore, config: Config, source: str) -> int:
-    """Drop a report from the index, delete its file (and sidecar) from the corpus folder,
-    save the index; return how many passages it had."""
+    """Drop a report from the index, move its file (and sidecar) out of the corpus into the
+    corpus folder's `.removed/`, save the index; return how many passages it had."""
     if source not in store.reports:
         raise CorpusError(f"No report named {source!r} in the index: use one of {', '.join(sorted(store.reports))}.")
     if len(store.reports) == 1:
@@ -78,11 +83,30 @@ def remove_report(store: LocalStore, config: Config, source: str) -> int:
     inside_corpus(config, path)  # never deletes outside the corpus folder
     removed = store.delete(source)
     store.reports.pop(source, None)
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + META_SUFFIX).unlink(missing_ok=True)
-    _save(store, config)
+    moved = [_set_aside(Path(config.corpus_dir), file) for file in (path, path.with_name(path.name + META_SUFFIX))]
+    try:
+        _save(store, config)
+    except BaseException:
+        for original, aside in filter(None, moved):
+            aside.rename(original)  # the index still holds it: so does the corpus
+        raise
     log.info("removed %s: %d passages", source, removed)
     return removed
+
+
+def _set_aside(corpus: Path, file: Path) -> tuple[Path, Path] | None:
+    """Move `file` into the corpus folder's `.removed/`, never over an earlier one; return
+    (where it was, where it is now), or None when there was no such file."""
+    if not file.exists():
+        return None
+    aside = corpus / REMOVED_FOLDER
+    aside.mkdir(exist_ok=True)
+    target, n = aside / file.name, 1
+    while target.exists():
+        n += 1
+        target = aside / f"{file.stem}-{n}{file.suffix}"
+    file.rename(target)
+    return file, target
 
 
 def _save(store: LocalStore, config: Config) -> None:

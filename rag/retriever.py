@@ -134,8 +134,9 @@ class Retriever:
         return self._update(lambda store: updates.add_report(store, self.embedder, self.config, Path(path)))
 
     def remove(self, source: str) -> int:
-        """Drop a report from the index and delete its file from the corpus folder (so the
-        two stay in step); return how many passages it had. The last report is kept."""
+        """Drop a report from the index and move its file out of the corpus, into the corpus
+        folder's `.removed/` (so the two stay in step and nothing is lost); return how many
+        passages it had. The last report is kept."""
         from . import reports as updates
 
         return self._update(lambda store: updates.remove_report(store, self.config, source))
@@ -146,9 +147,12 @@ class Retriever:
         the change is this retriever's own, not one to reload for."""
         with self._reopening:
             state = self._state
-            result = change(state.store)
+            # On a copy: questions answered meanwhile read the old store whole, and a change
+            # that fails halfway leaves nothing half-added.
+            store = state.store.clone() if hasattr(state.store, "clone") else state.store
+            result = change(store)
             snapshot = Snapshot.take(self.config.corpus_dir, self.config.index_dir) if state.snapshot else None
-            self._state = _State(state.store, Searcher(state.store, self.embedder, self.config.tuning), snapshot)
+            self._state = _State(store, Searcher(store, self.embedder, self.config.tuning), snapshot)
             self._checked_at = time.monotonic()
             return result
 

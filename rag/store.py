@@ -9,6 +9,7 @@ the passage rows. tests/test_store.py runs the contract against brute force.
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -98,6 +99,19 @@ class LocalStore:
         return len(self._passages)
 
     # ------------------------------------------------------------------ writing
+
+    def clone(self) -> LocalStore:
+        """Return a copy to add to or delete from while searches go on reading this one
+        (add and delete change the store in place)."""
+        import faiss
+
+        twin = copy.copy(self)
+        twin.manifest, twin.reports, twin.documents = dict(self.manifest), dict(self.reports), dict(self.documents)
+        twin._passages, twin._tokens, twin._tags = list(self._passages), list(self._tokens), dict(self._tags)
+        twin._passage_index = faiss.clone_index(self._passage_index)
+        twin._sentence_index = faiss.clone_index(self._sentence_index)
+        twin.__dict__.pop("_texts", None)
+        return twin
 
     def add(self, passages: Sequence[Passage], tokens: Sequence[list[str]], vectors: np.ndarray,
             sentence_vectors: np.ndarray, sentence_owner: np.ndarray) -> None:

@@ -79,6 +79,8 @@ def test_a_removed_report_leaves_the_index_and_the_corpus(retriever, fake_config
     retriever.add(shutil.copy(PDF, fake_config.corpus_dir / "luoyang.pdf"))
     removed = retriever.remove("luoyang.pdf")
     assert removed > 0 and not (fake_config.corpus_dir / "luoyang.pdf").exists()
+    # Set aside, not deleted: the file is still there to put back, and no build reads it.
+    assert (fake_config.corpus_dir / ".removed" / "luoyang.pdf").read_bytes() == PDF.read_bytes()
     assert {p.source for p in retriever.passages} == {"shanghai-samr-2023-rule-of-law-report.txt"}
     assert "luoyang.pdf" not in retriever.reports
     caplog.clear()
@@ -108,3 +110,21 @@ def test_the_page_stores_indexes_and_reports_an_upload(retriever, fake_config, t
     assert message.startswith("未能加入：") and "scan.pdf" in message
     assert not (fake_config.corpus_dir / "scan.pdf").exists()  # what could not be indexed is not kept
     assert app.remove_report(retriever, "洛阳统计公报.pdf").startswith("已删除 洛阳统计公报.pdf")
+
+
+def test_questions_answered_during_an_add_read_the_old_index_whole(retriever, fake_config, monkeypatch):
+    before = [p.text for p in retriever.passages]
+    old_store = retriever.store
+    retriever.add(shutil.copy(PDF, fake_config.corpus_dir / "luoyang.pdf"))
+    assert [p.text for p in old_store.passages] == before  # a search holding it saw no half-added rows
+    from rag import reports
+
+    def failing_save(store, config):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(reports, "_save", failing_save)
+    now = [p.text for p in retriever.passages]
+    with pytest.raises(OSError):
+        retriever.remove("luoyang.pdf")
+    assert [p.text for p in retriever.passages] == now  # a change that failed left nothing half-done
+    assert "luoyang.pdf" in retriever.reports and (fake_config.corpus_dir / "luoyang.pdf").exists()
