@@ -77,7 +77,29 @@ class Store(Protocol):
     pool_size: int | None
 
 
-class LocalStore:
+class ReportWords:
+    """The lexicon half of every store (rag.query.Lexicon's translations, expansions,
+    regions and tags), read from the store's reports, English dictionary and tags."""
+
+    reports: dict[str, ReportIdentity]
+    _english: EnglishToReport
+    _tags: dict[str, str]
+
+    def translations(self, word: str) -> frozenset[str]:
+        return self._english.translations(word)
+
+    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
+        return self._english.expansions(tokens)
+
+    def regions(self) -> list[Place]:
+        return [r.place for r in self.reports.values() if r.place]
+
+    def tag(self, word: str) -> str:
+        """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
+        return self._tags.get(word, "")
+
+
+class LocalStore(ReportWords):
     """One index folder's contents in memory (exact search)."""
 
     pool_size = None
@@ -213,19 +235,6 @@ class LocalStore:
         for p in self._passages:
             texts.setdefault(p.source, []).append(p.match_text())
         return {s: unicodedata.normalize("NFKC", "\n".join(t)).lower() for s, t in texts.items()}
-
-    def translations(self, word: str) -> frozenset[str]:
-        return self._english.translations(word)
-
-    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
-        return self._english.expansions(tokens)
-
-    def regions(self) -> list[Place]:
-        return [r.place for r in self.reports.values() if r.place]
-
-    def tag(self, word: str) -> str:
-        """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
-        return self._tags.get(word, "")
 
     def index_data(self) -> IndexData:
         """Return the store's contents as an index folder holds them."""

@@ -34,10 +34,9 @@ from .identity import ReportIdentity
 from .index import IndexData
 from .keyword import BM25, K1, B, CorpusStats, idf
 from .passage import Passage
-from .places import Place
 from .query import Query
 from .segment import dictionary_tags
-from .store import Candidates
+from .store import Candidates, ReportWords
 
 META_FORMAT = 1
 UPLOAD_BATCH = 256
@@ -73,7 +72,7 @@ def _models():
     return models
 
 
-class QdrantStore:
+class QdrantStore(ReportWords):
     """A collection of a Qdrant server, cluster or local folder, read as a Store."""
 
     pool_size = 50
@@ -366,17 +365,6 @@ class QdrantStore:
         points, _ = self._client.scroll(self.collection, scroll_filter=where, limit=1, with_payload=False)
         return bool(points)
 
-    def translations(self, word: str) -> frozenset[str]:
-        return self._english.translations(word)
-
-    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
-        return self._english.expansions(tokens)
-
-    def regions(self) -> list[Place]:
-        return [r.place for r in self.reports.values() if r.place]
-
-    def tag(self, word: str) -> str:
-        return self._tags.get(word, "")
 
 
 def _env_int(name: str) -> int | None:
