@@ -12,29 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+# Run as a script, this folder is on sys.path: one child-process timer for both benchmarks.
+from scale import wait_run as timed_run
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "不予行政处罚多少家"
-
-
-def timed_run(args: list[str]) -> tuple[float, float]:
-    """Return (wall seconds, peak RSS in MB) of one child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # wait4 gives this child's own peak RSS; getrusage(RUSAGE_CHILDREN) is a running max.
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed with status {status}")
-    return wall, usage.ru_maxrss / 1024
 
 
 def cold_ask(runs: int) -> dict:

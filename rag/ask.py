@@ -8,7 +8,7 @@ import os
 import sys
 
 from .cite import format_reply_text
-from .cli import add_common_arguments, setup_logging, user_errors
+from .cli import add_common_arguments, setup_logging, store_config, user_errors
 from .retriever import Retriever, check_question
 from .scope import Filters
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         question = check_question(args.question)  # before any loading: nothing to undo
         # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model,
+        retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
                                    build_if_missing=args.index is None, progress=True)
         filters = Filters(tuple(args.report), tuple(args.year), tuple(args.region), tuple(args.body))
         reply = retriever.ask(question, k=args.k, filters=filters)

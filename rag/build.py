@@ -8,8 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .cli import add_common_arguments, setup_logging, user_errors
-from .config import Config
+from .cli import add_common_arguments, setup_logging, store_config, user_errors
 from .embed import load_embedder
 from .index import verify
 from .pipeline import build_index
@@ -23,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
                              "large arrays by size), and say whether it is whole")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
-    config = Config()
+    config = store_config(args)
     for field, value in (("corpus_dir", args.corpus), ("index_dir", args.index)):
         if value:
             config = replace(config, **{field: Path(value)})
@@ -37,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         started = time.perf_counter()
         data = build_index(config, load_embedder(config.model, config.model_cache_dir), progress=True)
+        if config.store == "qdrant":
+            from .store_qdrant import QdrantStore, connect
+
+            QdrantStore.create(connect(config.qdrant_url), config.qdrant_collection, data)
+            print(f"Wrote the Qdrant collection '{config.qdrant_collection}' at {config.qdrant_url}", file=sys.stderr)
     print(f"Built {config.index_dir}: {len(data.passages)} passages from "
           f"{len(data.manifest['sources'])} file(s), model {config.model}, "
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -25,7 +25,7 @@ from .headings import Heading, parse_heading
 from .passage import Passage
 from .split import split_points
 
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 # Paragraphs at most this long at the end of a report are its closing block
 # (特此报告 / issuing body / date / 抄送), and at most this long anywhere are
 # packed together with their short neighbours.
@@ -148,8 +148,10 @@ def _is_unmarked_title(line: str) -> bool:
     """Tell whether a line looks like a section title: short, no sentence punctuation."""
     line = line.strip()
     han = sum("\u3400" <= c <= "\u9fff" for c in line)
-    # at least four characters of words: not a table's number or a one-word cell (农村)
-    return han >= 4 and len(line) <= UNMARKED_HEADING_CHARS and not any(c in line for c in _END_PUNCTUATION)
+    # at least four characters of words: not a table's number or a one-word cell (农村); and
+    # not a table row as the Word and HTML readers write it (地区生产总值 | 1234亿元)
+    return han >= 4 and len(line) <= UNMARKED_HEADING_CHARS and not any(c in line for c in _END_PUNCTUATION) \
+        and "|" not in line
 
 
 def _nothing_under(raw: list[Heading | None], paragraphs: list[_Span], text: str, i: int, rank: int,

@@ -26,6 +26,22 @@ def location(hit: Hit) -> str:
     return f"{hit.source}:{hit.start}-{hit.end}"
 
 
+def page_label(hit: Hit) -> str:
+    """Return 第3页 (第3–4页 when the passage runs onto the next page), "" without pages."""
+    if not hit.pages:
+        return ""
+    first, last = hit.pages[0], hit.pages[-1]
+    return f"第{first}页" if first == last else f"第{first}–{last}页"
+
+
+def report_place(hit: Hit, reports: Mapping) -> str:
+    """Return `《报告名》 第3页`: the report's title (when it has one besides its file name) and
+    the page, as much of it as is known; "" when neither is."""
+    title = report_title(hit, reports)
+    parts = [f"《{title}》" if title and title != hit.source else "", page_label(hit)]
+    return " ".join(p for p in parts if p)
+
+
 def term_spans(terms: Iterable[str], text: str, numbers: bool = False,
                also: Iterable[str] = ()) -> list[tuple[int, int]]:
     """Return merged spans of `text` that match the question's `terms` (Query.highlight),
@@ -67,8 +83,8 @@ def format_hits_text(terms: Iterable[str], hits: list[Hit], color: bool = False,
     blocks = []
     for hit in hits:
         body = mark(hit.text, term_spans(terms, hit.text, also=also), before, after)
-        title = report_title(hit, reports)
-        where = f"{location(hit)}  《{title}》" if title and title != hit.source else location(hit)
+        place = report_place(hit, reports)
+        where = f"{location(hit)}  {place}" if place else location(hit)
         blocks.append(f"[{hit.rank}] {breadcrumb(hit)}\n    {where}  score {hit.score:.2f}\n    {body}")
     return "\n\n".join(blocks)
 

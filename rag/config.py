@@ -100,4 +100,9 @@ class Config:
     # about 0.5 s, 1,000 over 4 s on a busy machine), so a long paste is embedded by its start;
     # every question of the eval sets is shorter than 100 characters.
     max_embedded_chars: int = 256
+    # Where passages are searched: "local" (the index folder) or "qdrant" (rag.store_qdrant:
+    # a server or cluster URL, a folder for Qdrant's local mode, or ":memory:").
+    store: str = "local"
+    qdrant_url: str = ""
+    qdrant_collection: str = "baogao"
     tuning: Tuning = field(default_factory=Tuning)

@@ -39,3 +39,7 @@ class ModelLoadError(RagError):
 
 class IndexFormatError(IndexCorruptError):
     """The index was written by an older version of this project, in another layout."""
+
+
+class StoreError(RagError):
+    """A store other than the index folder (Qdrant) is missing, unreachable or not ours."""

@@ -5,9 +5,11 @@ question: arrays are memory-mapped, rows are read from SQLite by id.
 - `manifest.json`      format version, model, dimension, settings, each report's identity,
                        file state (size, mtime, SHA-256) and rows, the search method chosen
                        for this size, and the size of every other file
-- `passages.sqlite`    the passage rows by id (text, source, span, heading path, context, and
-                       the folded text that word presence is searched in) and the parts of
-                       speech of the vocabulary's words
+- `passages.sqlite`    the passage rows by id (text, source, span, heading path, context, the
+                       PDF pages it was printed on, and the folded text that word presence is
+                       searched in), the parts of speech of the vocabulary's words, and each
+                       report's text as read (what `start`/`end` index into) with its pages
+                       and boxes (PDF) or elements (Word, HTML), read by report (rag.document)
 - `vectors.npy`        float32 (n, d) L2-normalised passage vectors, row i = passage i
 - `sentences.npy`      float32 (m, d) each passage's sentences, in passage order, and
   `sentence_owner.npy` the passage row of each sentence
@@ -48,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
+from .document import Document
 from .errors import (
     IndexCorruptError,
     IndexFormatError,
@@ -74,9 +77,10 @@ KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
 IDENTITY_VERSION = 2  # 2: the years a report's 去年 / 过去五年 look back on
 TAGS_VERSION = 1
+DOCUMENTS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything
-# else holds a user's files too, and is never replaced. (Format 2 wrote the first five.)
-OLD_FILE_NAMES = frozenset({"vectors.faiss", "sentences.faiss", "chunks.jsonl", "tags.json"})
+# else holds a user's files too, and is never replaced. (Format 2 wrote these with the manifest.)
+OLD_FILE_NAMES = frozenset({"vectors.faiss", "sentences.faiss", "chunks.jsonl", "tags.json", "documents.jsonl"})
 DATA_FILE_NAMES = frozenset({VECTORS, SENTENCES, ROWS, "vectors.faiss", "sentences.faiss", "chunks.jsonl"})
 INDEX_FILE_NAMES = frozenset({MANIFEST, ROWS, WORDS, VECTORS, SENTENCES, OWNER, IVF, *POSTINGS.values()}) \
     | OLD_FILE_NAMES
@@ -97,6 +101,8 @@ _HEADER_PARSING = threading.Lock()
 FLAT_LIMIT = 24_000_000
 # How many passages by meaning and how many by keywords a large index proposes per question.
 POOL = 200
+# How many reports' texts an opened index keeps after reading them (rag.index.StoredDocuments).
+RECENT_DOCUMENTS = 16
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +140,7 @@ class PassageRows(Sequence[Passage]):
 
     def __iter__(self) -> Iterator[Passage]:
         with self._reading():
-            rows = self._db.execute("SELECT text, source, start, end, heading_path, context FROM passages "
+            rows = self._db.execute("SELECT text, source, start, end, heading_path, context, pages FROM passages "
                                     "ORDER BY id").fetchall()
         return (_row_passage(r) for r in rows)
 
@@ -145,7 +151,7 @@ class PassageRows(Sequence[Passage]):
             for lo in range(0, len(ids), 500):
                 part = ids[lo: lo + 500]
                 cursor = self._db.execute(
-                    "SELECT id, text, source, start, end, heading_path, context FROM passages WHERE id IN "
+                    "SELECT id, text, source, start, end, heading_path, context, pages FROM passages WHERE id IN "
                     f"({','.join('?' * len(part))})", part)
                 found.update((r[0], _row_passage(r[1:])) for r in cursor)
         return [found[i] for i in ids]
@@ -186,6 +192,54 @@ class PassageRows(Sequence[Passage]):
             row = self._db.execute("SELECT tag FROM tags WHERE word = ?", (word,)).fetchone()
         return row[0] if row else ""
 
+    def document(self, source: str) -> Document | None:
+        """Return one report's text as read, None when the index holds no such report."""
+        with self._reading():
+            row = self._db.execute("SELECT kind, text, pieces FROM documents WHERE source = ?", (source,)).fetchone()
+        if row is None:
+            return None
+        return Document.from_dict({"kind": row[0], "text": row[1], "pieces": json.loads(row[2])})
+
+    def has_document(self, source: str) -> bool:
+        with self._reading():
+            return self._db.execute("SELECT 1 FROM documents WHERE source = ?", (source,)).fetchone() is not None
+
+    def document_sources(self) -> list[str]:
+        with self._reading():
+            return [r[0] for r in self._db.execute("SELECT source FROM documents ORDER BY source")]
+
+
+class StoredDocuments(Mapping[str, Document]):
+    """The reports' texts as read (rag.document), by report name, read from SQLite when
+    asked for: opening a thousand reports' index reads none of them."""
+
+    def __init__(self, rows: PassageRows):
+        self._rows = rows
+        # The reports cited last: the answer, its page view and the next question read them again.
+        self._recent: dict[str, Document] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, source: str) -> Document:
+        if isinstance(source, str) and source in self._recent:
+            return self._recent[source]
+        found = self._rows.document(source) if isinstance(source, str) else None
+        if found is None:
+            raise KeyError(source)
+        with self._lock:  # answering threads share it
+            if len(self._recent) >= RECENT_DOCUMENTS:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[source] = found
+        return found
+
+    def __contains__(self, source: object) -> bool:
+        return isinstance(source, str) and (source in self._recent or self._rows.has_document(source))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows.document_sources())
+
+    def __len__(self) -> int:
+        return len(self._rows.document_sources())
+
 
 @dataclass(frozen=True)
 class IndexData:
@@ -201,15 +255,18 @@ class IndexData:
     tags: Mapping[str, str] = field(default_factory=dict)  # word of the vocabulary → jieba's tag
     ivf: object | None = None  # faiss IVF index over `vectors`, past FLAT_LIMIT
     folder: Path | None = None  # where it was read from
+    # source → its text as read (rag.document); read from disk, a `StoredDocuments`
+    documents: Mapping[str, Document] = field(default_factory=dict)
 
     @classmethod
     def of(cls, manifest: dict, passages: Sequence[Passage], tokens: Sequence[list[str]], vectors: np.ndarray,
-           sentence_vectors: np.ndarray, sentence_owner: np.ndarray, tags: Mapping[str, str] | None = None) -> IndexData:
+           sentence_vectors: np.ndarray, sentence_owner: np.ndarray, tags: Mapping[str, str] | None = None,
+           documents: Mapping[str, Document] | None = None) -> IndexData:
         """Return an index's contents from passages, their tokens and vectors (built in memory)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, vectors.shape[1])
         return cls(manifest, list(passages), vectors, sentence_vectors, np.asarray(sentence_owner, dtype=np.int64),
-                   BM25.of(list(tokens)), dict(tags or {}))
+                   BM25.of(list(tokens)), dict(tags or {}), documents=dict(documents or {}))
 
     def tag(self, word: str) -> str:
         if isinstance(self.passages, PassageRows):
@@ -223,7 +280,8 @@ def index_settings(max_chunk_chars: int) -> dict:
 
     return {"chunker_version": CHUNKER_VERSION, "max_chunk_chars": max_chunk_chars,
             "keywords_version": KEYWORDS_VERSION, "sentences_version": SENTENCES_VERSION,
-            "identity_version": IDENTITY_VERSION, "tags_version": TAGS_VERSION}
+            "identity_version": IDENTITY_VERSION, "tags_version": TAGS_VERSION,
+            "documents_version": DOCUMENTS_VERSION}
 
 
 def search_method(n_passages: int, n_sentences: int, dim: int) -> dict:
@@ -271,7 +329,7 @@ def write_folder(tmp: Path, data: IndexData, previous: Path | None = None) -> No
         np.save(tmp / name, np.ascontiguousarray(array))
     for key, name in POSTINGS.items():
         np.save(tmp / name, np.ascontiguousarray(data.keywords.arrays()[key]))
-    _write_rows(tmp / ROWS, data.passages, data.tags)
+    _write_rows(tmp / ROWS, data.passages, data.tags, data.documents)
     old_words = Path(previous) / WORDS if previous else None
     write_word_table(tmp / WORDS, old_words if old_words and old_words.is_file() else None)
     method = search_method(len(data.passages), len(data.sentence_vectors), int(data.vectors.shape[1]))
@@ -324,7 +382,7 @@ def _load(folder: Path, verify: bool) -> IndexData:
 
             ivf = faiss.read_index(str(folder / IVF))
             ivf.nprobe = int(manifest["search"]["nprobe"])
-        keywords = BM25(postings["terms"], postings["ptr"], postings["docs"], postings["tf"], postings["doc_len"])
+        keywords = BM25.from_arrays(*(postings[key] for key in POSTINGS))
     except Exception as err:  # numpy raises ValueError, sqlite3 DatabaseError, faiss RuntimeError
         raise _corrupt(folder, f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
     for key, name in (*ARRAYS.items(), *POSTINGS.items()):
@@ -338,7 +396,7 @@ def _load(folder: Path, verify: bool) -> IndexData:
             or len(arrays["sentence_vectors"]) != manifest.get("n_sentences"):
         raise _corrupt(folder, f"{manifest.get('n_passages')} passages but {n} vectors")
     return IndexData(manifest, rows, arrays["vectors"], arrays["sentence_vectors"], arrays["sentence_owner"],
-                     keywords, {}, ivf, folder)
+                     keywords, {}, ivf, folder, StoredDocuments(rows))
 
 
 def _file_record(path: Path) -> dict:
@@ -381,19 +439,25 @@ def _mapped(path: Path) -> np.ndarray:
             return np.load(path)
 
 
-def _write_rows(path: Path, passages: Sequence[Passage], tags: Mapping[str, str]) -> None:
+def _write_rows(path: Path, passages: Sequence[Passage], tags: Mapping[str, str],
+                documents: Mapping[str, Document]) -> None:
     db = sqlite3.connect(path)
     try:
         db.execute("CREATE TABLE passages (id INTEGER PRIMARY KEY, text TEXT, source TEXT, start INTEGER, "
-                   "end INTEGER, heading_path TEXT, context TEXT, folded TEXT)")
+                   "end INTEGER, heading_path TEXT, context TEXT, pages TEXT, folded TEXT)")
         db.execute("CREATE TABLE tags (word TEXT PRIMARY KEY, tag TEXT) WITHOUT ROWID")
+        db.execute("CREATE TABLE documents (source TEXT PRIMARY KEY, kind TEXT, text TEXT, pieces TEXT) WITHOUT ROWID")
         # `folded` is the text word presence is judged on (rag.store): what keywords see,
         # full-width forms folded, lower case.
-        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        ((i, p.text, p.source, p.start, p.end, json.dumps(list(p.heading_path), ensure_ascii=False),
-                         p.context, unicodedata.normalize("NFKC", p.match_text()).lower())
+                         p.context, json.dumps(list(p.pages)) if p.pages else "",
+                         unicodedata.normalize("NFKC", p.match_text()).lower())
                         for i, p in enumerate(passages)))
         db.executemany("INSERT INTO tags VALUES (?, ?)", sorted(tags.items()))
+        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)",
+                       ((source, d.kind, d.text, json.dumps([p.to_row() for p in d.pieces], ensure_ascii=False))
+                        for source, d in ((s, documents[s]) for s in sorted(documents))))
         db.commit()
     finally:
         db.close()
@@ -502,5 +566,6 @@ def sha256_of(path: Path) -> str:
 
 
 def _row_passage(r) -> Passage:
-    text, source, start, end, heading_path, context = r
-    return Passage(text, source, int(start), int(end), tuple(json.loads(heading_path)), context or "")
+    text, source, start, end, heading_path, context, pages = r
+    return Passage(text, source, int(start), int(end), tuple(json.loads(heading_path)), context or "",
+                   tuple(json.loads(pages)) if pages else ())

@@ -12,7 +12,9 @@ translation is a guess.
 
 The postings are a sparse matrix stored by term (CSC: `ptr[j]:ptr[j+1]` are the passages
 holding term j and its counts) over a sorted vocabulary, all plain numpy arrays: an index
-folder memory-maps them, and a question touches only its own terms' postings.
+folder memory-maps them, and a question touches only its own terms' postings. A term's
+document frequency is the length of its column, read when asked for (`CorpusStats.df`
+is a view of the postings, not a dictionary built at open).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,26 +72,86 @@ class Vocabulary(Collection[str]):
         return [str(t) for t in self.terms[np.flatnonzero(same_length & (differ == 1))]]
 
 
-class BM25:
-    """Holds the postings of a tokenised corpus; row i is passage i."""
+@dataclass(frozen=True)
+class CorpusStats:
+    """What a term's weight depends on besides its own passage: the number of passages,
+    their mean length in tokens, and each term's document frequency."""
 
-    def __init__(self, terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, tf: np.ndarray,
-                 doc_len: np.ndarray):
-        self.vocabulary = Vocabulary(terms)
-        self.ptr, self.docs, self.tf = ptr, docs, tf
-        self.doc_len = np.asarray(doc_len, dtype=np.float32)
-        self.n_docs = len(self.doc_len)
-        self.avg_len = float(self.doc_len.mean()) if self.n_docs else 0.0
+    n_docs: int
+    avg_len: float
+    df: Mapping[str, int]
+
+
+class DocumentFrequencies(Mapping[str, int]):
+    """Each term's document frequency, read from the postings' column lengths on demand."""
+
+    def __init__(self, vocabulary: Vocabulary, ptr: np.ndarray):
+        self._vocabulary, self._ptr = vocabulary, ptr
+
+    def __getitem__(self, term: str) -> int:
+        j = self._vocabulary.position(term) if isinstance(term, str) else -1
+        if j < 0:
+            raise KeyError(term)
+        return int(self._ptr[j + 1]) - int(self._ptr[j])
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._vocabulary
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vocabulary)
+
+    def __len__(self) -> int:
+        return len(self._vocabulary)
+
+
+class BM25:
+    """Holds the postings of a tokenised corpus; row i is passage i.
+
+    With `stats`, the rows are some passages of a larger corpus (a candidate pool of
+    rag.store_qdrant) and score exactly as they would among all of them."""
+
+    def __init__(self, docs: list[list[str]], stats: CorpusStats | None = None):
+        self._hold(*postings_arrays(docs), stats)
 
     @classmethod
     def of(cls, docs: list[list[str]]) -> BM25:
         """Return the postings of token lists (at build time; row i = docs[i])."""
-        return cls(*postings_arrays(docs))
+        return cls(docs)
+
+    @classmethod
+    def from_arrays(cls, terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, tf: np.ndarray,
+                    doc_len: np.ndarray, stats: CorpusStats | None = None) -> BM25:
+        """Return the postings held in the arrays of `postings_arrays` (an index folder's,
+        memory-mapped: nothing is read whole)."""
+        bm25 = cls.__new__(cls)
+        bm25._hold(terms, ptr, docs, tf, doc_len, stats)
+        return bm25
+
+    def _hold(self, terms: np.ndarray, ptr: np.ndarray, docs: np.ndarray, tf: np.ndarray,
+              doc_len: np.ndarray, stats: CorpusStats | None) -> None:
+        self.vocabulary = Vocabulary(terms)
+        self.ptr, self.docs, self.tf = ptr, docs, tf
+        self.doc_len = np.asarray(doc_len, dtype=np.float32)
+        self.n_docs = len(self.doc_len)
+        self.stats = stats or CorpusStats(self.n_docs, float(self.doc_len.mean()) if self.n_docs else 0.0,
+                                          DocumentFrequencies(self.vocabulary, ptr))
+        self.avg_len = self.stats.avg_len
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Return the arrays an index folder stores (see `postings_arrays`)."""
         return {"terms": self.vocabulary.terms, "ptr": self.ptr, "docs": self.docs, "tf": self.tf,
                 "doc_len": self.doc_len}
+
+    def row_tokens(self) -> list[list[str]]:
+        """Return each passage's tokens read back from the postings (each term as often as
+        the passage holds it, in term order): what a store that keeps every passage's tokens
+        (rag.store_qdrant) is written from. Reads every posting: for writing, not answering."""
+        out: list[list[str]] = [[] for _ in range(self.n_docs)]
+        ptr, docs, tf = np.asarray(self.ptr), np.asarray(self.docs), np.asarray(self.tf)
+        for j, term in enumerate(self.vocabulary.terms.tolist()):
+            for row, count in zip(docs[ptr[j]:ptr[j + 1]].tolist(), tf[ptr[j]:ptr[j + 1]].tolist()):
+                out[row].extend([term] * int(count))
+        return out
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Return the passages holding `term` and its count in each (empty when none)."""
@@ -99,8 +162,7 @@ class BM25:
         return np.asarray(self.docs[lo:hi], dtype=np.int64), np.asarray(self.tf[lo:hi], dtype=np.float32)
 
     def idf(self, term: str) -> float:
-        df = len(self.postings(term)[0])
-        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return idf(self.stats.df.get(term, 0), self.stats.n_docs)
 
     def scores(self, query_tokens: Collection[str], expansions: Mapping[str, Collection[str]] | None = None,
                expansion_weight: float = 0.5) -> np.ndarray:
@@ -114,8 +176,9 @@ class BM25:
                 ids, weights = self._term_scores(term)
                 raw[ids] += weights
         for term, alternatives in (expansions or {}).items():
-            held = [a for a in alternatives if a in self.vocabulary]
-            if term in terms and term not in self.vocabulary and held:
+            # Whether the corpus holds a word is the whole corpus's answer (stats), not these rows'.
+            held = [a for a in alternatives if a in self.stats.df]
+            if term in terms and term not in self.stats.df and held:
                 best = np.zeros(self.n_docs, dtype=np.float32)
                 for a in held:
                     ids, weights = self._term_scores(a)
@@ -125,11 +188,20 @@ class BM25:
         return np.clip(raw / total_idf, 0.0, 1.0)
 
     def _term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return the passages holding one term and their BM25 weights for it."""
+        """Return the passages holding one term and their BM25 weights for it (none when
+        these rows do not hold it)."""
         ids, tf = self.postings(term)
-        norm = self.doc_len[ids] / self.avg_len
-        idf = math.log(1.0 + (self.n_docs - len(ids) + 0.5) / (len(ids) + 0.5))
-        return ids, (idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * norm))).astype(np.float32)
+        return ids, weight(self.idf(term), tf, self.doc_len[ids], self.avg_len).astype(np.float32)
+
+
+def idf(df: int, n_docs: int) -> float:
+    """BM25's inverse document frequency of a term held by `df` of `n_docs` passages."""
+    return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def weight(term_idf: float, tf: np.ndarray, doc_len: np.ndarray, avg_len: float) -> np.ndarray:
+    """BM25's weight of a term counted `tf` times in passages of `doc_len` tokens (float32)."""
+    return term_idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * (doc_len / avg_len)))
 
 
 def postings_arrays(docs: list[list[str]]) -> tuple[np.ndarray, ...]:
@@ -179,4 +251,5 @@ def merge_postings(parts: list[tuple[BM25, np.ndarray]]) -> BM25:
     ptr = np.zeros(len(terms) + 1, dtype=np.int64)
     np.add.at(ptr, cols + 1, 1)
     doc_len = np.concatenate(lens) if lens else np.zeros(0, dtype=np.float32)
-    return BM25(terms, np.cumsum(ptr), rows[order].astype(np.int32), tf[order].astype(np.float32), doc_len)
+    return BM25.from_arrays(terms, np.cumsum(ptr), rows[order].astype(np.int32), tf[order].astype(np.float32),
+                            doc_len)

@@ -1,4 +1,8 @@
-"""Load step: read every .txt / .md report in a corpus folder, strictly as UTF-8.
+"""Load step: read every report in a corpus folder — .txt / .md strictly as UTF-8, .pdf,
+.docx and .html / .htm by their readers (rag/read_pdf.py, read_docx.py, read_html.py).
+
+What a file holds is checked by its content (its first bytes), not only its name: a file
+named .pdf that is a Word document is refused with the name it should have.
 
 A report may have a sidecar `NAME.meta.json` beside it (report.txt → report.txt.meta.json)
 giving what its text lacks of its identity (rag.identity): title, body, region, years, date.
@@ -13,9 +17,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .document import Document
 from .errors import CorpusError
 
-CORPUS_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+KIND_OF_SUFFIX = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
+CORPUS_SUFFIXES = tuple(KIND_OF_SUFFIX)
+SUFFIX_OF_KIND = {"txt": ".txt", "md": ".md", "pdf": ".pdf", "docx": ".docx", "html": ".html"}
+KIND_NAMES = {"txt": "a text file", "md": "a text file", "pdf": "a PDF", "docx": "a Word .docx document",
+              "html": "an HTML page", "zip": "a zip archive", "binary": "binary data"}
+SUFFIX_LIST = ", ".join(CORPUS_SUFFIXES)
 META_SUFFIX = ".meta.json"
 META_KEYS = ("title", "body", "region", "years", "date")
 # Control characters that no report's text holds (tabs, line and page breaks are text).
@@ -24,11 +35,43 @@ _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One report: `name` is its path relative to the corpus folder (POSIX style)."""
+    """One report: `name` is its path relative to the corpus folder (POSIX style); its
+    `document` is the text as read with its pages or elements (rag.document)."""
 
     name: str
     text: str
     meta: dict = field(default_factory=dict)
+    document: Document | None = None
+
+    def as_document(self) -> Document:
+        return self.document or Document(self.text, KIND_OF_SUFFIX.get(Path(self.name).suffix.lower(), "txt"))
+
+
+def sniff(data: bytes) -> str:
+    """Return what bytes hold, by their content: pdf, docx, html, txt (UTF-8 text without
+    NUL bytes), zip (another archive) or binary."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return "binary"
+        return "docx" if "word/document.xml" in names else "zip"
+    head = data[:4096]
+    if b"\0" in head:
+        return "binary"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<html" in start[:1024]):
+        return "html"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "binary"
+    return "txt"
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -36,16 +79,17 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(
-            f"Corpus folder {corpus_dir} does not exist: create it and put .txt or .md "
-            "reports in it, or point --corpus at one."
+            f"Corpus folder {corpus_dir} does not exist: create it and put reports ({SUFFIX_LIST}) "
+            "in it, or point --corpus at one."
         )
-    files = sorted(
+    files = sorted(  # nothing hidden: not .x.txt, nor what is in .removed/ or .git/
         p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES and not p.name.startswith(".")
+        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
     )
     if not files:
         raise CorpusError(
-            f"Corpus folder {corpus_dir} has no .txt or .md files: add a UTF-8 report there."
+            f"Corpus folder {corpus_dir} has no reports ({SUFFIX_LIST}): add one there."
         )
     for path in files:
         check_file_name(path)
@@ -67,7 +111,46 @@ def check_file_name(path: Path) -> None:
 
 
 def read_source(path: Path, name: str | None = None) -> SourceFile:
-    """Read one report; a file that is not UTF-8 raises CorpusError naming it."""
+    """Read one report by its format; a file that is not UTF-8 text, or whose content is
+    not what its name says, raises CorpusError naming it."""
+    path = Path(path)
+    kind = KIND_OF_SUFFIX.get(path.suffix.lower(), "txt")
+    if kind in ("txt", "md"):
+        return _read_text(path, name)
+    _check_kind(path, kind)
+    if kind == "pdf":
+        from .read_pdf import read_pdf as reader
+    elif kind == "docx":
+        from .read_docx import read_docx as reader
+    else:
+        from .read_html import read_html as reader
+    document = reader(path)
+    return SourceFile(name=name or path.name, text=document.text, meta=read_meta(path), document=document)
+
+
+def check_source(path: Path) -> None:
+    """Raise CorpusError for a report that `read_source` would refuse by its bytes alone: a
+    text file is read whole (cheap), a PDF, Word or HTML file only sniffed (reading it is
+    the slow part, done once when it is chunked)."""
+    path = Path(path)
+    kind = KIND_OF_SUFFIX.get(path.suffix.lower(), "txt")
+    if kind in ("txt", "md"):
+        _read_text(path, None)
+        return
+    _check_kind(path, kind)
+    read_meta(path)
+
+
+def _check_kind(path: Path, kind: str) -> None:
+    """Raise CorpusError when the file's content is not what its name says."""
+    found = sniff(path.read_bytes())
+    if found != kind:
+        fix = (f"rename it to {path.stem}{SUFFIX_OF_KIND[found]}" if found in SUFFIX_OF_KIND
+               else f"replace it with the report itself ({SUFFIX_LIST})")
+        raise CorpusError(f"{path} is named {path.suffix} but holds {KIND_NAMES[found]}: {fix}.")
+
+
+def _read_text(path: Path, name: str | None) -> SourceFile:
     data = Path(path).read_bytes()
     try:
         # utf-8-sig drops a leading byte-order mark, which is not part of the text.

@@ -14,15 +14,15 @@ The page holds no retrieval logic: searching is rag.Retriever, citing is rag.cit
 """
 
 import html
-import threading
-from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
 from rag import Config, Filters, Hit, QuestionError, RagError, Reply, Retriever
-from rag.cite import NEAREST, RELATED, breadcrumb, hit_html, location, mark, refusal_line, report_title
+from rag.cite import NEAREST, RELATED, breadcrumb, hit_html, location, refusal_line, report_place
 from rag.lanes import Busy, Lanes
-from rag.load import read_source
+from rag.original import LiveSections, Sections, original_html
+from rag.upload import ACCEPTED, MAX_UPLOAD_BYTES, store_upload
 
 DEFAULT_K, MAX_K = 5, 10
 MAX_CHARS = Config.max_question_chars
@@ -58,6 +58,8 @@ CSS = """
                background: var(--background-fill-secondary); }
 .rag-hit mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
 .rag-section mark.rag-cited { background: #fef3c7; outline: 1px solid #f59e0b; }
+.rag-pages img.rag-page { display: block; max-width: 100%; margin-top: 6px;
+                          border: 1px solid var(--border-color-primary); }
 .rag-direct { font-size: 1.1em; font-weight: 600; margin: 4px 0 8px; }
 .rag-direct mark { background: #fde68a; }
 .rag-note { font-weight: 600; }
@@ -80,74 +82,29 @@ SCROLL_TO_QUESTION = """() => {
 }"""
 
 
-@dataclass(frozen=True)
-class Sections:
-    """Each section of the report, read once: what a passage's 原文 view shows.
-
-    A section is the source text from the start of the first passage with a given
-    heading path to the end of the last one.
-    """
-
-    texts: dict[str, str]  # source name → whole file text
-    spans: dict[tuple[str, tuple[str, ...]], tuple[int, int]]  # (source, heading path) → span
-
-    @classmethod
-    def read(cls, retriever: Retriever) -> "Sections":
-        """Read every cited source file and find the span of every section."""
-        spans: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
-        for p in retriever.passages:
-            key = (p.source, p.heading_path)
-            start, end = spans.get(key, (p.start, p.end))
-            spans[key] = (min(start, p.start), max(end, p.end))
-        texts = {name: read_source(retriever.config.corpus_dir / name, name).text
-                 for name in sorted({source for source, _ in spans})}
-        return cls(texts, spans)
-
-    def html(self, hit: Hit) -> str:
-        """Return the hit's whole section as escaped HTML, the cited span in <mark>."""
-        start, end = self.spans.get((hit.source, hit.heading_path), (hit.start, hit.end))
-        text = self.texts[hit.source][start:end]
-        cited = [(hit.start - start, hit.end - start)]
-        return mark(text, cited, '<mark class="rag-cited">', "</mark>", escape=html.escape)
-
-
-class LiveSections:
-    """The Sections of the index the retriever answers from now: read again when it has
-    reopened the index (a report edited on disk), so 原文 shows the text the offsets count in."""
-
-    def __init__(self, retriever: Retriever):
-        self._retriever = retriever
-        self._store = retriever.store
-        self._sections = Sections.read(retriever)
-        self._lock = threading.Lock()
-
-    def html(self, hit: Hit) -> str:
-        store = self._retriever.store
-        if store is not self._store:
-            with self._lock:
-                if store is not self._store:
-                    self._sections, self._store = Sections.read(self._retriever), store
-        return self._sections.html(hit)
-
-
-def hit_block(terms: tuple[str, ...], hit: Hit, section: str, also: tuple[str, ...] = (), title: str = "") -> str:
-    """Return one cited passage as HTML: number, breadcrumb, report, span, score, text, 原文."""
-    report = f"《{html.escape(title)}》 · " if title and title != hit.source else ""
+def hit_block(terms: tuple[str, ...], hit: Hit, original: str, also: tuple[str, ...] = (), place: str = "") -> str:
+    """Return one cited passage as HTML: number, breadcrumb, report and page, span, score,
+    text, and its 原文 view (`original`, HTML)."""
+    report = f"{html.escape(place)} · " if place else ""
     return (
         '<div class="rag-hit">'
         f'<div class="rag-head">[{hit.rank}] {html.escape(breadcrumb(hit))}</div>'
         f'<div class="rag-meta">{report}{html.escape(location(hit))} · 得分 {hit.score:.2f}</div>'
         f'<div class="rag-text">{hit_html(terms, hit, also)}</div>'
-        f'<details><summary>原文</summary><div class="rag-section">{section}</div></details>'
+        f'<details><summary>原文</summary>{original}</details>'
         "</div>"
     )
 
 
-def answer_html(reply: Reply, sections: Sections | LiveSections) -> str:
+def answer_html(reply: Reply, sections: Sections | LiveSections, original=None) -> str:
     """Return the chat answer: the direct answer, the plain refusal or the "related
-    passages" label, then the passages."""
-    blocks = "".join(hit_block(reply.highlight, h, sections.html(h), reply.translated_words,
-                               report_title(h, reply.reports)) for h in reply.hits)
+    passages" label, then the passages. `original(hit, place)` gives a hit's 原文 view
+    (default: its section of the text)."""
+    original = original or (lambda hit, place: sections.html(hit))
+    blocks = ""
+    for h in reply.hits:
+        place = report_place(h, reply.reports)
+        blocks += hit_block(reply.highlight, h, original(h, place), reply.translated_words, place)
     if not reply.answerable:
         nearest = f'<p>{NEAREST}：</p>{blocks}' if reply.hits else ""
         return f'<div class="rag-answer"><p class="rag-note">{html.escape(refusal_line(reply))}</p>{nearest}</div>'
@@ -165,7 +122,7 @@ def question_html(question: str) -> str:
 
 
 def reply(retriever: Retriever, sections: Sections | LiveSections, question: str, k: int, as_html: bool,
-          filters: Filters = Filters()) -> str | Reply:
+          filters: Filters = Filters(), original=None) -> str | Reply:
     """Return the answer to one question (HTML, or the library's Reply) from the reports
     within `filters`; bad input and library errors become one-line messages."""
     if question is None or (isinstance(question, str) and not question.strip()):
@@ -176,7 +133,7 @@ def reply(retriever: Retriever, sections: Sections | LiveSections, question: str
         answer = retriever.ask(question, k=slider_k(k), filters=filters)
     except RagError as err:
         return FAILED.format(error=html.escape(str(err)) if as_html else err)
-    return answer_html(answer, sections) if as_html else answer
+    return answer_html(answer, sections, original) if as_html else answer
 
 
 def slider_k(k) -> int:
@@ -204,20 +161,63 @@ def filters_of(reports, years, region, body=None) -> Filters:
                    strings("body", body))
 
 
-def build_page(retriever: Retriever, lanes: Lanes | None = None) -> gr.Blocks:
+def report_choices(retriever: Retriever) -> list[tuple[str, str]]:
+    """Return the (label, file name) of every indexed report, for the report filter."""
+    return [(f"{r.label()}（{source}）" if r.label() != source else source, source)
+            for source, r in sorted(retriever.reports.items())]
+
+
+def add_upload(retriever: Retriever, path: str | None, progress=None) -> str:
+    """Store an uploaded file in the corpus folder and index it; return the status line.
+    A file the index cannot take is deleted again, so the corpus and the index agree."""
+    if not path:
+        return ""
+    name = Path(path).name  # the browser's name, only as a hint for the stored file's name
+    step = progress or (lambda *args, **kwargs: None)
+    if Path(path).stat().st_size > MAX_UPLOAD_BYTES:
+        return f"未能加入：{name} 超过 {MAX_UPLOAD_BYTES // 2**20} MB 的上限。"
+    try:
+        step(0.05, desc="检查文件")
+        stored = store_upload(retriever.config.corpus_dir, Path(path).read_bytes(), name)
+        step(0.2, desc="读取、切分并向量化")
+        try:
+            identity = retriever.add(stored)
+        except BaseException:
+            stored.unlink(missing_ok=True)
+            raise
+    except RagError as err:
+        return f"未能加入：{err}"
+    source = stored.name
+    count = sum(1 for p in retriever.passages if p.source == source)
+    title = identity.label()
+    return f"已加入《{title}》（{source}），{count} 段。" if title != source else f"已加入 {source}，{count} 段。"
+
+
+def remove_report(retriever: Retriever, source: str) -> str:
+    """Remove a report from the index and the corpus folder; return the status line."""
+    try:
+        removed = retriever.remove(source)
+    except RagError as err:
+        return f"未能删除：{err}"
+    return f"已删除 {source}（{removed} 段）。"
+
+
+def build_page(retriever: Retriever, lanes: Lanes | None = None, allow_upload: bool = False) -> gr.Blocks:
     """Return the chat page over one loaded retriever, answering in `lanes`' threads (rag.serve
-    mounts it beside the REST API; `launch` serves it alone)."""
+    mounts it beside the REST API; `launch` serves it alone). With `allow_upload`, it also
+    adds and removes reports."""
     sections = LiveSections(retriever)
     lanes = lanes or Lanes()
     reports = retriever.reports
-    choices = [(f"{r.label()}（{source}）" if r.label() != source else source, source)
-               for source, r in sorted(reports.items())]
     years = sorted({y for r in reports.values() for y in r.years})
+
+    def original(hit: Hit, place: str) -> str:
+        return original_html(retriever, sections, hit, place)
 
     async def answer(question, k, filters_args, as_html: bool) -> str | Reply:
         try:
             filters = filters_of(*filters_args)
-            return await lanes.run(question, reply, retriever, sections, question, k, as_html, filters)
+            return await lanes.run(question, reply, retriever, sections, question, k, as_html, filters, original)
         except QuestionError as err:
             return FAILED.format(error=html.escape(str(err)) if as_html else err)
         except Busy:
@@ -241,8 +241,9 @@ def build_page(retriever: Retriever, lanes: Lanes | None = None) -> gr.Blocks:
 
     with gr.Blocks(title="报告问答", analytics_enabled=False) as page:
         gr.Markdown(f"## 报告问答\n用中文或英文提问。能从原文直接摘出答案时先给出“答：…”，报告未涉及时明说；"
-                    f"随后列出报告原文中的相关段落 [1]…[k]：报告、章节、"
-                    f"出处（文件与字符位置）、得分；点“原文”查看该段所在的整节。已收录 {len(reports)} 份报告。")
+                    f"随后列出报告原文中的相关段落 [1]…[k]：报告、页码、章节、"
+                    f"出处（文件与字符位置）、得分；点“原文”查看该段所在的整节，PDF 报告则显示标出该段的原页。"
+                    f"已收录 {len(reports)} 份报告。")
         chat = gr.Chatbot(
             elem_id="chat", show_label=False, height=640, layout="panel", autoscroll=False,
             placeholder="向报告提问：回答引用原文段落，并标出章节与出处。",
@@ -257,10 +258,12 @@ def build_page(retriever: Retriever, lanes: Lanes | None = None) -> gr.Blocks:
             k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="引用段落数（top-k）", scale=4)
             gr.ClearButton([chat, box], value="清空对话", scale=1)
         with gr.Row():
-            picked = gr.Dropdown(choices, multiselect=True, label="只看这些报告（不选即全部）", scale=3)
+            picked = gr.Dropdown(report_choices(retriever), multiselect=True, label="只看这些报告（不选即全部）", scale=3)
             picked_years = gr.Dropdown(years, multiselect=True, label="年份", scale=1)
             region = gr.Textbox(label="地区（如 四川、南山区）", max_lines=1, scale=1)
         examples = gr.Examples(EXAMPLES, inputs=[box], label="示例问题（点击即问）")
+        if allow_upload:
+            _report_manager(retriever, sections, picked)
 
         # Gradio hands every question on at once; rag.lanes decides how many run together.
         run = dict(fn=respond, inputs=[box, chat, k, picked, picked_years, region], outputs=[chat, box],
@@ -270,3 +273,38 @@ def build_page(retriever: Retriever, lanes: Lanes | None = None) -> gr.Blocks:
         chat.change(None, js=SCROLL_TO_QUESTION)
         gr.api(ask, api_name="ask", concurrency_limit=None)
     return page
+
+
+def _report_manager(retriever: Retriever, sections: LiveSections, picked: gr.Dropdown) -> None:
+    """The upload control and the list of indexed reports with remove buttons. Adding and
+    removing run one at a time, under the Retriever's reopening lock; the store changes in
+    place, so a question answered in a lane at that very moment is not kept out of it."""
+    version = gr.State(0)
+    with gr.Accordion("报告管理：上传与删除", open=True, elem_id="reports"):
+        upload = gr.File(label=f"上传报告（PDF、Word .docx、网页 .html、.txt、.md；最大 {MAX_UPLOAD_BYTES // 2**20} MB）",
+                         file_types=list(ACCEPTED), file_count="single", type="filepath", elem_id="upload")
+        status = gr.Markdown(elem_id="upload-status")
+
+        @gr.render(inputs=[version])
+        def report_list(_version):
+            for source, identity in sorted(retriever.reports.items()):
+                with gr.Row(elem_classes=["rag-report-row"]):
+                    label = identity.label()
+                    gr.Markdown(f"《{label}》（{source}）" if label != source else source, elem_classes=["rag-report"])
+                    remove = gr.Button("删除", size="sm", scale=0, elem_classes=["rag-remove"])
+
+                    def on_remove(current: int, source=source):
+                        message = remove_report(retriever, source)
+                        sections.refresh()
+                        return message, current + 1, gr.update(choices=report_choices(retriever), value=[])
+
+                    remove.click(on_remove, inputs=[version], outputs=[status, version, picked],
+                                 api_visibility="private", concurrency_limit=1)
+
+    def on_upload(path: str | None, current: int, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's way)
+        message = add_upload(retriever, path, progress)
+        sections.refresh()
+        return message, current + 1, gr.update(choices=report_choices(retriever)), None
+
+    upload.upload(on_upload, inputs=[upload, version], outputs=[status, version, picked, upload],
+                  api_visibility="private", concurrency_limit=1)

@@ -21,6 +21,7 @@ class Passage:
     end: int
     heading_path: tuple[str, ...]
     context: str = ""
+    pages: tuple[int, ...] = ()  # the pages of a PDF the text was printed on; () for other formats
 
     def match_text(self) -> str:
         """Return the text that keywords and embeddings see: headings, context, body."""
@@ -63,6 +64,10 @@ class Hit:
     def heading_path(self) -> tuple[str, ...]:
         return self.passage.heading_path
 
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return self.passage.pages
+
     def to_dict(self) -> dict:
         """Return the JSON shape used by `rag.ask --json` and the page's API."""
         return {
@@ -73,4 +78,6 @@ class Hit:
             "start": self.start,
             "end": self.end,
             "heading_path": list(self.heading_path),
+            # A PDF's page (1-based), or its pages when the passage runs onto the next one.
+            **({"page": self.pages[0]} if len(self.pages) == 1 else {"pages": list(self.pages)} if self.pages else {}),
         }

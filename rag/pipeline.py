@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,11 +26,21 @@ import numpy as np
 from . import index as index_io
 from .chunk import chunk_report
 from .config import Config
+from .document import Document
 from .embed import Embedder
 from .errors import CorpusError, RagError
 from .identity import ReportIdentity, identify
 from .keyword import BM25, merge_postings
-from .load import changed_reports, corpus_states, read_corpus, read_source, states_hash
+from .load import (
+    SourceFile,
+    changed_reports,
+    check_source,
+    content_hash,
+    corpus_states,
+    read_corpus,
+    read_source,
+    states_hash,
+)
 from .passage import Passage
 from .segment import dictionary_tags, keyword_tokens
 from .split import sentences
@@ -38,17 +48,26 @@ from .split import sentences
 log = logging.getLogger(__name__)
 
 
-def chunk_corpus(config: Config) -> tuple[list[Passage], dict[str, ReportIdentity]]:
-    """Read and chunk every report of the corpus folder; return its passages and each
-    report's identity."""
+def chunk_corpus(config: Config) -> tuple[list[Passage], dict[str, ReportIdentity], dict[str, Document]]:
+    """Read and chunk every report of the corpus folder; return its passages, each
+    report's identity and its text as read."""
     passages: list[Passage] = []
-    reports = {}
+    reports, documents = {}, {}
     for source in read_corpus(config.corpus_dir):
-        passages.extend(chunk_report(source.text, source.name, config.max_chunk_chars))
-        reports[source.name] = identify(source.name, source.text, source.meta)
+        found, reports[source.name], documents[source.name] = chunk_source(source, config.max_chunk_chars)
+        passages.extend(found)
     if not passages:
         raise CorpusError(f"The reports in {config.corpus_dir} hold no text: add a report with content.")
-    return passages, reports
+    return passages, reports, documents
+
+
+def chunk_source(source: SourceFile, max_chunk_chars: int) -> tuple[list[Passage], ReportIdentity, Document]:
+    """Chunk one report as read; each passage of a PDF carries the pages it was printed on."""
+    document = source.as_document()
+    passages = chunk_report(document.text, source.name, max_chunk_chars)
+    if any(piece.page for piece in document.pieces):
+        passages = [replace(p, pages=document.pages(p.start, p.end)) for p in passages]
+    return passages, identify(source.name, document.text, source.meta), document
 
 
 @dataclass
@@ -61,11 +80,12 @@ class Shard:
     sentence_vectors: np.ndarray
     sentence_owner: np.ndarray  # counts from 0 within the report
     identity: dict
+    document: Document  # the report's text as read, with its pages or elements
 
 
 def build_index(config: Config, embedder: Embedder, progress: bool = False) -> index_io.IndexData:
     """Bring the index folder up to date with the corpus, embedding only new or changed
-    reports; save it and return it."""
+    reports; save it and return it. `progress`: a line per report with the ETA on stderr."""
     started = time.perf_counter()
     # Before minutes of embedding, not after: a path holding a user's files is refused.
     index_io.check_replaceable(config.index_dir)
@@ -79,8 +99,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
         log.info("index at %s is up to date", config.index_dir)
         index_io.tidy(config.index_dir)  # what builds killed earlier left beside it
         return old
-    for name in todo:  # a report that is not text stops the build before minutes of embedding
-        read_source(Path(config.corpus_dir) / name, name)
+    for name in todo:  # a report that cannot be read stops the build before minutes of embedding
+        check_source(Path(config.corpus_dir) / name)
     staging = Staging(config.index_dir, embedder.name, settings)
     older = older_format_vectors(config.index_dir, embedder.name) if old is None else {}
     shards = embed_reports(config, embedder, todo, states, old, staging, progress, older)
@@ -118,15 +138,39 @@ def embed_reports(config: Config, embedder: Embedder, names: list[str], states: 
     return shards
 
 
-def make_shard(config: Config, embedder: Embedder, name: str, known: dict[str, np.ndarray]) -> Shard:
-    """Read, chunk, tokenise and embed one report (reusing the vectors of texts in `known`)."""
-    source = read_source(Path(config.corpus_dir) / name, name)
-    passages = chunk_report(source.text, source.name, config.max_chunk_chars)
+def make_shard(config: Config, embedder: Embedder, name: str, known: dict[str, np.ndarray],
+               source: SourceFile | None = None, bars: bool = False) -> Shard:
+    """Read (unless `source` is given), chunk, tokenise and embed one report, reusing the
+    vectors of texts in `known`; `bars`: the embedding's progress bar on stderr (which the
+    page's upload control follows)."""
+    source = source or read_source(Path(config.corpus_dir) / name, name)
+    passages, identity, document = chunk_source(source, config.max_chunk_chars)
     tokens = [keyword_tokens(p.match_text()) for p in passages]
     sentence_texts, owner = passage_sentences(passages)
-    vectors = embed_reusing(embedder, [p.match_text() for p in passages] + sentence_texts, known)
-    return Shard(passages, tokens, vectors[: len(passages)], vectors[len(passages):], owner,
-                 identify(source.name, source.text, source.meta).to_dict())
+    vectors = embed_reusing(embedder, [p.match_text() for p in passages] + sentence_texts, known, progress=bars)
+    return Shard(passages, tokens, vectors[: len(passages)], vectors[len(passages):], owner, identity.to_dict(),
+                 document)
+
+
+def stage_report(config: Config, embedder: Embedder, name: str, bars: bool = False) -> Shard:
+    """Read, chunk and embed one report of the corpus folder and stage it, so that the next
+    build takes it from the staging folder instead of reading it again (rag.reports: adding
+    a report checks it holds text before the index changes)."""
+    settings = index_io.index_settings(config.max_chunk_chars)
+    sha256 = content_hash(config.corpus_dir, name)
+    staging = Staging(config.index_dir, embedder.name, settings)
+    shard = staging.get(name, sha256)
+    if shard is None:
+        try:
+            rows = index_io.read_manifest(config.index_dir).get("rows", {})
+        except RagError:
+            rows = {}
+        # A changed report: its unchanged passages keep their vectors (from a verified index).
+        old = _reusable(config.index_dir, embedder.name) if name in rows else None
+        shard = make_shard(config, embedder, name, _old_vectors(old, name), bars=bars)
+        if shard.passages:
+            staging.put(name, sha256, shard)
+    return shard
 
 
 def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None, kept: list[str],
@@ -145,15 +189,17 @@ def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None,
         parts_s.append(np.asarray(old.sentence_vectors[sentence_rows]))
         parts_o.append(new_row[np.asarray(old.sentence_owner[sentence_rows])])
     postings = [(old.keywords, keep)] if kept else []
-    ranges, identities, n = {}, {}, 0
+    ranges, identities, documents, n = {}, {}, {}, 0
     for s in kept:
         ranges[s] = [n, n + rows[s][1] - rows[s][0]]
         identities[s] = old.manifest["reports"][s]
+        documents[s] = old.documents[s]
         n += rows[s][1] - rows[s][0]
     for name in sorted(shards):
         shard = shards[name]
         ranges[name] = [n, n + len(shard.passages)]
         identities[name] = shard.identity
+        documents[name] = shard.document
         passages += shard.passages
         parts_v.append(shard.vectors)
         parts_s.append(shard.sentence_vectors)
@@ -177,7 +223,7 @@ def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None,
     }
     return index_io.IndexData(manifest, passages, _stack(parts_v, dim), _stack(parts_s, dim),
                               np.concatenate(parts_o) if parts_o else np.zeros(0, np.int64), keywords,
-                              dictionary_tags(words))
+                              dictionary_tags(words), documents=documents)
 
 
 def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:
@@ -292,16 +338,18 @@ class Staging:
         try:
             with np.load(path, allow_pickle=False) as z:
                 rows = json.loads(bytes(z["rows"]).decode("utf-8"))
-                return Shard([Passage(r[0], r[1], r[2], r[3], tuple(r[4]), r[5]) for r in rows["passages"]],
+                return Shard([Passage(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], tuple(r[6]))
+                              for r in rows["passages"]],
                              rows["tokens"], z["vectors"], z["sentence_vectors"], z["sentence_owner"],
-                             rows["identity"])
-        except (OSError, ValueError, KeyError):
+                             rows["identity"], Document.from_dict(rows["document"]))
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
             return None  # a damaged shard is embedded again
 
     def put(self, name: str, sha256: str, shard: Shard) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        rows = {"passages": [[p.text, p.source, p.start, p.end, list(p.heading_path), p.context]
-                             for p in shard.passages], "tokens": shard.tokens, "identity": shard.identity}
+        rows = {"passages": [[p.text, p.source, p.start, p.end, list(p.heading_path), p.context, list(p.pages)]
+                             for p in shard.passages], "tokens": shard.tokens, "identity": shard.identity,
+                "document": shard.document.to_dict()}
         path = self._path(name, sha256)
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, vectors=shard.vectors, sentence_vectors=shard.sentence_vectors,

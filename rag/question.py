@@ -298,11 +298,11 @@ def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> d
 
 # English words that shape the sentence rather than say what it is about: their dictionary
 # senses (have → 具备, end → 尽) are no evidence a passage answers the question.
-_ENGLISH_FUNCTION_WORDS = frozenset(
-    """a an the of to in on at for and or by with as from into about after before during since
-    until than then there their its it this that these those is are was were be been being have
-    has had do does did will would shall should can could may might must not no what which who
-    whom how many much when where why according end now so also its""".split())
+# (The English stop words of rag.segment, and more that only the answer step drops.)
+_ENGLISH_FUNCTION_WORDS = frozenset(w for w in STOPWORDS if w.isascii()) | frozenset(
+    """at as from into about after before during since until than then there their its it this
+    that these those being have has had will would shall should can could may might must not
+    no according end now so also""".split())
 
 
 def _english_topic(terms: dict[str, float], places: Collection[str]) -> dict[str, float]:

@@ -35,8 +35,7 @@ class Searcher:
         fusion = fusion or Fusion.hybrid(self.tuning)
         wants_vector = any(fusion.weights.get(name) for name in ("dense",))
         vector = self.embedder.embed_query(query.text[:self.embedded_chars]) if wants_vector else None
-        cands = self.store.candidates(query, vector, self.tuning.expansion, sources=sources)
-        fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
+        cands, fused, parts = self._fused(query, vector, fusion, k, sources)
         # Stable sort on -score keeps reading order among equal scores.
         order = np.argsort(-fused, kind="stable")[:k]
         rows = self.store.rows(cands.ids[order])
@@ -44,3 +43,18 @@ class Searcher:
                     dense=float(parts["dense"][i]) if vector is not None else 0.0,
                     keyword=float(parts["keyword"][i]))
                 for r, (i, passage) in enumerate(zip(order, rows))]
+
+    def _fused(self, query: Query, vector, fusion: Fusion, k: int, sources: Collection[str] | None):
+        """Return the candidates and their fused scores. A store that scores every passage
+        anyway (pool_size None) gives them all; a store over a search engine gives a pool,
+        widened until the fusion proves its top k are the top k of all passages, so the
+        ranking is the same as over every passage."""
+        pool = getattr(self.store, "pool_size", None)
+        while True:
+            if pool is not None and pool >= len(self.store):
+                pool = None  # the pool would be everything: ask for everything, which is final
+            cands = self.store.candidates(query, vector, self.tuning.expansion, k=pool, sources=sources)
+            fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
+            if pool is None or fusion.settled(cands, parts, self.tuning, k):
+                return cands, fused, parts
+            pool *= 4

@@ -28,6 +28,7 @@ from typing import TypeVar
 
 from .answer import Reply, extract_answer, judge_answerable
 from .config import Config
+from .document import Document
 from .embed import Embedder, load_embedder
 from .errors import CorpusError, IndexStaleError, QuestionError, RagError
 from .freshness import Snapshot
@@ -42,6 +43,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result", Reply, list)
+Changed = TypeVar("Changed")
 
 
 @dataclass(frozen=True)
@@ -99,57 +101,6 @@ class Retriever:
         """The store answers come from now (a reload replaces it)."""
         return self._state.store
 
-    def add(self, path: str | Path) -> int:
-        """Add a report file (and its NAME.meta.json sidecar, if any) to the corpus folder and
-        the index, embedding only it; return its number of passages. A file already in the
-        corpus folder is indexed where it is. Searches running meanwhile answer from the old
-        state; a file that is not UTF-8, or whose name the corpus already uses for other
-        content, raises CorpusError and nothing is copied."""
-        import shutil
-
-        from .load import META_SUFFIX, read_source
-
-        path = Path(path)
-        corpus = Path(self.config.corpus_dir)
-        read_source(path)  # a file that is not a readable UTF-8 report stops here, before any copy
-        inside = path.resolve().is_relative_to(corpus.resolve())
-        name = path.resolve().relative_to(corpus.resolve()).as_posix() if inside else path.name
-        if not inside:
-            target = corpus / name
-            if target.exists() and target.read_bytes() != path.read_bytes():
-                raise CorpusError(f"The corpus folder {corpus} already holds a different report named {name}: "
-                                  f"rename the file, or remove that report first with Retriever.remove({name!r}).")
-            corpus.mkdir(parents=True, exist_ok=True)
-            sidecar = path.with_name(path.name + META_SUFFIX)
-            if sidecar.is_file():
-                shutil.copyfile(sidecar, target.with_name(target.name + META_SUFFIX))
-            shutil.copyfile(path, target)
-        self._update()
-        lo, hi = self.store.manifest["rows"][name]
-        return hi - lo
-
-    def remove(self, source: str) -> int:
-        """Delete a report (its file name in the corpus, as `Hit.source` gives it) from the corpus
-        folder, with its sidecar, and from the index; return how many passages it had. A name
-        that is not an indexed report raises CorpusError and nothing is deleted."""
-        from .load import META_SUFFIX
-
-        rows = self.store.manifest.get("rows", {})
-        if source not in rows:
-            raise CorpusError(f"No report named {source!r} is indexed: give its file name as a hit's "
-                              f"source shows it (one of {', '.join(sorted(rows)[:3])}{', …' if len(rows) > 3 else ''}).")
-        path = Path(self.config.corpus_dir) / source
-        path.with_name(path.name + META_SUFFIX).unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
-        self._update()
-        return rows[source][1] - rows[source][0]
-
-    def _update(self) -> None:
-        """Bring the index up to date with the corpus folder and answer from it from now on."""
-        with self._reopening:
-            self._state = self._open(build_if_missing=True)
-            self._checked_at = time.monotonic()
-
     def _open(self, build_if_missing: bool) -> _State:
         """Open the index as it is on disk, first updating it when the corpus changed: only
         new or changed reports are embedded, removed ones dropped (rag.pipeline). Call with
@@ -173,6 +124,49 @@ class Retriever:
         if isinstance(question, Query):
             return question
         return Query.of(check_question(question, self.config.max_question_chars), state.store)
+
+    def document(self, source: str) -> Document:
+        """Return a report's text as read, with its pages (PDF) or elements (rag.document)."""
+        if source not in self.store.documents:
+            raise CorpusError(f"No report named {source!r} in the index: use one of "
+                              f"{', '.join(sorted(self.store.documents)) or '(none)'}.")
+        return self.store.documents[source]
+
+    def document_text(self, source: str) -> str:
+        """Return a report's text as read: `document_text(hit.source)[hit.start:hit.end] == hit.text`."""
+        return self.document(source).text
+
+    def add(self, path: str | Path) -> ReportIdentity:
+        """Index one report file of the corpus folder (new or changed) without a rebuild:
+        only it is read, chunked and embedded (rag.reports, by rag.pipeline's incremental
+        build), and the index folder is swapped for the updated one. Return its identity.
+        Searches running meanwhile answer from the old state. A file outside the corpus
+        folder, or one that cannot be read or holds no text, raises CorpusError and the
+        index is unchanged."""
+        from . import (
+            reports as updates,  # the build step's chunker and embedder: loaded only to add
+        )
+
+        return self._update(lambda: updates.add_report(self.config, self.embedder, Path(path)))
+
+    def remove(self, source: str) -> int:
+        """Drop a report from the index and move its file out of the corpus, into the corpus
+        folder's `.removed/` (so the two stay in step and nothing is lost); return how many
+        passages it had. The last report is kept."""
+        from . import reports as updates
+
+        return self._update(lambda: updates.remove_report(self.config, self.embedder, self.store, source))
+
+    def _update(self, change: Callable[[], Changed]) -> Changed:
+        """Apply `change` to the corpus and index folders under the reopening lock (no reload
+        runs meanwhile), then answer from the index as it now is. Questions answered
+        meanwhile read the old state whole (its files stay readable after the swap), and a
+        change that fails leaves this retriever's state as it was."""
+        with self._reopening:
+            result = change()
+            self._state = self._open(build_if_missing=True)
+            self._checked_at = time.monotonic()
+            return result
 
     @property
     def reports(self) -> dict[str, ReportIdentity]:

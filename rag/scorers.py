@@ -36,7 +36,11 @@ TYPED_KINDS = ("count", "amount", "percent", "date")
 
 
 def dense_scores(cands: Candidates, tuning: Tuning) -> np.ndarray:
-    cosine = (cands.passage_cosine + cands.sentence_cosine) / 2
+    return calibrated((cands.passage_cosine + cands.sentence_cosine) / 2, tuning)
+
+
+def calibrated(cosine, tuning: Tuning):
+    """Map a mean cosine from [dense_floor, dense_ceiling] to [0, 1], clipped (monotone)."""
     return np.clip((cosine - tuning.dense_floor) / (tuning.dense_ceiling - tuning.dense_floor), 0.0, 1.0)
 
 
@@ -122,3 +126,21 @@ class Fusion:
                 held = TEXT_SCORERS[name](query, rows(cands.ids[could_reach]))
                 fused[could_reach[np.array(held, dtype=bool)]] += lift
         return fused, parts
+
+    def settled(self, cands: Candidates, parts: dict[str, np.ndarray], tuning: Tuning, k: int) -> bool:
+        """Tell whether the top k of a candidate pool are the top k of all passages: its
+        k-th best score before the text scorers' lifts is above the best score any passage
+        left out could reach with every lift (strictly, so that no tie with a passage left
+        out could reorder them). Then the same passages get the same lifts as among all
+        passages, since the threshold the lifts are given by is the same k-th score."""
+        if cands.dense_ceiling is None and cands.keyword_ceiling is None:
+            return True
+        if len(cands.ids) < k:
+            return False
+        total = sum(self.weights.values())
+        signal = sum((self.weights.get(name, 0.0) / total) * parts[name] for name in SIGNAL_SCORERS)
+        ceilings = {"dense": float(calibrated((cands.dense_ceiling or 0.0) / 2, tuning)),
+                    "keyword": min(1.0, max(0.0, cands.keyword_ceiling or 0.0))}
+        reachable = sum((self.weights.get(name, 0.0) / total) * ceilings[name] for name in SIGNAL_SCORERS)
+        reachable += sum(w / total for name, w in self.weights.items() if name in TEXT_SCORERS)
+        return float(np.partition(signal, -k)[-k]) > reachable

@@ -23,7 +23,7 @@ import gradio as gr
 import uvicorn
 
 from .api import LimitedBody, create_api
-from .cli import add_common_arguments, setup_logging, user_errors
+from .cli import add_common_arguments, setup_logging, store_config, user_errors
 from .errors import RagError
 from .lanes import DEFAULT_WORKERS, Lanes
 from .page import CSS, EXAMPLES, THEME, build_page
@@ -61,11 +61,12 @@ def check_exposure(host: str, token: str | None) -> None:
                          "will then require it. Or drop --host to serve on 127.0.0.1 only.")
 
 
-def create_app(retriever: Retriever, token: str | None = None, workers: int = DEFAULT_WORKERS):
+def create_app(retriever: Retriever, token: str | None = None, workers: int = DEFAULT_WORKERS,
+               allow_upload: bool = False):
     """Return the ASGI app: the REST API, the page at `/`, and the body-size limit."""
     lanes = Lanes(workers)
     app = create_api(retriever, lanes, token)
-    page = build_page(retriever, lanes)
+    page = build_page(retriever, lanes, allow_upload)
     page.queue(default_concurrency_limit=None)
     gr.mount_gradio_app(
         app, page, path="/", theme=THEME, css=CSS,
@@ -118,6 +119,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                         help=f"threads answering ordinary questions at once (default: {DEFAULT_WORKERS})")
+    parser.add_argument("--allow-upload", action="store_true",
+                        help="let the page add reports to the corpus folder and remove them (off by default)")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -132,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         check_exposure(args.host, token)
         # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model,
+        retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
                                    build_if_missing=args.index is None, progress=True)
-        app = create_app(retriever, token, args.workers)
+        app = create_app(retriever, token, args.workers, args.allow_upload)
         # The first question initialises the tokenizer and model kernels (~0.5 s), the
         # first that asks for a person the part-of-speech tagger (~0.3 s), the first English
         # one the dictionary (~0.1 s): pay them now rather than make the first visitors wait.

@@ -8,9 +8,10 @@ its keyword postings a sparse matrix, its rows read from SQLite by id. tests/tes
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,11 @@ class Candidates:
     passage_cosine: np.ndarray  # (c,) question–passage cosine; zeros without a query vector
     sentence_cosine: np.ndarray  # (c,) question–best-sentence cosine (the passage's own without sentences)
     keyword: np.ndarray  # (c,) share of the question's BM25 weight the passage holds, in [0, 1]
+    # For a pool (candidates(k=...)): no passage left out has a higher passage + best-sentence
+    # cosine than `dense_ceiling`, or a higher keyword share than `keyword_ceiling`, so the
+    # searcher can prove its top k final (rag.scorers.Fusion.settled). None: nothing left out.
+    dense_ceiling: float | None = None
+    keyword_ceiling: float | None = None
 
 
 class Store(Protocol):
@@ -64,9 +70,35 @@ class Store(Protocol):
     def tag(self, word: str) -> str: ...
 
     reports: dict[str, ReportIdentity]
+    documents: Mapping  # source → rag.document.Document, the text that start/end index into
+    # None: candidates() scores every passage anyway, so the searcher asks for all of them;
+    # a number: the first pool to ask for (rag.retrieve widens it until the top k is proven).
+    pool_size: int | None
 
 
-class LocalStore:
+class ReportWords:
+    """The lexicon half of every store (rag.query.Lexicon's translations, expansions,
+    regions and tags), read from the store's reports, English dictionary and tags."""
+
+    reports: dict[str, ReportIdentity]
+    _english: EnglishToReport
+    _tags: dict[str, str]
+
+    def translations(self, word: str) -> frozenset[str]:
+        return self._english.translations(word)
+
+    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
+        return self._english.expansions(tokens)
+
+    def regions(self) -> list[Place]:
+        return [r.place for r in self.reports.values() if r.place]
+
+    def tag(self, word: str) -> str:
+        """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
+        return self._tags.get(word, "")
+
+
+class LocalStore(ReportWords):
     """One index folder's contents: arrays memory-mapped and rows read by id when opened
     from disk (nothing read whole), in memory when built or changed in place.
 
@@ -75,6 +107,8 @@ class LocalStore:
     POOL best by meaning and by keywords, and reads the sentences of those only; "ivf" asks
     an IVF index (rag.ann) for the passages instead of reading every passage vector.
     """
+
+    pool_size = None
 
     def __init__(self, data: IndexData):
         self.manifest = data.manifest
@@ -88,6 +122,8 @@ class LocalStore:
         self._bm25 = data.keywords
         self._ivf = data.ivf
         self._tags: dict[str, str] = dict(data.tags)
+        # source → its text as read (rag.document); from disk, read by report when asked for
+        self.documents: Mapping = dict(data.documents) if isinstance(data.documents, dict) else data.documents
         self._reindex()
 
     def __len__(self) -> int:
@@ -119,6 +155,15 @@ class LocalStore:
 
     # ------------------------------------------------------------------ writing
 
+    def clone(self) -> LocalStore:
+        """Return a copy to add to or delete from while searches go on reading this one.
+        Cheap: add and delete replace the arrays and rows rather than change them, so the
+        copy shares them (memory-mapped ones too) until it changes."""
+        twin = copy.copy(self)
+        twin.manifest, twin.reports, twin._tags = dict(self.manifest), dict(self.reports), dict(self._tags)
+        twin.documents = dict(self.documents) if isinstance(self.documents, dict) else self.documents
+        return twin
+
     def add(self, passages: Sequence[Passage], tokens: Sequence[list[str]], vectors: np.ndarray,
             sentence_vectors: np.ndarray, sentence_owner: np.ndarray) -> None:
         """Append passages (sentence_owner counts from 0 within the added ones), in memory."""
@@ -134,7 +179,9 @@ class LocalStore:
         self._changed()
 
     def delete(self, source: str) -> int:
-        """Drop every passage of `source`; return how many there were."""
+        """Drop every passage of `source` and its text; return how many passages there were."""
+        if source in self.documents:
+            self.documents = {s: d for s, d in self.documents.items() if s != source}
         if source not in self._sources:
             return 0
         keep = np.flatnonzero(self._source_id != self._sources.index(source))
@@ -167,7 +214,7 @@ class LocalStore:
         ids = None if sources is None else self._rows_of(sources)
         if self._search["method"] != "exact" and len(self):
             pool = max(int(self._search.get("pool", 200)), k or 0)
-            return self._pooled(keyword, vector, ids, pool)
+            return self._pooled(keyword, vector, ids, pool, bounded=k is not None)
         if vector is None:
             passage = sentence = np.zeros(len(self), dtype=np.float32)
         else:
@@ -177,7 +224,12 @@ class LocalStore:
         if k is not None and k < len(ids):
             dense = passage + sentence
             keep = np.union1d(np.argpartition(-dense, k - 1)[:k], np.argpartition(-keyword, k - 1)[:k])
+            left_out = np.ones(len(ids), dtype=bool)
+            left_out[keep] = False
+            ceilings = (float(dense[left_out].max()), float(keyword[left_out].max())) if left_out.any() \
+                else (None, None)
             ids, passage, sentence, keyword = ids[keep], passage[keep], sentence[keep], keyword[keep]
+            return Candidates(ids, passage, sentence, keyword, *ceilings)
         return Candidates(ids, passage, sentence, keyword)
 
     def _rows_of(self, sources: Collection[str]) -> np.ndarray:
@@ -185,8 +237,11 @@ class LocalStore:
         return np.flatnonzero(np.isin(self._source_id, wanted))
 
     def _pooled(self, keyword: np.ndarray, vector: np.ndarray | None, ids: np.ndarray | None,
-                pool: int) -> Candidates:
-        """Candidates of a large index: the pool best by meaning ∪ by keywords, scored exactly."""
+                pool: int, bounded: bool = False) -> Candidates:
+        """Candidates of a large index: the pool best by meaning ∪ by keywords, scored exactly.
+        `bounded`: with ceilings of what the passages left out could score; the keyword one
+        is exact (every passage's keyword share is computed), the dense one the bound 2 (a
+        passage's cosine plus a sentence's), since left-out sentences are never read."""
         scoped = keyword if ids is None else keyword[ids]
         by_keyword = np.flatnonzero(scoped > 0)
         if len(by_keyword) > pool:
@@ -194,12 +249,16 @@ class LocalStore:
         by_keyword = by_keyword if ids is None else ids[by_keyword]
         if vector is None:
             chosen = np.sort(by_keyword)
-            zeros = np.zeros(len(chosen), dtype=np.float32)
-            return Candidates(chosen, zeros, zeros, keyword[chosen])
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        chosen = np.union1d(self._by_meaning(query, ids, pool), by_keyword)
-        passage, sentence = self._cosines_of(chosen, query)
-        return Candidates(chosen, passage, sentence, keyword[chosen])
+            passage = sentence = np.zeros(len(chosen), dtype=np.float32)
+        else:
+            query = np.asarray(vector, dtype=np.float32).reshape(-1)
+            chosen = np.union1d(self._by_meaning(query, ids, pool), by_keyword)
+            passage, sentence = self._cosines_of(chosen, query)
+        left_out = np.setdiff1d(np.arange(len(self)) if ids is None else ids, chosen) if bounded else ()
+        if not len(left_out):
+            return Candidates(chosen, passage, sentence, keyword[chosen])
+        return Candidates(chosen, passage, sentence, keyword[chosen], 0.0 if vector is None else 2.0,
+                          float(keyword[left_out].max()))
 
     def _by_meaning(self, query: np.ndarray, ids: np.ndarray | None, pool: int) -> np.ndarray:
         """Return the pool passages (of `ids`, all when None) nearest the query vector."""
@@ -294,15 +353,6 @@ class LocalStore:
             return self._rows.any_holds(candidates, term)
         return any(term in _folded(self._rows[int(i)]) for i in candidates)
 
-    def translations(self, word: str) -> frozenset[str]:
-        return self._english.translations(word)
-
-    def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]:
-        return self._english.expansions(tokens)
-
-    def regions(self) -> list[Place]:
-        return [r.place for r in self.reports.values() if r.place]
-
     def tag(self, word: str) -> str:
         """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""
         return self._tags.get(word) or self._data.tag(word)
@@ -313,7 +363,8 @@ class LocalStore:
         if isinstance(self._data.passages, PassageRows):
             tags = {**self._data.passages.tags(w for w in self._bm25.vocabulary if not w.startswith("#")), **tags}
         manifest = {k: v for k, v in self.manifest.items() if k not in ("search", "files")}
-        return IndexData(manifest, self._rows, self._vectors, self._sentences, self._owner, self._bm25, tags)
+        return IndexData(manifest, self._rows, self._vectors, self._sentences, self._owner, self._bm25, tags,
+                         documents=self.documents)
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")

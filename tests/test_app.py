@@ -66,11 +66,11 @@ def refused(question: str, nearest: list[Hit]) -> Reply:
 
 
 def stub_retriever(corpus: Path, ask=None) -> SimpleNamespace:
-    """What app.py uses of a Retriever: its passages, its corpus folder, ask, and its store
-    (whose identity tells the page that the index was reopened)."""
+    """What app.py uses of a Retriever: its passages, their text as read, its corpus folder,
+    ask, and its store (whose identity tells the page that the index was reopened)."""
     (corpus / SOURCE).write_text(REPORT, encoding="utf-8")
-    return SimpleNamespace(passages=PASSAGES, reports={}, store=None,
-                           config=SimpleNamespace(corpus_dir=corpus), ask=ask)
+    return SimpleNamespace(passages=PASSAGES, reports={}, document_text={SOURCE: REPORT}.__getitem__,
+                           store=SimpleNamespace(documents={}), config=SimpleNamespace(corpus_dir=corpus), ask=ask)
 
 
 @pytest.fixture

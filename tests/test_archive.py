@@ -77,33 +77,37 @@ def test_a_build_shows_progress_with_an_eta(fake_config, corpus_dir, capsys):
     assert "embedded 2/2 report(s)" in err and "ETA" in err
 
 
-def test_add_and_remove_a_report(fake_retriever, corpus_dir, tmp_path):
-    upload = tmp_path / "upload" / "extra.txt"
-    upload.parent.mkdir()
-    upload.write_text(EXTRA, encoding="utf-8")
-    assert fake_retriever.add(upload) >= 1
-    assert (corpus_dir / "extra.txt").read_text(encoding="utf-8") == EXTRA
+def test_add_and_remove_a_report(fake_retriever, corpus_dir):
+    # As the page does: the file is stored in the corpus folder (rag.upload), then indexed.
+    (corpus_dir / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    counting = Counting()
+    fake_retriever.embedder = counting
+    identity = fake_retriever.add(corpus_dir / "extra.txt")
+    assert identity.source == "extra.txt" and "extra.txt" in fake_retriever.reports
+    assert counting.seen and all("新增" in t for t in counting.seen)  # only the added report was embedded
     assert fake_retriever.search("电动自行车门店", k=1)[0].source == "extra.txt"
-    assert "extra.txt" in fake_retriever.reports
     assert fake_retriever.remove("extra.txt") >= 1
     assert not (corpus_dir / "extra.txt").exists()
+    assert (corpus_dir / ".removed" / "extra.txt").read_text(encoding="utf-8") == EXTRA  # set aside, not lost
     assert all(h.source != "extra.txt" for h in fake_retriever.search("电动自行车门店", k=5))
-    assert upload.read_text(encoding="utf-8") == EXTRA  # the uploaded file itself is left alone
 
 
-def test_add_refuses_bad_files_and_changes_nothing(fake_retriever, corpus_dir, tmp_path):
+def test_add_refuses_bad_files_and_changes_nothing(fake_config, fake_retriever, corpus_dir, tmp_path):
     before = sorted(p.name for p in corpus_dir.iterdir())
-    bad = tmp_path / "gbk.txt"
+    index_before = {p.name: p.read_bytes() for p in fake_config.index_dir.iterdir()}
+    bad = corpus_dir / "gbk.txt"
     bad.write_bytes("一、总体情况".encode("gb18030"))
     with pytest.raises(CorpusError, match="not valid UTF-8.*iconv"):
         fake_retriever.add(bad)
-    clash = tmp_path / "shanghai-samr-2023-rule-of-law-report.txt"
-    clash.write_text(OTHER, encoding="utf-8")
-    with pytest.raises(CorpusError, match="already holds a different report named .*remove"):
-        fake_retriever.add(clash)
+    bad.unlink()
+    outside = tmp_path / "other.txt"
+    outside.write_text(OTHER, encoding="utf-8")
+    with pytest.raises(CorpusError, match="is not inside the corpus folder"):
+        fake_retriever.add(outside)
     with pytest.raises(CorpusError, match="No report named 'nope.txt' is indexed"):
         fake_retriever.remove("nope.txt")
     assert sorted(p.name for p in corpus_dir.iterdir()) == before
+    assert {p.name: p.read_bytes() for p in fake_config.index_dir.iterdir()} == index_before
 
 
 def test_readers_keep_answering_from_the_old_state_during_an_update(fake_config, fake_retriever, corpus_dir, tmp_path):
@@ -123,7 +127,7 @@ def test_readers_keep_answering_from_the_old_state_during_an_update(fake_config,
     thread = threading.Thread(target=keep_asking)
     thread.start()
     try:
-        upload = tmp_path / "extra.txt"
+        upload = corpus_dir / "extra.txt"
         upload.write_text(EXTRA, encoding="utf-8")
         fake_retriever.add(upload)
     finally:

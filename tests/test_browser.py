@@ -9,6 +9,8 @@ docs/screenshot.png.
 """
 
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -50,10 +52,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, log) -> subprocess.Popen:
-    """Run `python app.py --port PORT`; return once the page is served."""
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
+def start_app(port: int, log, args: tuple[str, ...] = (), env: dict | None = None) -> subprocess.Popen:
+    """Run `python app.py --port PORT [ARGS]`; return once the page is served."""
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 180  # the index builds in ~15 s when missing
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -197,6 +199,60 @@ def test_empty_message_does_nothing(page):
 def test_page_loads_nothing_from_other_hosts(page):
     ask(page, QUESTION)
     assert page.hosts == {page.url.split("/")[2]}
+
+
+def test_a_pdf_uploaded_on_the_page_is_asked_and_its_page_shown(browser, tmp_path):
+    """`python app.py --allow-upload` on a corpus of its own: upload a PDF report, ask a
+    question only it answers, open 原文 and see its page with the cited lines highlighted."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(ROOT / "data" / "shanghai-samr-2023-rule-of-law-report.txt", corpus)
+    if (ROOT / "index" / "manifest.json").is_file():  # its vectors are reused: a rebuild takes seconds
+        shutil.copytree(ROOT / "index", index)
+    port = free_port()
+    with open(tmp_path / "app.log", "w+") as log:
+        proc = start_app(port, log, ("--allow-upload",), {"BAOGAO_CORPUS": str(corpus), "BAOGAO_INDEX": str(index)})
+        try:
+            page = open_page(browser, f"http://127.0.0.1:{port}/")
+            reports = page.locator("#reports .rag-report-row")
+            reports.first.wait_for()  # the list is rendered after the page loads
+            assert reports.count() == 1
+            page.locator("#upload input[type=file]").set_input_files(str(UPLOAD))
+            status = page.locator("#upload-status")
+            status.get_by_text("已加入").wait_for(timeout=600_000)  # embedding its passages: seconds to minutes
+            assert "（luoyang-stats-2023.pdf）" in status.inner_text()
+            assert (corpus / "luoyang-stats-2023.pdf").read_bytes() == UPLOAD.read_bytes()
+            page.wait_for_function("document.querySelectorAll('#reports .rag-report-row').length == 2")
+            assert any("（luoyang-stats-2023.pdf）" in row for row in reports.all_inner_texts())
+            assert page.locator("#reports button.rag-remove", has_text="删除").count() == 2
+
+            answer = ask(page, "洛阳市2023年末常住人口是多少")
+            assert answer.locator(".rag-direct mark").inner_text() == "707.9万人"
+            cited = answer.locator(".rag-hit").first
+            meta = cited.locator(".rag-meta").inner_text()
+            assert "luoyang-stats-2023.pdf:" in meta and re.search(r"第\d+页", meta)
+            image = cited.locator("img.rag-page")
+            assert not image.is_visible()
+            cited.locator("summary", has_text="原文").click()
+            image.wait_for(state="visible")
+            page_of_hit = re.search(r"第(\d+)页", meta).group(1)
+            assert image.get_attribute("alt").endswith(f"第{page_of_hit}页")
+            assert int(re.search(r"标出 (\d+) 行", image.get_attribute("title")).group(1)) >= 1
+            assert image.evaluate("img => img.complete && img.naturalWidth > 500")
+            # The highlight is drawn on the page: the image holds the highlight's amber pixels.
+            assert image.evaluate(AMBER_PIXELS) > 100
+        finally:
+            stop_app(proc)
+
+
+UPLOAD = ROOT / "tests" / "data" / "formats" / "luoyang-stats-2023.pdf"
+AMBER_PIXELS = """img => {
+  const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data; let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] > 80 && d[i + 1] < 170 && d[i + 2] < 80) n++;  // the amber edge
+  return n;
+}"""
 
 
 # ------------------------------------------------------------ measurements

@@ -45,17 +45,20 @@ def bm25_from_scratch(docs, question_tokens, k1=1.2, b=0.75):
     return np.array(out)
 
 
-def local_store(passages, sentences, owner):
+def index_data(passages, sentences, owner):
     from rag.index import IndexData
 
     emb = FakeEmbedder()
     vectors = emb.embed_passages([p.match_text() for p in passages])
     sv = emb.embed_passages(sentences) if sentences else np.zeros((0, 64), np.float32)
-    data = IndexData.of({}, list(passages), [keyword_tokens(p.match_text()) for p in passages], vectors, sv, owner)
-    return LocalStore(data)
+    return IndexData.of({}, list(passages), [keyword_tokens(p.match_text()) for p in passages], vectors, sv, owner)
 
 
-def local_store_on_disk(passages, sentences, owner):
+def local_store(passages, sentences, owner):
+    return LocalStore(index_data(passages, sentences, owner))
+
+
+def index_on_disk(passages, sentences, owner):
     """The same written as an index folder and opened from it: arrays memory-mapped, rows in SQLite."""
     import tempfile
     from pathlib import Path
@@ -68,10 +71,26 @@ def local_store_on_disk(passages, sentences, owner):
     for i, p in enumerate(passages):
         ranges.setdefault(p.source, [i, i])[1] = i + 1
     index_io.write_folder(folder, replace(built, manifest={"format_version": 3, "dim": 64, "rows": ranges}))
-    return LocalStore(index_io.load(folder))
+    return index_io.load(folder)
 
 
-STORES = {"local": local_store, "local-on-disk": local_store_on_disk}
+def local_store_on_disk(passages, sentences, owner):
+    return LocalStore(index_on_disk(passages, sentences, owner))
+
+
+def qdrant_store(passages, sentences, owner):
+    pytest.importorskip("qdrant_client", reason='the [qdrant] extra: pip install "baogao[qdrant]"')
+    from rag.store_qdrant import QdrantStore, connect
+
+    # Written from an index folder as rag.build writes it: each passage's tokens come from
+    # its keyword postings.
+    return QdrantStore.create(connect(":memory:"), "test", index_on_disk(passages, sentences, owner))
+
+
+STORES = {"local": local_store, "local-on-disk": local_store_on_disk, "qdrant": qdrant_store}
+# The most a pool of k holds: the k best by meaning and the k best by keywords (local);
+# Qdrant searches passages and best sentences apart, so up to 3k.
+POOL_LIMIT = {local_store: 2, local_store_on_disk: 2, qdrant_store: 3}
 
 
 @pytest.fixture
@@ -104,7 +123,7 @@ def test_a_candidate_pool_holds_the_best_by_each_signal(make, corpus):
     vector = FakeEmbedder().embed_query(query.text)
     every = store.candidates(query, vector, 0.5)
     pool = store.candidates(query, vector, 0.5, k=5)
-    assert len(pool.ids) <= 10
+    assert len(pool.ids) <= 5 * POOL_LIMIT[make]
     assert set(every.ids[np.argsort(-every.keyword)[:5]]) <= set(pool.ids)
     dense = every.passage_cosine + every.sentence_cosine
     assert set(every.ids[np.argsort(-dense)[:5]]) <= set(pool.ids)
@@ -131,3 +150,18 @@ def test_delete_and_add_give_what_a_fresh_store_gives(make, corpus):
     assert store.rows(range(len(store))) == list(passages)
     for field in ("passage_cosine", "sentence_cosine", "keyword"):
         assert np.allclose(getattr(got, field), getattr(want, field), atol=1e-5)
+
+
+@pytest.mark.parametrize("make", STORES.values(), ids=STORES.keys())
+def test_a_pools_ceilings_bound_every_passage_left_out(make, corpus):
+    store = make(*corpus)
+    for question in [*QUESTIONS, "市场监管部门办理行政复议案件多少件", "2023年有什么新的法规"]:
+        query = Query.of(question, store)
+        vector = FakeEmbedder().embed_query(question)
+        every = store.candidates(query, vector, 0.5)
+        pool = store.candidates(query, vector, 0.5, k=3)
+        left_out = ~np.isin(every.ids, pool.ids)
+        assert left_out.any() and pool.dense_ceiling is not None
+        dense = every.passage_cosine + every.sentence_cosine
+        assert dense[left_out].max() <= pool.dense_ceiling + 1e-6
+        assert every.keyword[left_out].max() <= pool.keyword_ceiling + 1e-6

@@ -1,0 +1,109 @@
+"""The Qdrant store ranks as the local store does: same hits, same answers, same refusals."""
+
+import json
+import sys
+from dataclasses import replace
+
+import pytest
+
+from rag import Retriever
+from rag.errors import StoreError
+from tests.conftest import FakeEmbedder
+from tests.paths import PROJECT_ROOT
+
+pytest.importorskip("qdrant_client", reason='the [qdrant] extra: pip install "baogao[qdrant]"')
+
+from rag.store_qdrant import QdrantStore, connect
+
+SEED_SETS = [PROJECT_ROOT / "eval" / "questions.jsonl", PROJECT_ROOT / "eval" / "heldout.jsonl"]
+
+
+def seed_questions() -> list[str]:
+    return [json.loads(line)["question"] for path in SEED_SETS
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def over_qdrant(local: Retriever) -> Retriever:
+    from rag import index as index_io
+
+    store = QdrantStore.create(connect(":memory:"), "test", index_io.load(local.config.index_dir))
+    return Retriever(store, local.embedder, local.config)
+
+
+def top5(reply):
+    return [(h.source, h.start, h.end) for h in reply.hits], reply.answer, reply.answerable
+
+
+def test_rankings_match_the_local_store(fake_retriever):
+    """Every sixth seed question, with the fake embedder (the slow test below asks all)."""
+    qdrant = over_qdrant(fake_retriever)
+    for question in seed_questions()[::6]:
+        assert top5(qdrant.ask(question)) == top5(fake_retriever.ask(question)), question
+
+
+@pytest.mark.slow
+def test_top5_of_every_seed_question_is_the_local_stores(real_retriever):
+    qdrant = over_qdrant(real_retriever)
+    differ = [q for q in seed_questions() if top5(qdrant.ask(q)) != top5(real_retriever.ask(q))]
+    assert not differ, f"{len(differ)} questions rank otherwise over Qdrant: {differ[:5]}"
+
+
+def test_the_store_option_writes_a_collection_once_and_reads_it_after(fake_config, tmp_path):
+    config = replace(fake_config, store="qdrant", qdrant_url=str(tmp_path / "qdrant"), qdrant_collection="reports")
+    first = Retriever.load(config=config, embedder=FakeEmbedder())
+    hits = [(h.source, h.start) for h in first.search("不予行政处罚多少家")]
+    first.store.close()
+    (fake_config.index_dir / "manifest.json").unlink()  # the second opening must not need the folder
+    second = Retriever.load(config=config, embedder=FakeEmbedder(), build_if_missing=False)
+    assert isinstance(second.store, QdrantStore) and len(second.store) == len(first.store)
+    assert [(h.source, h.start) for h in second.search("不予行政处罚多少家")] == hits
+    second.store.close()
+
+
+def test_a_missing_collection_says_how_to_build_it(fake_config):
+    config = replace(fake_config, store="qdrant", qdrant_url=":memory:", qdrant_collection="nothing")
+    with pytest.raises(StoreError, match="rag.build --store qdrant"):
+        Retriever.load(config=config, embedder=FakeEmbedder(), build_if_missing=False)
+
+
+def test_a_collection_baogao_did_not_write_is_not_replaced(fake_retriever):
+    from qdrant_client import models
+
+    from rag import index as index_io
+
+    client = connect(":memory:")
+    client.create_collection("theirs", vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT))
+    with pytest.raises(StoreError, match="did not write it"):
+        QdrantStore.create(client, "theirs", index_io.load(fake_retriever.config.index_dir))
+    assert client.collection_exists("theirs")
+
+
+def test_without_the_extra_the_message_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "qdrant_client", None)  # `import qdrant_client` now fails
+    with pytest.raises(StoreError, match=r'pip install "baogao\[qdrant\]"'):
+        connect(":memory:")
+
+
+def test_the_command_without_a_url_says_what_to_give(tmp_path):
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-m", "rag.ask", "不予行政处罚多少家", "--store", "qdrant",
+                          "--index", str(tmp_path / "index")],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "Error: --store qdrant needs --qdrant-url: a server URL (http://localhost:6333), "
+        "a folder for Qdrant's local mode, or :memory:."]
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_question_with_no_signal_at_all_still_ranks_as_locally(fake_retriever):
+    """Keyword-only fusion and a question none of whose words the reports hold: the engine
+    proposes nothing, and the pool must still end (by asking for everything)."""
+    from rag import Fusion
+
+    qdrant = over_qdrant(fake_retriever)
+    for question in ("zzqx wvut", "不予行政处罚多少家"):
+        local = fake_retriever.search(question, k=5, fusion=Fusion.only("keyword"))
+        there = qdrant.search(question, k=5, fusion=Fusion.only("keyword"))
+        assert [(h.source, h.start) for h in there] == [(h.source, h.start) for h in local]
