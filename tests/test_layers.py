@@ -17,7 +17,7 @@ LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
      "layout"},
     {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "question", "keyword", "ann",
-     "crosslingual", "e5_offline", "embed", "identity"},
+     "crosslingual", "e5_offline", "embed", "embed_onnx", "identity"},
     {"query", "index"},
     {"store"},
     {"scorers", "pipeline", "reports", "opening", "scope", "freshness", "store_qdrant"},
