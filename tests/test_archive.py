@@ -3,6 +3,7 @@ staleness without reading the corpus, word presence from the postings, and appro
 search past the size where exact search is too slow."""
 
 import json
+import shutil
 import threading
 import unicodedata
 
@@ -241,3 +242,19 @@ def test_a_large_index_is_searched_by_pool_and_says_so(fake_config, fake_retriev
     assert manifest["search"]["recall_at_10"] >= 0.99
     for question in ("不予行政处罚多少家", "盲盒专项检查", "电梯"):
         assert pooled.search(question, k=5) == fake_retriever.search(question, k=5)
+
+
+def test_kept_reports_keep_their_text_and_pages_through_an_update(fake_config, fake_retriever, corpus_dir):
+    from tests.paths import PROJECT_ROOT
+
+    shutil.copy(PROJECT_ROOT / "tests" / "data" / "formats" / "luoyang-stats-2023.pdf", corpus_dir / "luoyang.pdf")
+    build_index(fake_config, FakeEmbedder())
+    (corpus_dir / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    counting = Counting()
+    build_index(fake_config, counting)
+    assert counting.seen and all("新增" in t for t in counting.seen)  # the PDF was kept, not read or embedded
+    reopened = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    hit = reopened.search("洛阳 年末常住人口多少", k=1)[0]
+    assert hit.source == "luoyang.pdf" and "707.9万人" in hit.text and hit.pages
+    assert reopened.document_text("luoyang.pdf")[hit.start:hit.end] == hit.text
+    assert reopened.document("luoyang.pdf").pages(hit.start, hit.end) == hit.pages
