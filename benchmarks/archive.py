@@ -75,6 +75,7 @@ def make_archive(folder: Path, n_reports: int, dim: int) -> dict:
     from rag import DEFAULT_MODEL
     from rag import index as index_io
     from rag.chunk import chunk_report
+    from rag.document import Document
     from rag.identity import identify
     from rag.keyword import BM25
     from rag.load import corpus_states, states_hash
@@ -89,13 +90,14 @@ def make_archive(folder: Path, n_reports: int, dim: int) -> dict:
     passages = chunk_report(seed, SEED.name, 300)
     tokens = [keyword_tokens(p.match_text()) for p in passages]
     sentence_texts, owner = passage_sentences(passages)
-    rows, all_tokens, vectors, sentences, owners, ranges, reports = [], [], [], [], [], {}, {}
+    rows, all_tokens, vectors, sentences, owners, ranges, reports, documents = [], [], [], [], [], {}, {}, {}
     identities: dict[tuple, dict] = {}
     for i in range(n_reports):
         copy, name = Copy(i), f"report-{i:05d}.txt"
         text = copy(seed)
         assert len(text) == len(seed)
         (corpus / name).write_text(text, encoding="utf-8")
+        documents[name] = Document(text, "txt")  # the text as read, stored with the index as a build does
         mine = [Passage(copy(p.text), name, p.start, p.end, tuple(copy(h) for h in p.heading_path), copy(p.context))
                 for p in passages]
         ranges[name] = [len(rows), len(rows) + len(mine)]
@@ -115,7 +117,8 @@ def make_archive(folder: Path, n_reports: int, dim: int) -> dict:
                 "corpus": states, "rows": ranges, "settings": index_io.index_settings(300), "built_at": "synthetic"}
     data = index_io.IndexData(manifest, rows, np.concatenate(vectors), np.concatenate(sentences),
                               np.concatenate(owners), keywords,
-                              dictionary_tags(w for w in keywords.vocabulary if not w.startswith("#")))
+                              dictionary_tags(w for w in keywords.vocabulary if not w.startswith("#")),
+                              documents=documents)
     index_io.save(index, data)
     return {"reports": n_reports, "passages": len(rows), "sentences": int(sum(len(s) for s in sentences)),
             "write_s": round(time.perf_counter() - started, 1),
@@ -138,7 +141,7 @@ def tile_archive(folder: Path, source: Path, times: int, dim: int) -> dict:
     base_rows = list(old.passages)
     n, m = len(base_rows), len(old.sentence_vectors)
     rng = np.random.default_rng(0)
-    rows, ranges, reports, states = [], {}, {}, {}
+    rows, ranges, reports, states, documents = [], {}, {}, {}, {}
     for t in range(times):
         rename = {name: f"t{t:02d}-{name}" for name in old.manifest["rows"]}
         for name, new in rename.items():
@@ -147,6 +150,7 @@ def tile_archive(folder: Path, source: Path, times: int, dim: int) -> dict:
             ranges[new] = [lo + t * n, hi + t * n]
             reports[new] = dict(old.manifest["reports"][name])
             states[new] = dict(file_state(corpus, new), sha256=old.manifest["corpus"][name]["sha256"])
+            documents[new] = old.documents[name]
         rows += [Passage(p.text, rename[p.source], p.start, p.end, p.heading_path, p.context) for p in base_rows]
 
     def unit(count: int) -> np.ndarray:
@@ -159,7 +163,8 @@ def tile_archive(folder: Path, source: Path, times: int, dim: int) -> dict:
                     reports=reports, corpus=states, rows=ranges)
     manifest = {k: v for k, v in manifest.items() if k not in ("search", "files", "n_passages", "n_sentences")}
     tags = old.passages.tags(w for w in old.keywords.vocabulary if not w.startswith("#"))
-    data = index_io.IndexData(manifest, rows, unit(n * times), unit(m * times), owner, keywords, tags)
+    data = index_io.IndexData(manifest, rows, unit(n * times), unit(m * times), owner, keywords, tags,
+                              documents=documents)
     index_io.save(index, data)
     return {"reports": len(ranges), "passages": len(rows), "sentences": m * times,
             "write_s": round(time.perf_counter() - started, 1),
@@ -215,8 +220,7 @@ def measure_warm(folder: Path, dim: int) -> None:
 
 def measure_add(folder: Path) -> None:
     r = retriever(folder, 384)
-    new = folder / "upload" / "report-new.txt"
-    new.parent.mkdir(exist_ok=True)
+    new = folder / "corpus" / "report-new.txt"  # as the page's upload stores it, then adds it
     new.write_text(Copy(10**6 + 7)(SEED.read_text(encoding="utf-8")), encoding="utf-8")
     started = time.perf_counter()
     r.add(new)
