@@ -165,3 +165,20 @@ def test_a_pools_ceilings_bound_every_passage_left_out(make, corpus):
         dense = every.passage_cosine + every.sentence_cosine
         assert dense[left_out].max() <= pool.dense_ceiling + 1e-6
         assert every.keyword[left_out].max() <= pool.keyword_ceiling + 1e-6
+
+
+@pytest.mark.parametrize("make", [local_store, local_store_on_disk], ids=["local", "local-on-disk"])
+def test_a_clone_changes_while_the_original_keeps_answering_whole(make, corpus):
+    passages, sentences, owner = corpus
+    store = make(passages, sentences, owner)
+    query = Query.of("不予行政处罚多少家", store)
+    vector = FakeEmbedder().embed_query(query.text)
+    before = store.candidates(query, vector, 0.5)
+    twin = store.clone()
+    source = passages[0].source
+    assert twin.delete(source) == len(passages) - sum(p.source != source for p in passages)
+    twin.reports["extra.txt"] = None  # its lexicon and reports are its own too
+    assert len(twin) == 0 and len(store) == len(passages) and "extra.txt" not in store.reports
+    after = store.candidates(query, vector, 0.5)
+    assert np.array_equal(after.ids, before.ids) and np.array_equal(after.keyword, before.keyword)
+    assert store.rows(range(len(store))) == list(passages)
