@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
+from .sections import asked_section, section_cue
 from .segment import STOPWORDS
 from .spans import DIGITS, NAMED, UNITS
 
@@ -95,14 +96,32 @@ _RELATIVE_YEARS = ((re.compile(r"去年|上年|上一年|过去一年|前一年"
 _ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
 
 
+# 哪几个方面 / 哪几项任务 asks for a list of what is done, not for a count: no figure answers it.
+_ASKS_LIST = re.compile(r"哪几(?:个|项|件|条|大)?(?:方面|领域|部分|重点|任务|工作|举措|措施|事)")
+
+
 def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
-    """Return what a question asks for (kind, answer patterns), or None if not factual."""
+    """Return what a question asks for (kind, answer patterns), or None if not factual. A
+    question for a part of a report (rag.sections: 2025年有什么打算, 面临哪些困难) is not
+    factual unless it asks for a name in so many words (叫什么, or a kind of name such as
+    方案 besides the part's own word: 什么计划 asks for the plan, 什么英才计划 for a name)."""
+    section = asked_section(question)
     for kind, cue, patterns in _ASKS:
         if cue.search(question):
             if kind == "name" and _ASKS_DESCRIPTION.search(question):
                 return None
+            if kind == "name" and section and not _names_a_kind(section_cue(section).sub("", question)):
+                return None
+            if kind == "count" and _ASKS_LIST.search(question) and not cue.search(_ASKS_LIST.sub("", question)):
+                return None
             return kind, patterns
     return None
+
+
+def _names_a_kind(question: str) -> bool:
+    """Tell whether a question asks for a name in so many words or names the kind of name."""
+    asking = NAMED.sub("", question)
+    return bool(_NAMING_CUE.search(asking)) or any(h in asking for h in NAME_HEADS)
 
 
 def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
