@@ -121,8 +121,9 @@ def is_han(char: str) -> bool:
 
 # A name that stands unquoted beside the noun that says what it is: before it (大鹏西涌社区,
 # 自来水直饮示范区) or right after it (交易品种工业硅, 人形机器人天工). The words of a name are
-# nouns of any kind, idioms (自来水 is tagged l), Latin words and numbers (Walker S); a verb,
-# a measure (首个, 一批), an adverb or a particle ends it.
+# nouns of any kind, idioms (自来水 is tagged l), Latin words and numbers (Walker S), and
+# inside it verbal nouns (数据训练基地); a verb, a measure (首个, 一批), an adverb or a
+# particle ends it.
 _NAME_WORD_FLAGS = ("n", "l", "eng", "j")
 _NAME_MAX_WORDS = 4
 # Words of scope or rank that open a phrase but name nothing (全国首个…示范区, 国家级…平台).
@@ -171,10 +172,16 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
             first = max(n for n, st in enumerate(starts) if st <= at)  # the word the head starts in
             modifier = [text[starts[first] : at]] if starts[first] < at else []
             j = first
-            while j > 0 and len(modifier) < _NAME_MAX_WORDS and (_nameish(*words[j - 1]) or _latin_gap(words, j - 1)):
+            while j > 0 and len(modifier) < _NAME_MAX_WORDS and (
+                    _nameish(*words[j - 1]) or words[j - 1][1] == "vn" or _latin_gap(words, j - 1)):
                 j -= 1
                 modifier.insert(0, words[j][0])
-            if modifier and _nameish(modifier[-1], known.get(modifier[-1], "n")) and (
+            while modifier and j < first and words[j][1] == "vn":  # 建设智慧社区: the verb is no part of it
+                modifier.pop(0)
+                j += 1
+            if j >= 2 and words[j - 1][0] in _SCOPE_WORDS and _nameish(*words[j - 2]):
+                modifier = []  # 昌平南口全国重点实验室基地: the name runs on through 全国, past what we read
+            if modifier and (_nameish(modifier[-1], known.get(modifier[-1], "n")) or known.get(modifier[-1]) == "vn") and (
                     sum(map(len, modifier)) >= 3 or any(_proper(w, known) for w in modifier)):
                 spans.append((at - sum(map(len, modifier)), end))
             if lead and text[max(0, at - len(lead)) : at] == lead:
