@@ -206,7 +206,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
     unquoted = headed_spans(hit.text, asked.name_head, asked.name_lead) if asked.kind == "name" else []
     for start, end in quoted_or_titled + [s for s in unquoted if not _inside(s, quoted_or_titled)]:
         span = hit.text[start:end]
-        if not asked.fits(span, _bare_after(hit.text, end)):
+        before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
+        if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
         # The sentence must hold the question; the span's own clause says which span it
         # means (检查企业3355家，约谈企业216家: 约谈 → 216家).

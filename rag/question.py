@@ -248,9 +248,10 @@ class Asked:
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")))
 
-    def fits(self, span: str, after: str = "") -> bool:
+    def fits(self, span: str, after: str = "", before: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the
-        text right after it, where a name's head noun may stand."""
+        text right after it, where a name's head noun may stand, and `before` the text right
+        before it, for a name read after its noun (项目宝丰苑护老中心)."""
         kind, question = self.kind, self.question
         span = _QUALIFIER.sub("", span)  # 4000个以上 is counted in 个
         if kind == "date" and span.endswith("年度") and not re.search(r"年度|哪年|哪一年", question):
@@ -265,7 +266,7 @@ class Asked:
         if kind == "name":
             if span.strip("“”‘’《》") in question:
                 return False  # the question already names it: it can't be the answer
-            return not self.heads or any(h in span or h in after for h in self.heads)
+            return not self.heads or any(h in span or h in after or h in before for h in self.heads)
         return True
 
     def span_kinds(self) -> tuple[str, ...]:
@@ -333,7 +334,7 @@ def _name_head(words: list[str], tag: Callable[[str], str]) -> tuple[str, str]:
     def noun(w: str) -> bool:
         flag = tag(w)
         return (len(w) >= 2 and w not in STOPWORDS and w not in _DEMONSTRATIVES and w[-1] not in _CUE_STARTS
-                and (not flag or flag.startswith("n")) and not _QUESTION_WORD.search(w))
+                and (not flag or flag.startswith(("n", "s"))) and not _QUESTION_WORD.search(w))
 
     for i, w in enumerate(words):
         run = []
@@ -342,7 +343,8 @@ def _name_head(words: list[str], tag: Callable[[str], str]) -> tuple[str, str]:
                 if not noun(nxt):
                     break
                 run.append(nxt)
-        if not run and w in _WHAT_AFTER and i >= 1 and (words[i - 1] in _COPULAS or noun(words[i - 1])):
+        ends_clause = i + 1 == len(words) or words[i + 1] in _CLAUSE_BREAKS or words[i + 1] in ("呢", "名字", "名称")
+        if not run and w in _WHAT_AFTER and ends_clause and i >= 1 and (words[i - 1] in _COPULAS or noun(words[i - 1])):
             back = i - 1 if words[i - 1] in _COPULAS else i  # 示范区是什么 / 平台叫什么
             for prev in reversed(words[:back]):
                 if not noun(prev):

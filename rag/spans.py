@@ -127,6 +127,8 @@ def is_han(char: str) -> bool:
 _NAME_WORD_FLAGS = ("n", "l", "eng", "j")
 _NAME_MAX_WORDS = 4
 # Words of scope or rank that open a phrase but name nothing (全国首个…示范区, 国家级…平台).
+# One-character words that may stand right before a name (建成的X, 与X).
+_JOINERS = frozenset("的与和及在由为将把向对")
 _SCOPE_WORDS = frozenset("全国 全省 全市 全区 国家 国家级 省级 市级 区级 国际 我省 我市 我区 本市 一批 各类".split())
 
 
@@ -170,6 +172,9 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
         last = ends.get(end)  # the word the head ends with
         if last is not None:
             first = max(n for n, st in enumerate(starts) if st <= at)  # the word the head starts in
+            if starts[first] < at and first != last:
+                at = text.find(head, at + 1)
+                continue  # 关累港口岸: jieba read 港口 + 岸, so 口岸 is no word here
             modifier = [text[starts[first] : at]] if starts[first] < at else []
             j = first
             while j > 0 and len(modifier) < _NAME_MAX_WORDS and (
@@ -181,10 +186,13 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
                 j += 1
             if j >= 2 and words[j - 1][0] in _SCOPE_WORDS and _nameish(*words[j - 2]):
                 modifier = []  # 昌平南口全国重点实验室基地: the name runs on through 全国, past what we read
+            if modifier and j < first and (len(words[j][0]) == 1 or (
+                    j > 0 and len(words[j - 1][0]) == 1 and is_han(words[j - 1][0]) and words[j - 1][0] not in _JOINERS)):
+                modifier = []  # 磨/憨/铁路口岸: a name cut inside by jieba has no sure start
             if modifier and (_nameish(modifier[-1], known.get(modifier[-1], "n")) or known.get(modifier[-1]) == "vn") and (
                     sum(map(len, modifier)) >= 3 or any(_proper(w, known) for w in modifier)):
                 spans.append((at - sum(map(len, modifier)), end))
-            if lead and text[max(0, at - len(lead)) : at] == lead:
+            if lead and text[max(0, at - len(lead)) : at].lower() == lead.lower():
                 k = last + 1
                 while k < len(words) and k - last <= _NAME_MAX_WORDS and _nameish(*words[k]):
                     k += 1

@@ -16,7 +16,8 @@ RAG = PROJECT_ROOT / "rag"
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
      "layout"},
-    {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "question", "keyword", "crosslingual",
+    {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "sections", "question", "keyword",
+     "crosslingual",
      "e5_offline", "embed", "identity"},
     {"query", "index"},
     {"store"},
