@@ -10,6 +10,9 @@ Each scorer gives every candidate a score in [0, 1]:
   count (in the unit asked), amount, percentage or date (a day for 哪天): among passages
   on the same topic the one with the figure in it comes first. Persons and bodies as
   kinds helped one question set and hurt the held-out one, so they are left out.
+- `year`: 1 when the passage's section titles name the one year the question asks about.
+- `section`: 1 when the question asks for a whole part of a report (the plan, the review,
+  the problems: rag.sections) and the passage belongs to it.
 
 A `Fusion` holds the weights (divided by their sum): keyword-only and dense-only are
 fusions too. A scorer that reads passage text (`kind`) is only asked about candidates
