@@ -19,7 +19,7 @@ from .passage import Hit
 from .places import Place
 from .question import Asked
 from .query import Query
-from .spans import NAMED, find
+from .spans import NAMED, find, headed_spans
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
 
@@ -202,9 +202,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
     total = sum(terms.values())
     if not total:
         return
-    for start, end in find(hit.text, asked.span_kinds()):
+    quoted_or_titled = find(hit.text, asked.span_kinds())
+    unquoted = headed_spans(hit.text, asked.name_head, asked.name_lead) if asked.kind == "name" else []
+    for start, end in quoted_or_titled + [s for s in unquoted if not _inside(s, quoted_or_titled)]:
         span = hit.text[start:end]
-        if not asked.fits(span, _bare_after(hit.text, end)):
+        before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
+        if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
         # The sentence must hold the question; the span's own clause says which span it
         # means (检查企业3355家，约谈企业216家: 约谈 → 216家).
@@ -233,10 +236,21 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                             sentence + "".join(hit.heading_path)):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
+                 - (_UNQUOTED if (start, end) in unquoted else 0.0)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
                  + _reading(asked, hit.text[max(0, start - _LEAD_WINDOW) : start], hit.text[end : end + 4])
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0))
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+# A name the report sets off (“渔邨模式”, 《…》) is surer than one read from beside its noun.
+_UNQUOTED = 0.3
+
+
+def _inside(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
+    """Tell whether a span overlaps one of `others` (a name read beside its noun that a quote
+    or title already holds)."""
+    return any(a < span[1] and span[0] < b for a, b in others)
 
 
 # What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,

@@ -19,6 +19,7 @@ from typing import Protocol
 from .normalize import fold
 from .places import Place, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
+from .sections import asked_section, topic_words
 from .segment import STOPWORDS, cut, search_words, tokens_of
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -78,6 +79,11 @@ class Query:
     highlight: tuple[str, ...] = field(default=())  # words to mark in passages, longest first
     places: tuple[Place, ...] = ()  # administrative divisions the question names (rag.places)
     years: tuple[str, ...] = ()  # years the question names (2024年, in 2024)
+    # The part of a report a question that is not factual asks for (rag.sections: "plan",
+    # "review", "problems"; "" for others), and its words that name a topic within that part
+    # (() when it asks for the whole part: 四川2025年有什么打算).
+    section: str = ""
+    section_topic: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, text: str, lexicon: Lexicon | None = None) -> Query:
@@ -105,8 +111,10 @@ class Query:
             refusable = is_refusable(folded, folded[start:end])
         years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
         present = tuple(sorted((t, w, lexicon.contains(t)) for t, w in question_terms(words).items()))
+        section = asked_section(folded) if asked is None else ""
+        topic = topic_words(words, {p.written for p in places}) if section else ()
         return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), present,
-                   _highlight_terms(words), places, years)
+                   _highlight_terms(words), places, years, section, topic)
 
     def literal_share(self, leaving_out: Collection[str] = ()) -> float:
         """Return the share of the question's word weight that the reports use, the words in

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
+from .sections import asked_section, section_cue
 from .segment import STOPWORDS
 from .spans import DIGITS, NAMED, UNITS
 
@@ -95,14 +96,32 @@ _RELATIVE_YEARS = ((re.compile(r"去年|上年|上一年|过去一年|前一年"
 _ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
 
 
+# 哪几个方面 / 哪几项任务 asks for a list of what is done, not for a count: no figure answers it.
+_ASKS_LIST = re.compile(r"哪几(?:个|项|件|条|大)?(?:方面|领域|部分|重点|任务|工作|举措|措施|事)")
+
+
 def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
-    """Return what a question asks for (kind, answer patterns), or None if not factual."""
+    """Return what a question asks for (kind, answer patterns), or None if not factual. A
+    question for a part of a report (rag.sections: 2025年有什么打算, 面临哪些困难) is not
+    factual unless it asks for a name in so many words (叫什么, or a kind of name such as
+    方案 besides the part's own word: 什么计划 asks for the plan, 什么英才计划 for a name)."""
+    section = asked_section(question)
     for kind, cue, patterns in _ASKS:
         if cue.search(question):
             if kind == "name" and _ASKS_DESCRIPTION.search(question):
                 return None
+            if kind == "name" and section and not _names_a_kind(section_cue(section).sub("", question)):
+                return None
+            if kind == "count" and _ASKS_LIST.search(question) and not cue.search(_ASKS_LIST.sub("", question)):
+                return None
             return kind, patterns
     return None
+
+
+def _names_a_kind(question: str) -> bool:
+    """Tell whether a question asks for a name in so many words or names the kind of name."""
+    asking = NAMED.sub("", question)
+    return bool(_NAMING_CUE.search(asking)) or any(h in asking for h in NAME_HEADS)
 
 
 def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
@@ -183,6 +202,10 @@ class Asked:
     wants_level: bool = False  # 增加到/降至: the new level of a change, not where it started
     wants_average: bool = False  # 人均/日均/平均: a figure per something, not a total or a peak
     relative: tuple[int, ...] = ()  # 去年 -1, 今年 0, 明年 +1: years counted from the report's date
+    # For a name question, the noun it asks the name of (社区 in 哪个社区, 品种 in 首个交易品种是什么)
+    # and the question's word right before it (交易): a name may stand unquoted beside it.
+    name_head: str = ""
+    name_lead: str = ""
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
@@ -222,11 +245,13 @@ class Asked:
                    bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
                    bool(_ASKS_LEVEL.search(asking)),
                    bool(_ASKS_AVERAGE.search(asking)),
-                   tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)))
+                   tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
+                   *(_name_head(words, tag) if kind == "name" else ("", "")))
 
-    def fits(self, span: str, after: str = "") -> bool:
+    def fits(self, span: str, after: str = "", before: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the
-        text right after it, where a name's head noun may stand."""
+        text right after it, where a name's head noun may stand, and `before` the text right
+        before it, for a name read after its noun (项目宝丰苑护老中心)."""
         kind, question = self.kind, self.question
         span = _QUALIFIER.sub("", span)  # 4000个以上 is counted in 个
         if kind == "date" and span.endswith("年度") and not re.search(r"年度|哪年|哪一年", question):
@@ -241,7 +266,7 @@ class Asked:
         if kind == "name":
             if span.strip("“”‘’《》") in question:
                 return False  # the question already names it: it can't be the answer
-            return not self.heads or any(h in span or h in after for h in self.heads)
+            return not self.heads or any(h in span or h in after or h in before for h in self.heads)
         return True
 
     def span_kinds(self) -> tuple[str, ...]:
@@ -288,6 +313,46 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
             run.append(w)
     head = next((w for w in reversed(run) if counts(w)), None)
     return tuple(found + ([head] if head else [])), bool(found)
+
+
+# Question words after which a name question names what it asks the name of (哪个社区), or
+# before which it does (示范区是什么, 平台叫什么).
+_WHICH = frozenset("哪个 哪一个 哪家 哪座 哪条 哪所 哪款 哪种 哪项 哪一项 什么 啥".split())
+_WHAT_AFTER = frozenset("什么 哪个 哪一个 啥 什么样 哪些".split())
+_COPULAS = frozenset("是 叫 为 叫做 称为".split())
+_DEMONSTRATIVES = frozenset("那个 这个 那项 这项 那家 这家 那座 这座 该".split())
+# Nouns that ask for a name in general, not for a kind of thing (叫什么名字, 是什么意思).
+_NOT_HEADS = frozenset("名字 名称 全称 意思 内容 东西 情况 工作 问题 方面 时候 时间 地方 原因 作用 目的 意义".split())
+
+
+def _name_head(words: list[str], tag: Callable[[str], str]) -> tuple[str, str]:
+    """Return (the noun a name question asks the name of, the question's noun right before
+    it): (社区, "") for 哪个社区被评为…, (品种, 交易) for 首个交易品种是什么; ("", "") when the
+    question names no such noun."""
+    words = [w for w in words if w.strip()]
+
+    def noun(w: str) -> bool:
+        flag = tag(w)
+        return (len(w) >= 2 and w not in STOPWORDS and w not in _DEMONSTRATIVES and w[-1] not in _CUE_STARTS
+                and (not flag or flag.startswith(("n", "s"))) and not _QUESTION_WORD.search(w))
+
+    for i, w in enumerate(words):
+        run = []
+        if w in _WHICH:  # 哪个社区, 什么示范区: the nouns after it
+            for nxt in words[i + 1 :]:
+                if not noun(nxt):
+                    break
+                run.append(nxt)
+        ends_clause = i + 1 == len(words) or words[i + 1] in _CLAUSE_BREAKS or words[i + 1] in ("呢", "名字", "名称")
+        if not run and w in _WHAT_AFTER and ends_clause and i >= 1 and (words[i - 1] in _COPULAS or noun(words[i - 1])):
+            back = i - 1 if words[i - 1] in _COPULAS else i  # 示范区是什么 / 平台叫什么
+            for prev in reversed(words[:back]):
+                if not noun(prev):
+                    break
+                run.insert(0, prev)
+        if run and run[-1] not in _NOT_HEADS:
+            return run[-1], run[-2] if len(run) >= 2 else ""
+    return "", ""
 
 
 def _term_forms(question: str, translate: Callable[[str], Collection[str]]) -> dict[str, tuple[str, ...]]:

@@ -10,6 +10,9 @@ Each scorer gives every candidate a score in [0, 1]:
   count (in the unit asked), amount, percentage or date (a day for 哪天): among passages
   on the same topic the one with the figure in it comes first. Persons and bodies as
   kinds helped one question set and hurt the held-out one, so they are left out.
+- `year`: 1 when the passage's section titles name the one year the question asks about.
+- `section`: 1 when the question asks for a whole part of a report (the plan, the review,
+  the problems: rag.sections) and the passage belongs to it.
 
 A `Fusion` holds the weights (divided by their sum): keyword-only and dense-only are
 fusions too. A scorer that reads passage text (`kind`) is only asked about candidates
@@ -28,6 +31,7 @@ import numpy as np
 from .config import Tuning
 from .passage import Passage
 from .query import Query
+from .sections import section_of
 from .spans import find
 from .store import Candidates
 
@@ -76,10 +80,20 @@ def in_asked_year(query: Query, passages: Sequence[Passage]) -> list[bool]:
     return [bool(wanted & set(_YEAR.findall("".join(p.heading_path)))) for p in passages]
 
 
+def in_asked_section(query: Query, passages: Sequence[Passage]) -> list[bool]:
+    """Tell, for each passage, whether it belongs to the part of a report the question asks
+    for (rag.sections: under 2025年工作安排 for 2025年有什么打算, in the paragraph that opens
+    清醒看到…困难和挑战 for 面临哪些困难); all False for other questions."""
+    if not query.section:
+        return [False] * len(passages)
+    return [section_of(p.heading_path, p.text)[0] == query.section for p in passages]
+
+
 # Scorers that read passages, asked only about candidates that could reach the top k.
 TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage]], list[bool]]] = {
     "kind": lambda query, passages: holds_asked_kind(query, [p.text for p in passages]),
     "year": in_asked_year,
+    "section": in_asked_section,
 }
 
 
@@ -91,7 +105,8 @@ class Fusion:
 
     @classmethod
     def hybrid(cls, tuning: Tuning) -> Fusion:
-        return cls({"dense": tuning.dense, "keyword": tuning.keyword, "kind": tuning.kind, "year": tuning.year})
+        return cls({"dense": tuning.dense, "keyword": tuning.keyword, "kind": tuning.kind, "year": tuning.year,
+                    "section": tuning.section})
 
     @classmethod
     def only(cls, scorer: str) -> Fusion:

@@ -117,3 +117,104 @@ def person_spans(text: str) -> list[tuple[int, int]]:
 
 def is_han(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff"
+
+
+# A name that stands unquoted beside the noun that says what it is: before it (大鹏西涌社区,
+# 自来水直饮示范区) or right after it (交易品种工业硅, 人形机器人天工). The words of a name are
+# nouns of any kind, idioms (自来水 is tagged l), Latin words and numbers (Walker S), and
+# inside it verbal nouns (数据训练基地); a verb, a measure (首个, 一批), an adverb or a
+# particle ends it.
+_NAME_WORD_FLAGS = ("n", "l", "eng", "j")
+_NAME_MAX_WORDS = 4
+# Words of scope or rank that open a phrase but name nothing (全国首个…示范区, 国家级…平台).
+# One-character words that may stand right before a name (建成的X, 与X).
+_JOINERS = frozenset("的与和及在由为将把向对")
+_SCOPE_WORDS = frozenset("全国 全省 全市 全区 国家 国家级 省级 市级 区级 国际 我省 我市 我区 本市 一批 各类".split())
+
+
+def _nameish(word: str, flag: str) -> bool:
+    if word in _SCOPE_WORDS:
+        return False
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", word):
+        return True
+    return flag.startswith(_NAME_WORD_FLAGS) and is_han(word[0])
+
+
+def _proper(word: str, known: dict[str, str]) -> bool:
+    """Tell whether a word names one thing rather than a kind: a Latin word or a number, or a
+    word that jieba's dictionary lacks (西涌) or lists as a place's or body's name. Not a
+    person's name (nr): jieba tags common words so, in context and in its dictionary (智慧)."""
+    if re.fullmatch(r"[A-Za-z0-9]+", word):
+        return True
+    return word not in known or known[word] in ("ns", "nt", "nz")
+
+
+def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
+    """Return the spans of names that `head` (a noun the question asks the name of: 社区,
+    示范区, 品种) says what they are. Before the head: the run of name words ending in it
+    (大鹏西涌社区), at least three characters before the head or one of them a proper name, so
+    that a kind (示范社区, 智慧社区) is no name. After it: the run of name words right after
+    `lead` + head, the question's own words (首个交易品种 → 工业硅), up to a verb or a mark.
+    The head may be the end of a longer word of jieba's (吉华社区) or cut in two (合作/区)."""
+    if not head:
+        return []
+    words = _tagged(text)
+    known = _dictionary_tags([w for w, _ in words])
+    starts, pos = [], 0
+    for w, _ in words:
+        starts.append(pos)
+        pos += len(w)
+    ends = {st + len(w): n for n, (w, _) in enumerate(words) for st in (starts[n],)}
+    spans = []
+    at = text.find(head)
+    while at != -1:
+        end = at + len(head)
+        last = ends.get(end)  # the word the head ends with
+        if last is not None:
+            first = max(n for n, st in enumerate(starts) if st <= at)  # the word the head starts in
+            if starts[first] < at and first != last:
+                at = text.find(head, at + 1)
+                continue  # 关累港口岸: jieba read 港口 + 岸, so 口岸 is no word here
+            modifier = [text[starts[first] : at]] if starts[first] < at else []
+            j = first
+            while j > 0 and len(modifier) < _NAME_MAX_WORDS and (
+                    _nameish(*words[j - 1]) or words[j - 1][1] == "vn" or _latin_gap(words, j - 1)):
+                j -= 1
+                modifier.insert(0, words[j][0])
+            while modifier and j < first and words[j][1] == "vn":  # 建设智慧社区: the verb is no part of it
+                modifier.pop(0)
+                j += 1
+            if j >= 2 and words[j - 1][0] in _SCOPE_WORDS and _nameish(*words[j - 2]):
+                modifier = []  # 昌平南口全国重点实验室基地: the name runs on through 全国, past what we read
+            if modifier and j < first and (len(words[j][0]) == 1 or (
+                    j > 0 and len(words[j - 1][0]) == 1 and is_han(words[j - 1][0]) and words[j - 1][0] not in _JOINERS)):
+                modifier = []  # 磨/憨/铁路口岸: a name cut inside by jieba has no sure start
+            if modifier and (_nameish(modifier[-1], known.get(modifier[-1], "n")) or known.get(modifier[-1]) == "vn") and (
+                    sum(map(len, modifier)) >= 3 or any(_proper(w, known) for w in modifier)):
+                spans.append((at - sum(map(len, modifier)), end))
+            if lead and text[max(0, at - len(lead)) : at].lower() == lead.lower():
+                k = last + 1
+                while k < len(words) and k - last <= _NAME_MAX_WORDS and _nameish(*words[k]):
+                    k += 1
+                if k > last + 1:
+                    spans.append((end, starts[k] if k < len(words) else len(text)))
+        at = text.find(head, at + 1)
+    return spans
+
+
+def _latin_gap(words: list[tuple[str, str]], i: int) -> bool:
+    """Tell whether words[i] is one space between two Latin words (Walker S)."""
+    return words[i][0] == " " and 0 < i < len(words) - 1 and all(
+        re.fullmatch(r"[A-Za-z0-9]+", words[n][0]) for n in (i - 1, i + 1))
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    from .segment import tagged_words
+
+    return tagged_words(text)
+
+
+def _dictionary_tags(words: list[str]) -> dict[str, str]:
+    from .segment import dictionary_tags
+
+    return dictionary_tags(words)

@@ -16,7 +16,7 @@ RAG = PROJECT_ROOT / "rag"
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
      "layout"},
-    {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "question", "keyword", "ann",
+    {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "sections", "question", "keyword", "ann",
      "crosslingual", "e5_offline", "embed", "embed_onnx", "identity"},
     {"query", "index"},
     {"store"},
