@@ -42,6 +42,7 @@ import shutil
 import sqlite3
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -107,6 +108,9 @@ RECENT_DOCUMENTS = 16
 log = logging.getLogger(__name__)
 
 
+RECENT_ROWS = 4096  # passage rows kept parsed per open index (a few MB)
+
+
 class PassageRows(Sequence[Passage]):
     """Passage rows of an index folder, read from SQLite by id (never all at once to answer)."""
 
@@ -117,6 +121,10 @@ class PassageRows(Sequence[Passage]):
         self._lock = threading.Lock()
         self._count = count
         self._path = Path(path)
+        # The rows a question reads are mostly the same few (the top of every ranking, the
+        # passages the answer step reads): recently read ones are kept, so a warm question
+        # does not parse the same rows again (the file never changes, so they never go stale).
+        self._recent: OrderedDict[int, Passage] = OrderedDict()
 
     def __len__(self) -> int:
         return self._count
@@ -146,14 +154,20 @@ class PassageRows(Sequence[Passage]):
 
     def many(self, ids) -> list[Passage]:
         ids = [int(i) for i in ids]
-        found: dict[int, Passage] = {}
         with self._reading():
-            for lo in range(0, len(ids), 500):
-                part = ids[lo: lo + 500]
+            found = {i: self._recent[i] for i in ids if i in self._recent}
+            missing = list(dict.fromkeys(i for i in ids if i not in found))
+            for lo in range(0, len(missing), 500):
+                part = missing[lo: lo + 500]
                 cursor = self._db.execute(
                     "SELECT id, text, source, start, end, heading_path, context, pages FROM passages WHERE id IN "
                     f"({','.join('?' * len(part))})", part)
                 found.update((r[0], _row_passage(r[1:])) for r in cursor)
+            for i in ids:
+                self._recent[i] = found[i]
+                self._recent.move_to_end(i)
+            while len(self._recent) > RECENT_ROWS:
+                self._recent.popitem(last=False)
         return [found[i] for i in ids]
 
     def any_holds(self, ids, term: str) -> bool:

@@ -162,12 +162,15 @@ def cut(text: str) -> list[str]:
     return _tokenizer().lcut(text)
 
 
-def tagged_words(text: str) -> list[tuple[str, str]]:
-    """Return (word, part-of-speech flag) pairs of `text`, in order, covering it."""
+@lru_cache(maxsize=2048)
+def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """Return (word, part-of-speech flag) pairs of `text`, in order, covering it. Kept for
+    the texts last tagged: the answer step tags the same top passages for every question
+    asking for a person or a name, and tagging takes milliseconds a passage."""
     import jieba.posseg as posseg
 
     _jieba()
-    return [(pair.word, pair.flag) for pair in posseg.cut(text)]
+    return tuple((pair.word, pair.flag) for pair in posseg.cut(text))
 
 
 def dictionary_tags(words: Iterable[str]) -> dict[str, str]:

@@ -202,13 +202,13 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
     return spans
 
 
-def _latin_gap(words: list[tuple[str, str]], i: int) -> bool:
+def _latin_gap(words: tuple[tuple[str, str], ...], i: int) -> bool:
     """Tell whether words[i] is one space between two Latin words (Walker S)."""
     return words[i][0] == " " and 0 < i < len(words) - 1 and all(
         re.fullmatch(r"[A-Za-z0-9]+", words[n][0]) for n in (i - 1, i + 1))
 
 
-def _tagged(text: str) -> list[tuple[str, str]]:
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     from .segment import tagged_words
 
     return tagged_words(text)

@@ -98,6 +98,9 @@ class ReportWords:
         return self._tags.get(word, "")
 
 
+CONTAINED_WORDS = 65536  # words whose presence is remembered, per store
+
+
 class LocalStore(ReportWords):
     """One index folder's contents: arrays memory-mapped and rows read by id when opened
     from disk (nothing read whole), in memory when built or changed in place.
@@ -142,6 +145,9 @@ class LocalStore(ReportWords):
         # Sentences are stored in passage order: passage i's are offsets[i]:offsets[i+1].
         self._offsets = np.searchsorted(np.asarray(self._owner), np.arange(n + 1)) if n else np.zeros(1, np.int64)
         self._english = EnglishToReport(self._bm25.vocabulary)
+        # contains() asks the same words again for every question that uses them (a
+        # question's terms are checked against the reports, each a posting and SQLite look-up).
+        self._contained: dict[str, bool] = {}
         ranges = self.manifest.get("rows")
         if ranges and isinstance(self._rows, PassageRows):
             self._sources = sorted(ranges, key=lambda s: ranges[s][0])
@@ -162,6 +168,7 @@ class LocalStore(ReportWords):
         twin = copy.copy(self)
         twin.manifest, twin.reports, twin._tags = dict(self.manifest), dict(self.reports), dict(self._tags)
         twin.documents = dict(self.documents) if isinstance(self.documents, dict) else self.documents
+        twin._contained = {}  # the copy will change: its own answers
         return twin
 
     def add(self, passages: Sequence[Passage], tokens: Sequence[list[str]], vectors: np.ndarray,
@@ -307,7 +314,13 @@ class LocalStore(ReportWords):
 
     def contains(self, term: str) -> bool:
         """Tell whether a (folded) word occurs anywhere in the reports, ignoring case."""
-        return self._present(term.lower(), None)
+        term = term.lower()
+        known = self._contained.get(term)
+        if known is None:
+            known = self._contained[term] = self._present(term, None)
+            if len(self._contained) > CONTAINED_WORDS:
+                self._contained.clear()
+        return known
 
     def mentions(self, term: str, sources: Collection[str] | None = None) -> bool:
         """Tell whether the reports in `sources` (all when None) use a word, or one differing
