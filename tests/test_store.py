@@ -182,3 +182,33 @@ def test_a_clone_changes_while_the_original_keeps_answering_whole(make, corpus):
     after = store.candidates(query, vector, 0.5)
     assert np.array_equal(after.ids, before.ids) and np.array_equal(after.keyword, before.keyword)
     assert store.rows(range(len(store))) == list(passages)
+
+
+def test_rows_read_again_are_the_rows_of_the_file_whatever_was_read_before(corpus, monkeypatch):
+    """PassageRows keeps recently parsed rows: with a cache of 3 rows, every order of reads
+    (repeats, evictions, one id twice in a call) still gives each id's own passage."""
+    from rag import index as index_io
+
+    monkeypatch.setattr(index_io, "RECENT_ROWS", 3)
+    passages, sentences, owner = corpus
+    store = local_store_on_disk(passages, sentences, owner)
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        ids = rng.integers(0, len(passages), size=int(rng.integers(1, 6))).tolist()
+        assert store.rows(ids) == [passages[i] for i in ids]
+
+
+@pytest.mark.parametrize("make", [local_store, local_store_on_disk], ids=["local", "local-on-disk"])
+def test_a_clone_knows_its_own_words_after_a_change(make, corpus):
+    """Word presence is remembered per store: a report added to a clone is seen by the clone
+    only, and a word the original was asked about before the clone does not stick to it."""
+    passages, sentences, owner = corpus
+    store = make(passages, sentences, owner)
+    assert store.contains("不予行政处罚") and not store.contains("蓝鲸湾码头")
+    twin = store.clone()
+    extra = Passage(text="蓝鲸湾码头年吞吐量120万标箱。", source="extra.txt", start=0, end=16, heading_path=())
+    vector = FakeEmbedder().embed_passages([extra.text])
+    twin.add([extra], [keyword_tokens(extra.text)], vector, vector, np.zeros(1, dtype=np.int64))
+    assert twin.contains("蓝鲸湾码头") and not store.contains("蓝鲸湾码头")
+    twin.delete(passages[0].source)
+    assert not twin.contains("不予行政处罚") and store.contains("不予行政处罚")
