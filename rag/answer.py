@@ -18,6 +18,7 @@ from .identity import ReportIdentity
 from .passage import Hit
 from .places import Place
 from .question import Asked
+from .sections import names_report
 from .query import Query
 from .spans import NAMED, find, headed_spans
 
@@ -25,17 +26,6 @@ __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
 
 # How far after a name its head noun may stand (“安全守护开学季”2个集中整治周行动).
 _HEAD_WINDOW = 20
-
-
-def _names_title_word(term: str, titles: str) -> bool:
-    """Tell whether `term` is a word of a title or its abbreviation: its characters in
-    order within a short stretch of one line (市场监管局 for 市场监督管理局)."""
-    if term in titles:
-        return True
-    if len(term) < 3:
-        return False
-    pattern = re.compile(".{0,2}".join(map(re.escape, term)))
-    return any(pattern.search(line) for line in titles.splitlines())
 
 
 @dataclass(frozen=True)
@@ -123,7 +113,7 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         if asked.wants_target and not (_PLAN_SECTION.search("".join(hit.heading_path)) or _TARGET_CUE.search(hit.text)):
             continue  # a target is asked for: a passage of results has none
         title = report.title if report else ""
-        topical = {t: w for t, w in asked.terms.items() if not _names_title_word(t, title)}
+        topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
         for candidate in _candidates(asked, hit, terms, min_support):
             rivals.append(candidate)

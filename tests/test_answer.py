@@ -260,12 +260,12 @@ def test_counts_written_with_yu_before_wan():
 
 
 def test_an_abbreviated_title_word_is_no_support_either():
-    from rag.answer import _names_title_word
+    from rag.sections import names_report
 
-    assert _names_title_word("市场监管局", TITLE)          # 市场监督管理局, shortened
-    assert _names_title_word("2023", TITLE)
-    assert not _names_title_word("常住人口", TITLE)
-    assert not _names_title_word("法治讲座", TITLE)
+    assert names_report("市场监管局", TITLE)          # 市场监督管理局, shortened
+    assert names_report("2023", TITLE)
+    assert not names_report("常住人口", TITLE)
+    assert not names_report("法治讲座", TITLE)
 
 
 # ------------------------------------------------------------ what a figure means in its sentence
