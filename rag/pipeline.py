@@ -113,7 +113,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = False) -> i
     log.info("built index of %d passages (%d report(s) embedded, %d kept, %d removed) in %.1f s at %s",
              len(data.passages), len(shards), len(kept), len(removed), time.perf_counter() - started,
              config.index_dir)
-    return data
+    # Kept rows were copied from the folder just swapped away: return the index as written.
+    return index_io.load(config.index_dir) if kept else data
 
 
 def embed_reports(config: Config, embedder: Embedder, names: list[str], states: dict[str, dict],
@@ -178,7 +179,7 @@ def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None,
     """Return the new index: the kept reports' rows from `old`, in their order, then the shards'."""
     rows = old.manifest.get("rows", {}) if old is not None else {}
     keep = np.concatenate([np.arange(*rows[s]) for s in kept]).astype(np.int64) if kept else np.zeros(0, np.int64)
-    passages = old.passages.many(keep) if kept else []
+    added: list[Passage] = []
     parts_v = [np.asarray(old.vectors[keep])] if kept else []
     parts_s, parts_o = [], []
     if kept:
@@ -193,14 +194,13 @@ def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None,
     for s in kept:
         ranges[s] = [n, n + rows[s][1] - rows[s][0]]
         identities[s] = old.manifest["reports"][s]
-        documents[s] = old.documents[s]
         n += rows[s][1] - rows[s][0]
     for name in sorted(shards):
         shard = shards[name]
         ranges[name] = [n, n + len(shard.passages)]
         identities[name] = shard.identity
         documents[name] = shard.document
-        passages += shard.passages
+        added += shard.passages
         parts_v.append(shard.vectors)
         parts_s.append(shard.sentence_vectors)
         parts_o.append(shard.sentence_owner + n)
@@ -209,6 +209,14 @@ def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None,
     dim = int(next((v.shape[1] for v in parts_v if v.ndim == 2 and v.shape[1]), 0))
     keywords = merge_postings(postings)
     words = [w for w in keywords.vocabulary if not w.startswith("#")]
+    if kept:  # the kept reports' rows, texts and words' tags are copied, not read and written again
+        passages = index_io.CarriedRows(old.passages, [rows[s] for s in kept], added)
+        documents = index_io.CarriedDocuments(old.documents, kept, documents)
+        known = np.isin(np.array(words, dtype=str), old.keywords.vocabulary.terms)
+        tags = {**old.passages.tags(w for w, k in zip(words, known) if k),
+                **dictionary_tags(w for w, k in zip(words, known) if not k)}
+    else:
+        passages, tags = added, dictionary_tags(words)
     manifest = {
         "format_version": index_io.FORMAT_VERSION,
         "model": embedder.name,
@@ -223,7 +231,7 @@ def assemble(config: Config, embedder: Embedder, old: index_io.IndexData | None,
     }
     return index_io.IndexData(manifest, passages, _stack(parts_v, dim), _stack(parts_s, dim),
                               np.concatenate(parts_o) if parts_o else np.zeros(0, np.int64), keywords,
-                              dictionary_tags(words), documents=documents)
+                              tags, documents=documents)
 
 
 def _stack(parts: list[np.ndarray], dim: int) -> np.ndarray:

@@ -176,6 +176,9 @@ def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
 def dictionary_tags(words: Iterable[str]) -> dict[str, str]:
     """Return jieba's dictionary part-of-speech tag of each word it knows (at build time:
     stored with the index, so a question needs no tagging pass)."""
+    words = list(words)
+    if not words:  # an update that brings no new words does not load the tag table (seconds)
+        return {}
     import jieba.posseg as posseg
 
     _jieba()

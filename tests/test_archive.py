@@ -258,3 +258,48 @@ def test_kept_reports_keep_their_text_and_pages_through_an_update(fake_config, f
     assert hit.source == "luoyang.pdf" and "707.9万人" in hit.text and hit.pages
     assert reopened.document_text("luoyang.pdf")[hit.start:hit.end] == hit.text
     assert reopened.document("luoyang.pdf").pages(hit.start, hit.end) == hit.pages
+
+
+def _rows_by_report(index_dir) -> tuple[dict, list, list]:
+    """Return what passages.sqlite holds, independent of row order: each report's rows in
+    reading order (with their folded text), the tags and the reports' texts."""
+    import sqlite3
+
+    db = sqlite3.connect(index_dir / "passages.sqlite")
+    try:
+        rows: dict[str, list] = {}
+        for row in db.execute("SELECT source, start, end, text, heading_path, context, pages, folded FROM passages "
+                              "ORDER BY source, start"):
+            rows.setdefault(row[0], []).append(row[1:])
+        return (rows, db.execute("SELECT * FROM tags ORDER BY word").fetchall(),
+                db.execute("SELECT * FROM documents ORDER BY source").fetchall())
+    finally:
+        db.close()
+
+
+def test_an_update_copies_kept_rows_to_what_a_fresh_build_writes(fake_config, corpus_dir, tmp_path):
+    """Kept reports' rows, texts and tags are copied by SQLite, not rebuilt: after adding and
+    removing reports the index holds what a build from nothing writes, and answers the same."""
+    for name, text in (("a-extra.txt", EXTRA), ("b-other.txt", OTHER), ("c-more.txt", EXTRA.replace("321", "654"))):
+        (corpus_dir / name).write_text(text, encoding="utf-8")
+    build_index(fake_config, FakeEmbedder())
+    (corpus_dir / "b-other.txt").unlink()  # a report in the middle of the rows goes
+    (corpus_dir / "d-new.txt").write_text("一、新的章节\n\n新建茶叶和蜂蜜产业园7个，引进企业45家。", encoding="utf-8")
+    updated = build_index(fake_config, FakeEmbedder())
+    fresh_config = Config(corpus_dir=corpus_dir, index_dir=tmp_path / "fresh")
+    build_index(fresh_config, FakeEmbedder())
+    assert _rows_by_report(fake_config.index_dir) == _rows_by_report(fresh_config.index_dir)
+    assert ("蜂蜜", "n") in _rows_by_report(fake_config.index_dir)[1]  # a word only the new report has is tagged
+    assert len(updated.passages) == index_io.load(fresh_config.index_dir).manifest["n_passages"]
+    places = [(p.source, p.start) for p in updated.passages]  # every row once, the removed report's none
+    assert len(set(places)) == len(places) and {s for s, _ in places} == {"a-extra.txt", "c-more.txt", "d-new.txt",
+                                                                          *{s for s, _ in places if s.endswith("report.txt")}}
+    updated_retriever = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    fresh_retriever = Retriever.load(config=fresh_config, embedder=FakeEmbedder())
+    for question in ("蜂蜜产业园有几个", "不予行政处罚多少家", "电动自行车门店"):
+        # Rows are in another order (kept reports first), so only equal scores may swap.
+        ours, theirs = updated_retriever.search(question, k=5), fresh_retriever.search(question, k=5)
+        assert [round(h.score, 6) for h in ours] == [round(h.score, 6) for h in theirs]
+        assert {(h.source, h.start, round(h.score, 6)) for h in ours if h.score > ours[-1].score + 1e-6} \
+            == {(h.source, h.start, round(h.score, 6)) for h in theirs if h.score > theirs[-1].score + 1e-6}
+    assert updated_retriever.ask("蜂蜜产业园有几个").answer.text == "7个"
