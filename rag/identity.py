@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .headings import parse_heading
 from .places import Place, find_places, parents, places_of_name
@@ -42,7 +43,7 @@ class ReportIdentity:
     date: str = ""  # date issued, as written (2024年1月5日)
     title_years: tuple[str, ...] = field(default=())
 
-    @property
+    @cached_property  # read for every report by every question that names a place
     def place(self) -> Place | None:
         return Place(self.region, self.region_code) if self.region_code else None
 

@@ -123,10 +123,7 @@ def short_names(name: str) -> set[str]:
 def find_places_in_english(text: str, also: Collection[Place] = ()) -> list[Place]:
     """Return the divisions an English text names in pinyin (Sichuan, Zhoukou, Luohu District):
     provinces and prefectures, and the places in `also`."""
-    table = dict(_pinyin_names())
-    for place in also:
-        for name in (place.name, *short_names(place.name)):
-            table.setdefault(_pinyin(name), ((place.name, place.code),))
+    table = _pinyin_table(_named(also))
     words = [(m.group(0).lower(), m.start(), m.end()) for m in re.finditer(r"[A-Za-z]+", text)]
     found = []
     for i in range(len(words)):
@@ -152,6 +149,33 @@ def _pinyin_names() -> dict[str, tuple[tuple[str, str], ...]]:
     return {k: tuple(sorted(v)) for k, v in names.items()}
 
 
+@lru_cache(maxsize=4)
+def _pinyin_table(also: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The pinyin names of provinces and prefectures, and of the places `also` (name, code)."""
+    table = dict(_pinyin_names())
+    for official, code in also:
+        for name in (official, *short_names(official)):
+            table.setdefault(_pinyin(name), ((official, code),))
+    return table
+
+
+def _named(places: Collection[Place]) -> tuple[tuple[str, str], ...]:
+    """The (name, code) of each place, each once, in order: the key the tables of the
+    reports' own places are kept under (made once per set of reports, not per question)."""
+    return tuple(dict.fromkeys((p.name, p.code) for p in places))
+
+
+@lru_cache(maxsize=4)
+def _bare_names(also: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The bare names (南山 of 南山区) of the places `also` (name, code)."""
+    extra: dict[str, tuple[tuple[str, str], ...]] = {}
+    for name, code in also:
+        for short in short_names(name):
+            extra[short] = (*extra.get(short, ()), (name, code))
+    return extra
+
+
+@lru_cache(maxsize=4096)
 def _pinyin(name: str) -> str:
     from pypinyin import lazy_pinyin  # only English questions need it
 
@@ -166,10 +190,7 @@ def find_places(text: str, also: Collection[Place] = ()) -> list[Place]:
     caller decides by lineage.
     """
     names = _divisions()
-    extra: dict[str, tuple[tuple[str, str], ...]] = {}
-    for place in also:
-        for short in short_names(place.name):
-            extra[short] = (*extra.get(short, ()), (place.name, place.code))
+    extra = _bare_names(_named(also))
     found: list[Place] = []
     i = 0
     while i < len(text):

@@ -91,7 +91,14 @@ class ReportWords:
         return self._english.expansions(tokens)
 
     def regions(self) -> list[Place]:
-        return [r.place for r in self.reports.values() if r.place]
+        """The reports' regions, each once; worked out again only when `reports` is replaced
+        (stores replace it, never change it in place): a thousand reports of a few dozen
+        regions cost a question nothing."""
+        reports = self.reports
+        if getattr(self, "_regions_of", None) is not reports:
+            self._regions = list(dict.fromkeys(r.place for r in reports.values() if r.place))
+            self._regions_of = reports
+        return self._regions
 
     def tag(self, word: str) -> str:
         """Return jieba's dictionary tag of a word of the reports' vocabulary, "" if unknown."""

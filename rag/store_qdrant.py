@@ -230,7 +230,7 @@ class QdrantStore(ReportWords):
             self._total_len -= len(doc)
         self._n_docs -= len(gone)
         self._client.delete(self.collection, models.PointIdsList(points=[p.id for p in gone]))
-        self.reports.pop(source, None)
+        self.reports = {s: r for s, r in self.reports.items() if s != source}  # replaced, never changed (regions)
         self._save_meta()
         return len(gone)
 
