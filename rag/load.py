@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,11 +83,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
             f"Corpus folder {corpus_dir} does not exist: create it and put reports ({SUFFIX_LIST}) "
             "in it, or point --corpus at one."
         )
-    files = sorted(  # nothing hidden: not .x.txt, nor what is in .removed/ or .git/
-        p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-    )
+    files = [corpus_dir.joinpath(*parts) for parts in sorted(_report_parts(corpus_dir))]
     if not files:
         raise CorpusError(
             f"Corpus folder {corpus_dir} has no reports ({SUFFIX_LIST}): add one there."
@@ -94,6 +91,21 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     for path in files:
         check_file_name(path)
     return files
+
+
+def _report_parts(corpus_dir: Path) -> Iterator[tuple[str, ...]]:
+    """Yield the path parts, below `corpus_dir`, of each report file: nothing hidden (not
+    .x.txt, nor what is in .removed/ or .git/), no linked folder followed (as rglob). A walk
+    of names, not of Path objects: a thousand reports' folder is listed in milliseconds,
+    which the page's once-a-second check for changed reports needs."""
+    root = os.fspath(corpus_dir)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        inside = () if folder == root else tuple(Path(os.path.relpath(folder, root)).parts)
+        for name in files:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in CORPUS_SUFFIXES \
+                    and os.path.isfile(os.path.join(folder, name)):
+                yield (*inside, name)
 
 
 def check_file_name(path: Path) -> None:

@@ -61,6 +61,10 @@ class Retriever:
     # How long a question waits for another thread's reopening of the index (a reload takes
     # well under a second; a rebuild with the real model seconds to a minute).
     reopen_wait = 2.0
+    # The whole check of the corpus folder takes at most this share of the time between two
+    # checks: once a second for a few hundred reports, less often for an archive whose check
+    # (a file status per report) takes longer. Cited reports are still checked every answer.
+    check_share = 0.05
 
     def __init__(self, store: Store, embedder: Embedder, config: Config,
                  snapshot: Snapshot | None = None, build_if_missing: bool = True):
@@ -74,6 +78,7 @@ class Retriever:
         # the state they started with).
         self._reopening = threading.Lock()
         self._checked_at = time.monotonic()
+        self._check_cost = 0.0  # seconds the last whole check took
 
     @classmethod
     def load(cls, corpus: str | Path | None = None, index: str | Path | None = None,
@@ -245,10 +250,12 @@ class Retriever:
         whole check (run at most every `config.recheck_seconds`) finds a change."""
         state = self._state
         now = time.monotonic()
-        if state.snapshot is None or now - self._checked_at < self.config.recheck_seconds:
+        wait = max(self.config.recheck_seconds, self._check_cost / self.check_share)
+        if state.snapshot is None or now - self._checked_at < wait:
             return state
         self._checked_at = now
         why = state.snapshot.changed()
+        self._check_cost = time.monotonic() - now
         return self._reopen(state, why) if why else state
 
     def _reopen(self, seen: _State, why: str) -> _State:

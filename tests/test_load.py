@@ -40,3 +40,22 @@ def test_hash_changes_with_any_edit(corpus_dir):
     path = next(corpus_dir.iterdir())
     path.write_text(path.read_text(encoding="utf-8") + " ", encoding="utf-8")
     assert corpus_hash(corpus_dir) != before
+
+
+def test_the_corpus_is_every_visible_report_below_the_folder_in_path_order(tmp_path):
+    from rag.load import corpus_files
+
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
+    for path in ("a-c.txt", "a/b.txt", "a/deeper/x.PDF", ".hidden.txt", ".removed/old.txt", "a/.git/y.txt",
+                 "notes.xlsx", "a/readme"):
+        (corpus / path).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / path).write_text("正文。", encoding="utf-8")
+    (elsewhere / "linked").mkdir(parents=True)
+    (elsewhere / "linked" / "z.txt").write_text("正文。", encoding="utf-8")
+    (elsewhere / "one.txt").write_text("正文。", encoding="utf-8")
+    (corpus / "linked").symlink_to(elsewhere / "linked", target_is_directory=True)  # a folder link: not followed
+    (corpus / "one-link.txt").symlink_to(elsewhere / "one.txt")  # a file link: a report
+    (corpus / "gone.txt").symlink_to(elsewhere / "missing.txt")  # a broken link: nothing to read
+    names = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus)]
+    # Ordered by path parts, as the index records them: a/… before a-c.txt.
+    assert names == ["a/b.txt", "a/deeper/x.PDF", "a-c.txt", "one-link.txt"]
