@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,29 @@ def test_the_whole_check_is_rate_limited_but_the_cited_reports_are_checked_every
     assert reply.answer.text == "8123家"
     assert_citations_match_the_files(reply, small_corpus)
     assert "other.txt" in retriever.reports
+
+
+def test_a_slow_whole_check_runs_less_often_so_questions_do_not_pay_for_it(small_corpus, index_dir, monkeypatch):
+    """A check that costs 0.2 s (a large archive's folder) waits 20 times that before the next."""
+    from rag import freshness
+
+    retriever = load(small_corpus, index_dir, recheck_seconds=0)
+    checks = []
+    real_changed = freshness.Snapshot.changed
+
+    def slow_changed(snapshot):
+        checks.append(1)
+        time.sleep(0.2)
+        return real_changed(snapshot)
+
+    monkeypatch.setattr(freshness.Snapshot, "changed", slow_changed)
+    for _ in range(3):
+        retriever.search(QUESTION)
+    assert len(checks) == 1  # then no other check for 4 s, however many questions
+    (small_corpus / "other.txt").write_text(OTHER, encoding="utf-8")
+    assert retriever.search("全区电梯加装远程监测装置多少台")[0].source != "other.txt"
+    monkeypatch.setattr(retriever, "check_share", 1.0)  # as if 0.2 s had been a twentieth of the time since
+    assert retriever.search("全区电梯加装远程监测装置多少台")[0].source == "other.txt"
 
 
 def test_an_index_rebuilt_by_another_process_is_loaded_not_built_again(small_corpus, index_dir):
