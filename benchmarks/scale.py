@@ -13,7 +13,9 @@ that step's own:
 - warm:   `Retriever.ask` over the seed evaluation questions in one process, after one
           warm-up question: p50 and p95, and the peak memory of that process;
 - embed:  of those asks, the question's embedding alone (median), so `warm − embed`
-          is the store's and the answer layers' share.
+          is the store's and the answer layers' share;
+- update: in a process that has opened the archive, `Retriever.add` of one more report
+          (embedded by the real model, which the add loads) and `Retriever.remove` of it.
 
 The archive: report i is the seed report (data/) rewritten for another city, year and
 figures — its place names replaced by a city of CITIES, every year moved by the same
@@ -212,6 +214,27 @@ def child_warm(corpus: str, index: str, n_questions: int) -> None:
                       "peak_mb": child_peak_mb()}))
 
 
+def child_update(corpus: str, index: str) -> None:
+    """In a child process: open the archive as a server does, then add one more report
+    (`Retriever.add`: the real model embeds it, loaded by the add as a server's first add
+    loads it) and remove it again (`Retriever.remove`), each timed; the archive is left as it was."""
+    sys.path.insert(0, str(ROOT))
+    from rag import Retriever
+
+    retriever = Retriever.load(corpus, index, build_if_missing=False)
+    name, text = report_variant(SEED_REPORT.read_text(encoding="utf-8"), 10**6 + 7)
+    path = Path(corpus) / name
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    retriever.add(path)
+    added = time.perf_counter() - started
+    started = time.perf_counter()
+    retriever.remove(name)
+    removed = time.perf_counter() - started
+    shutil.rmtree(Path(corpus) / ".removed", ignore_errors=True)
+    print(json.dumps({"add_s": added, "remove_s": removed, "peak_mb": child_peak_mb()}))
+
+
 def measure(n: int, folder: Path, real: bool, runs: int, n_questions: int) -> dict:
     corpus, index = folder / "corpus", folder / "index"
     started = time.perf_counter()
@@ -230,6 +253,8 @@ def measure(n: int, folder: Path, real: bool, runs: int, n_questions: int) -> di
              for _ in range(runs)]
     log(f"N={n}: cold ask {statistics.median(w for w, _ in colds):.2f} s; warm asks")
     warm = child_output([me, "--child", "warm", str(corpus), str(index), str(n_questions)])
+    log(f"N={n}: warm p50 {warm['p50_ms']:.0f} ms; adding and removing a report")
+    update = child_output([me, "--child", "update", str(corpus), str(index)])
     return {
         "reports": n, "passages": manifest["n_passages"], "corpus_mb": size / 1e6,
         "embedder": "model" if real else "stand-in",
@@ -238,6 +263,7 @@ def measure(n: int, folder: Path, real: bool, runs: int, n_questions: int) -> di
         "cold_ask_s": statistics.median(w for w, _ in colds), "cold_ask_peak_mb": max(m for _, m in colds),
         "warm_p50_ms": warm["p50_ms"], "warm_p95_ms": warm["p95_ms"], "embed_ms": warm["embed_ms"],
         "warm_peak_mb": warm["peak_mb"], "runs": runs, "asks": warm["asks"],
+        "add_s": update["add_s"], "remove_s": update["remove_s"], "update_peak_mb": update["peak_mb"],
         # The machine is shared: its 1-minute load average when this size finished, to read
         # the times by (on 2 cores, above 2 means every figure waited for the CPU).
         "load_average": os.getloadavg()[0],
@@ -249,15 +275,20 @@ def measure(n: int, folder: Path, real: bool, runs: int, n_questions: int) -> di
 
 def markdown(rows: list[dict]) -> str:
     header = ("| reports | passages | vectors from | build | open (`Retriever.load`) | cold `rag.ask` | "
-              "warm `ask` p50 / p95 | of which the question's embedding | peak memory: build / cold ask / warm |")
-    lines = [header, "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+              "warm `ask` p50 / p95 | of which the question's embedding | add / remove one report | "
+              "peak memory: build / cold ask / warm |")
+    lines = [header, "|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         lines.append(
             f"| {r['reports']:,} | {r['passages']:,} | {r['embedder']} | {r['build_s']:.1f} s | "
             f"{r['open_s']:.2f} s | {r['cold_ask_s']:.2f} s | {r['warm_p50_ms']:.0f} / {r['warm_p95_ms']:.0f} ms | "
-            f"{r['embed_ms']:.0f} ms | {r['build_peak_mb']:,.0f} / {r['cold_ask_peak_mb']:,.0f} / "
+            f"{r['embed_ms']:.0f} ms | {_seconds(r.get('add_s'))} / {_seconds(r.get('remove_s'))} | {r['build_peak_mb']:,.0f} / {r['cold_ask_peak_mb']:,.0f} / "
             f"{r['warm_peak_mb']:,.0f} MB |")
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} s"  # results written before the update step have none
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -270,8 +301,9 @@ def plot(rows: list[dict], path: Path) -> None:
     fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
     for key, label, scale in (("build_s", "build (s)", 1), ("open_s", "open (s)", 1),
                               ("cold_ask_s", "cold rag.ask (s)", 1), ("warm_p50_ms", "warm ask p50 (s)", 1e-3),
-                              ("warm_p95_ms", "warm ask p95 (s)", 1e-3)):
-        time_ax.plot(n, [r[key] * scale for r in rows], marker="o", label=label)
+                              ("warm_p95_ms", "warm ask p95 (s)", 1e-3), ("add_s", "add one report (s)", 1)):
+        if all(key in r for r in rows):
+            time_ax.plot(n, [r[key] * scale for r in rows], marker="o", label=label)
     for key, label in (("build_peak_mb", "build"), ("cold_ask_peak_mb", "cold rag.ask"), ("warm_peak_mb", "warm ask")):
         memory_ax.plot(n, [r[key] for r in rows], marker="o", label=label)
     for ax, title, unit in ((time_ax, "time against archive size", "seconds"),
@@ -298,7 +330,7 @@ def main() -> None:
         if kind == "warm":
             child_warm(corpus, index, int(rest[0]))
         else:
-            {"build": child_build, "open": child_open}[kind](corpus, index)
+            {"build": child_build, "open": child_open, "update": child_update}[kind](corpus, index)
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,10,100,1000", help="archive sizes, in reports (default 1,10,100,1000)")

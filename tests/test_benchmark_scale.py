@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "benchmarks" / "scale.py"
@@ -29,6 +31,7 @@ def test_archives_are_deterministic_and_every_report_differs():
     assert text.count("\n") == seed.count("\n")
 
 
+@pytest.mark.slow  # the cold ask and the added report use the real model
 def test_a_two_report_run_prints_and_writes_its_table_and_plot(tmp_path):
     out = tmp_path / "scale"
     run = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "2", "--real-up-to", "0", "--runs", "1",
@@ -39,5 +42,7 @@ def test_a_two_report_run_prints_and_writes_its_table_and_plot(tmp_path):
     assert row["reports"] == 2 and row["passages"] > 50 and row["embedder"] == "stand-in"
     assert all(row[key] > 0 for key in ("build_s", "open_s", "cold_ask_s", "warm_p50_ms", "warm_peak_mb"))
     assert row["warm_p95_ms"] >= row["warm_p50_ms"]
+    assert row["add_s"] > 0 and row["remove_s"] > 0
+    assert f"{row['add_s']:.1f} s / {row['remove_s']:.1f} s" in run.stdout
     assert f"| 2 | {row['passages']:,} | stand-in |" in run.stdout
     assert out.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
