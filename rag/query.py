@@ -100,7 +100,10 @@ class Query:
         kind = asked_kind(folded)
         asked = refusable = None
         places = find_places(folded, lexicon.regions())
-        if re.search(r"[A-Za-z]{3}", folded):
+        # Pinyin place names (Sichuan, Luohu District) in questions written in English; a
+        # Chinese question's Latin word is an acronym (ODR, GDP), and looking for pinyin in
+        # it would load pypinyin's phrase table (≈ 40 MB) for nothing.
+        if re.search(r"[A-Za-z]{3}", folded) and not re.search(r"[\u3400-\u9fff]", folded):
             places += find_places_in_english(folded, lexicon.regions())
         places = tuple(places)
         if kind is not None:

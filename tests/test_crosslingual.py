@@ -95,3 +95,29 @@ def test_two_words_may_translate_as_one_and_one_character_words_give_way():
     got = english.expansions(["per", "capita", "income"])
     assert "人均" in got["per"] and "人均" in got["capita"]  # per capita → 人均, not 论 alone
     assert english.translations("grain") == frozenset({"谷物"})  # not 年
+
+
+def test_a_chinese_question_with_an_acronym_is_not_searched_for_pinyin_place_names(tmp_path):
+    """重庆的GDP / ODR化解了多少件: the Latin word is an acronym, not Chongqing in pinyin; looking
+    for pinyin in it would load pypinyin's phrase table (≈ 40 MB) into every such process.
+    An English question still finds its place (Shanghai)."""
+    import subprocess
+    import sys
+
+    from tests.paths import PROJECT_ROOT
+
+    script = (
+        "import sys\n"
+        "from rag import Query\n"
+        "from tests.conftest import FakeEmbedder\n"
+        "from rag import Retriever, Config\n"
+        f"r = Retriever.load(config=Config(index_dir={str(tmp_path / 'index')!r}), embedder=FakeEmbedder())\n"
+        "q = r._query(r._state, '通过在线纠纷解决机制ODR化解了多少件矛盾纠纷？')\n"
+        "print('pypinyin' in sys.modules)\n"
+        "q = r._query(r._state, 'How many firms did Shanghai exempt from penalties?')\n"
+        "print(sorted({p.name for p in q.places}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["False", "['上海市']"]
