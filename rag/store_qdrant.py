@@ -14,7 +14,10 @@ any, from QDRANT_API_KEY), a folder (Qdrant's local mode, one process at a time)
 ":memory:". A collection NAME holds the passages; NAME-meta holds one point whose
 payload is the index manifest, the vocabulary (term → sparse index, document frequency),
 the passage and token counts and the parts of speech: what a query is read against,
-loaded once when the store opens. docs/scale.md says how to run it on a cluster.
+loaded once when the store opens; NAME-documents holds one point per report, its text as
+read with its pages and boxes (PDF) or elements (rag.document), read when a citation, a
+page view or a whole section needs it: a machine asking a cluster needs no corpus folder.
+docs/scale.md says how to run it on a cluster.
 
 Needs the optional extra: pip install "baogao[qdrant]".
 """
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import unicodedata
-from collections.abc import Collection, Sequence
+import uuid
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .crosslingual import EnglishToReport
+from .document import Document
 from .errors import StoreError
 from .identity import ReportIdentity
 from .index import IndexData
@@ -38,11 +44,13 @@ from .query import Query
 from .segment import dictionary_tags
 from .store import Candidates, ReportWords
 
-META_FORMAT = 1
+META_FORMAT = 2  # 2: the reports' texts in NAME-documents
 UPLOAD_BATCH = 256
 # Float rounding between the engine's dot products and numpy's: ceilings are raised by
 # this much, so a proof never rests on the last bit.
 SLACK = 1e-4
+RECENT_DOCUMENTS = 16  # reports' texts kept after reading them, as rag.index keeps them
+_RECENT_LOCK = threading.Lock()
 INSTALL = 'Install Qdrant support with: pip install "baogao[qdrant]"'
 
 
@@ -81,8 +89,10 @@ class QdrantStore(ReportWords):
         self._client = client
         self.collection = collection
         self._meta_name = f"{collection}-meta"
+        self._documents_name = f"{collection}-documents"
+        self._recent_documents: dict[str, Document] = {}
         self._local = _is_local(client)  # local mode always searches exactly, and says so
-        if not (client.collection_exists(collection) and client.collection_exists(self._meta_name)):
+        if not all(client.collection_exists(name) for name in (collection, self._meta_name, self._documents_name)):
             raise StoreError(f"No collection '{collection}' in Qdrant. Build it with: "
                              f"python -m rag.build --store qdrant --qdrant-url URL --qdrant-collection {collection}")
         points = client.retrieve(self._meta_name, [0], with_payload=True)
@@ -97,11 +107,11 @@ class QdrantStore(ReportWords):
     def create(cls, client, collection: str, data: IndexData) -> QdrantStore:
         """Write an index's contents as a fresh collection (replacing one this project wrote)."""
         models = _models()
-        meta_name = f"{collection}-meta"
+        meta_name, documents_name = f"{collection}-meta", f"{collection}-documents"
         if client.collection_exists(collection) and not client.collection_exists(meta_name):
             raise StoreError(f"Refusing to replace the Qdrant collection '{collection}': baogao did not "
                              "write it. Give another --qdrant-collection.")
-        for name in (collection, meta_name):
+        for name in (collection, meta_name, documents_name):
             if client.collection_exists(name):
                 client.delete_collection(name)
         dim = int(data.vectors.shape[1])
@@ -123,6 +133,11 @@ class QdrantStore(ReportWords):
         if not _is_local(client):  # a filter by report is then an index lookup (local mode has none)
             client.create_payload_index(collection, "source", models.PayloadSchemaType.KEYWORD)
         client.create_collection(meta_name, vectors_config={})
+        client.create_collection(documents_name, vectors_config={}, on_disk_payload=True)
+        for source in data.documents:  # one report at a time: a PDF's boxes can be megabytes
+            client.upsert(documents_name, [models.PointStruct(id=_document_id(source), vector={},
+                                                              payload=dict(data.documents[source].to_dict(),
+                                                                           source=source))])
         manifest = {k: v for k, v in data.manifest.items() if k != "files"}
         empty = {"format": META_FORMAT, "manifest": manifest, "terms": {}, "n_docs": 0, "total_len": 0,
                  "written_avg": 0.0, "next_row": 0, "tags": {}}
@@ -147,6 +162,24 @@ class QdrantStore(ReportWords):
         self._next_row = int(meta["next_row"])
         self._tags = dict(meta["tags"])
         self._english = EnglishToReport(self._df.keys())
+
+    @property
+    def documents(self) -> Mapping[str, Document]:
+        """Each report's text as read, by name, from NAME-documents (rag.store.Store.documents)."""
+        return QdrantDocuments(self, frozenset(self.reports))
+
+    def _document(self, source: str) -> Document | None:
+        if source in self._recent_documents:
+            return self._recent_documents[source]
+        points = self._client.retrieve(self._documents_name, [_document_id(source)], with_payload=True)
+        if not points:
+            return None
+        found = Document.from_dict(points[0].payload)
+        with _RECENT_LOCK:  # the report cited last is read again by the answer and its page view
+            if len(self._recent_documents) >= RECENT_DOCUMENTS:
+                self._recent_documents.pop(next(iter(self._recent_documents)))
+            self._recent_documents[source] = found
+        return found
 
     def _save_meta(self) -> None:
         models = _models()
@@ -230,6 +263,8 @@ class QdrantStore(ReportWords):
             self._total_len -= len(doc)
         self._n_docs -= len(gone)
         self._client.delete(self.collection, models.PointIdsList(points=[p.id for p in gone]))
+        self._client.delete(self._documents_name, models.PointIdsList(points=[_document_id(source)]))
+        self._recent_documents.pop(source, None)
         self.reports = {s: r for s, r in self.reports.items() if s != source}  # replaced, never changed (regions)
         self._save_meta()
         return len(gone)
@@ -366,6 +401,33 @@ class QdrantStore(ReportWords):
 
 
 
+class QdrantDocuments(Mapping[str, Document]):
+    """The reports' texts of a QdrantStore, read from the engine by name when asked for."""
+
+    def __init__(self, store: QdrantStore, sources: frozenset[str]):
+        self._store, self._sources = store, sources
+
+    def __getitem__(self, source: str) -> Document:
+        found = self._store._document(source) if source in self._sources else None
+        if found is None:
+            raise KeyError(source)
+        return found
+
+    def __contains__(self, source: object) -> bool:
+        return source in self._sources
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._sources))
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _document_id(source: str) -> str:
+    """A report's point id in NAME-documents (Qdrant takes numbers or UUIDs, not names)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "baogao-report:" + source))
+
+
 def _env_int(name: str) -> int | None:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -394,10 +456,11 @@ def _payload(p: Passage, tokens: list[str]) -> dict:
             "heading_path": list(p.heading_path), "context": p.context,
             # A JSON string, not a list: Qdrant's local mode deep-copies payloads it returns.
             "tokens": json.dumps(tokens, ensure_ascii=False),
-            "folded": unicodedata.normalize("NFKC", p.match_text()).lower()}
+            "folded": unicodedata.normalize("NFKC", p.match_text()).lower(),
+            "pages": list(p.pages)}  # the PDF pages it was printed on, which citations show
 
 
 def _passage(payload: dict) -> Passage:
     return Passage(payload["text"], payload["source"], int(payload["start"]), int(payload["end"]),
-                   tuple(payload["heading_path"]), payload.get("context", ""))
+                   tuple(payload["heading_path"]), payload.get("context", ""), tuple(payload.get("pages", ())))
 

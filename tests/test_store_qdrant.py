@@ -107,3 +107,30 @@ def test_a_question_with_no_signal_at_all_still_ranks_as_locally(fake_retriever)
         local = fake_retriever.search(question, k=5, fusion=Fusion.only("keyword"))
         there = qdrant.search(question, k=5, fusion=Fusion.only("keyword"))
         assert [(h.source, h.start) for h in there] == [(h.source, h.start) for h in local]
+
+
+def test_reports_texts_and_pages_come_from_the_engine(fake_config, tmp_path):
+    """A machine asking a cluster has no corpus folder: the text a citation's offsets index
+    into, a PDF's pages and boxes, and a whole section's paragraphs come from Qdrant."""
+    import shutil
+
+    shutil.copy(PROJECT_ROOT / "tests" / "data" / "formats" / "luoyang-stats-2023.pdf",
+                fake_config.corpus_dir / "luoyang.pdf")
+    local = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    config = replace(fake_config, store="qdrant", qdrant_url=str(tmp_path / "qdrant"), qdrant_collection="reports")
+    Retriever.load(config=config, embedder=FakeEmbedder()).store.close()
+    shutil.rmtree(fake_config.index_dir)  # nothing local is read from here on
+    remote = Retriever.load(config=config, embedder=FakeEmbedder(), build_if_missing=False)
+    assert sorted(remote.store.documents) == sorted(local.store.documents)
+    hit = remote.search("洛阳 年末常住人口多少", k=1)[0]
+    assert hit.source == "luoyang.pdf" and hit.pages
+    pdf = remote.document("luoyang.pdf")
+    assert pdf.kind == "pdf" and pdf.text[hit.start:hit.end] == hit.text
+    assert pdf.boxes(hit.start, hit.end) == local.document("luoyang.pdf").boxes(hit.start, hit.end)
+    for question in ("存在哪些问题和不足", "2024年有什么打算"):  # whole sections, read in reading order
+        assert top5(remote.ask(question)) == top5(local.ask(question)), question
+    remote.store.delete("luoyang.pdf")
+    assert "luoyang.pdf" not in remote.store.documents
+    with pytest.raises(KeyError):
+        remote.store.documents["luoyang.pdf"]
+    remote.store.close()
