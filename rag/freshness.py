@@ -19,12 +19,12 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .index import MANIFEST
-from .load import META_SUFFIX, corpus_files
+from .load import META_SUFFIX, corpus_names
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
 
-def _stamp(path: Path) -> Stamp | None:
+def _stamp(path: Path | str) -> Stamp | None:
     try:
         s = os.stat(path)
     except OSError:
@@ -79,14 +79,13 @@ def _what(name: str, before: Stamp | None, now: Stamp | None) -> str:
 
 def _corpus_stamps(corpus_dir: Path) -> dict[str, Stamp | None]:
     try:
-        paths = corpus_files(corpus_dir)
+        names = corpus_names(corpus_dir)
     except CorpusError:
         return {}  # no folder or no reports: opening the index says which
     stamps = {}
-    for path in paths:
-        name = path.relative_to(corpus_dir).as_posix()
+    for name in names:
+        path = os.path.join(corpus_dir, name)
         stamps[name] = _stamp(path)
-        sidecar = path.with_name(path.name + META_SUFFIX)
-        if (meta := _stamp(sidecar)) is not None:
+        if (meta := _stamp(path + META_SUFFIX)) is not None:
             stamps[name + META_SUFFIX] = meta
     return stamps

@@ -37,9 +37,8 @@ def open_store(config: Config, embedder: Embedder, build_if_missing: bool = True
 
 def _index_data(config: Config, embedder: Embedder, build_if_missing: bool, progress: bool) -> index_io.IndexData:
     try:
-        manifest = index_io.read_manifest(config.index_dir)
-        check_compatible(manifest, config, config.index_dir)
-        data = index_io.load(config.index_dir)
+        data = index_io.load(config.index_dir)  # read once: a thousand reports' manifest is megabytes
+        check_compatible(data.manifest, config, config.index_dir)
     except IndexMissingError:
         if not build_if_missing:
             raise
