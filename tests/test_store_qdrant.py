@@ -117,18 +117,22 @@ def test_reports_texts_and_pages_come_from_the_engine(fake_config, tmp_path):
     shutil.copy(PROJECT_ROOT / "tests" / "data" / "formats" / "luoyang-stats-2023.pdf",
                 fake_config.corpus_dir / "luoyang.pdf")
     local = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    sections = ("存在哪些问题和不足", "2024年有什么打算")  # whole sections, read in reading order
+    expected = [top5(local.ask(question)) for question in sections]
+    local_hit = local.search("洛阳 年末常住人口多少", k=1)[0]
+    local_boxes = local.document("luoyang.pdf").boxes(local_hit.start, local_hit.end)
+    local_sources = sorted(local.store.documents)
     config = replace(fake_config, store="qdrant", qdrant_url=str(tmp_path / "qdrant"), qdrant_collection="reports")
     Retriever.load(config=config, embedder=FakeEmbedder()).store.close()
     shutil.rmtree(fake_config.index_dir)  # nothing local is read from here on
     remote = Retriever.load(config=config, embedder=FakeEmbedder(), build_if_missing=False)
-    assert sorted(remote.store.documents) == sorted(local.store.documents)
+    assert sorted(remote.store.documents) == local_sources
     hit = remote.search("洛阳 年末常住人口多少", k=1)[0]
-    assert hit.source == "luoyang.pdf" and hit.pages
+    assert (hit.source, hit.start, hit.pages) == (local_hit.source, local_hit.start, local_hit.pages) and hit.pages
     pdf = remote.document("luoyang.pdf")
     assert pdf.kind == "pdf" and pdf.text[hit.start:hit.end] == hit.text
-    assert pdf.boxes(hit.start, hit.end) == local.document("luoyang.pdf").boxes(hit.start, hit.end)
-    for question in ("存在哪些问题和不足", "2024年有什么打算"):  # whole sections, read in reading order
-        assert top5(remote.ask(question)) == top5(local.ask(question)), question
+    assert pdf.boxes(hit.start, hit.end) == local_boxes
+    assert [top5(remote.ask(question)) for question in sections] == expected
     remote.store.delete("luoyang.pdf")
     assert "luoyang.pdf" not in remote.store.documents
     with pytest.raises(KeyError):
