@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if config.store == "qdrant":
             from .store_qdrant import QdrantStore, connect
 
-            QdrantStore.create(connect(config.qdrant_url), config.qdrant_collection, data)
+            QdrantStore.write(connect(config.qdrant_url), config.qdrant_collection, data)
             print(f"Wrote the Qdrant collection '{config.qdrant_collection}' at {config.qdrant_url}", file=sys.stderr)
     print(f"Built {config.index_dir}: {len(data.passages)} passages from "
           f"{len(data.manifest['sources'])} file(s), model {config.model}, "

@@ -142,15 +142,19 @@ class BM25:
         return {"terms": self.vocabulary.terms, "ptr": self.ptr, "docs": self.docs, "tf": self.tf,
                 "doc_len": self.doc_len}
 
-    def row_tokens(self) -> list[list[str]]:
-        """Return each passage's tokens read back from the postings (each term as often as
-        the passage holds it, in term order): what a store that keeps every passage's tokens
-        (rag.store_qdrant) is written from. Reads every posting: for writing, not answering."""
-        out: list[list[str]] = [[] for _ in range(self.n_docs)]
+    def row_tokens(self, lo: int = 0, hi: int | None = None) -> list[list[str]]:
+        """Return the tokens of passages lo…hi-1 (all by default) read back from the postings
+        (each term as often as the passage holds it, in term order): what a store that keeps
+        every passage's tokens (rag.store_qdrant) is written from. Reads every posting: for
+        writing, not answering."""
+        hi = self.n_docs if hi is None else hi
+        out: list[list[str]] = [[] for _ in range(hi - lo)]
         ptr, docs, tf = np.asarray(self.ptr), np.asarray(self.docs), np.asarray(self.tf)
-        for j, term in enumerate(self.vocabulary.terms.tolist()):
-            for row, count in zip(docs[ptr[j]:ptr[j + 1]].tolist(), tf[ptr[j]:ptr[j + 1]].tolist()):
-                out[row].extend([term] * int(count))
+        term_of = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+        keep = (docs >= lo) & (docs < hi)
+        terms = self.vocabulary.terms
+        for j, row, count in zip(term_of[keep].tolist(), docs[keep].tolist(), tf[keep].tolist()):
+            out[row - lo].extend([str(terms[j])] * int(count))
         return out
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:

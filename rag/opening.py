@@ -67,8 +67,8 @@ def _open_qdrant(config: Config, embedder: Embedder, build_if_missing: bool, pro
             raise
         log.info("no usable %s yet: writing it from the index", where)
     except IndexStaleError as why:
-        log.info("%s Rewriting it.", why)
-    return QdrantStore.create(client, config.qdrant_collection, _index_data(config, embedder, True, progress))
+        log.info("%s Updating it.", why)  # only the reports added, changed or removed are written
+    return QdrantStore.write(client, config.qdrant_collection, _index_data(config, embedder, True, progress))
 
 
 def build(config: Config, embedder: Embedder, progress: bool = False) -> index_io.IndexData:

@@ -24,7 +24,9 @@ Needs the optional extra: pip install "baogao[qdrant]".
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
 import os
 import threading
 import unicodedata
@@ -44,6 +46,8 @@ from .query import Query
 from .segment import dictionary_tags
 from .store import Candidates, ReportWords
 
+log = logging.getLogger(__name__)
+
 META_FORMAT = 2  # 2: the reports' texts in NAME-documents
 UPLOAD_BATCH = 256
 # Float rounding between the engine's dot products and numpy's: ceilings are raised by
@@ -52,6 +56,8 @@ SLACK = 1e-4
 RECENT_DOCUMENTS = 16  # reports' texts kept after reading them, as rag.index keeps them
 _RECENT_LOCK = threading.Lock()
 INSTALL = 'Install Qdrant support with: pip install "baogao[qdrant]"'
+_LOCAL_CLIENTS: dict[str, object] = {}  # local-mode folder → this process's client of it
+_LOCAL_LOCK = threading.Lock()
 
 
 def connect(url: str):
@@ -68,10 +74,26 @@ def connect(url: str):
             return QdrantClient(":memory:")
         if url.startswith(("http://", "https://")):
             return QdrantClient(url=url, api_key=os.environ.get("QDRANT_API_KEY") or None, timeout=30)
-        return QdrantClient(path=url)
+        # Local mode admits one client per folder: a retriever reopening its store after an
+        # update must get the client it already holds, not a second one that is refused.
+        folder = os.path.realpath(url)
+        with _LOCAL_LOCK:
+            if folder not in _LOCAL_CLIENTS:
+                if not _LOCAL_CLIENTS:  # closed before the interpreter tears down the modules
+                    atexit.register(_close_local_clients)  # their __del__ needs (a traceback)
+                _LOCAL_CLIENTS[folder] = QdrantClient(path=url)
+            return _LOCAL_CLIENTS[folder]
     except (RuntimeError, ValueError, OSError) as err:  # a folder another process holds, a bad URL
         raise StoreError(f"Cannot open Qdrant at {url}: {type(err).__name__}: {str(err).splitlines()[0][:200]}. "
                          "Check the URL (or that no other process holds the local folder).") from None
+
+
+def _close_local_clients() -> None:
+    with _LOCAL_LOCK:
+        clients = list(_LOCAL_CLIENTS.values())
+        _LOCAL_CLIENTS.clear()
+    for client in clients:
+        client.close()
 
 
 def _models():
@@ -134,21 +156,59 @@ class QdrantStore(ReportWords):
             client.create_payload_index(collection, "source", models.PayloadSchemaType.KEYWORD)
         client.create_collection(meta_name, vectors_config={})
         client.create_collection(documents_name, vectors_config={}, on_disk_payload=True)
-        for source in data.documents:  # one report at a time: a PDF's boxes can be megabytes
-            client.upsert(documents_name, [models.PointStruct(id=_document_id(source), vector={},
-                                                              payload=dict(data.documents[source].to_dict(),
-                                                                           source=source))])
-        manifest = {k: v for k, v in data.manifest.items() if k != "files"}
+        # No report yet: update() below writes every one, and takes the manifest last.
+        manifest = {k: v for k, v in data.manifest.items() if k not in ("files", "corpus")}
         empty = {"format": META_FORMAT, "manifest": manifest, "terms": {}, "n_docs": 0, "total_len": 0,
                  "written_avg": 0.0, "next_row": 0, "tags": {}}
         client.upsert(meta_name, [models.PointStruct(id=0, vector={}, payload=empty)])
         store = cls(client, collection)
-        # Each passage's tokens, read back from the index's keyword postings (format 3 keeps
-        # no token lists): the same terms and counts, which is all BM25 and the engine read.
-        store.add(list(data.passages), data.keywords.row_tokens(), np.asarray(data.vectors, dtype=np.float32),
-                  np.asarray(data.sentence_vectors, dtype=np.float32).reshape(-1, dim),
-                  np.asarray(data.sentence_owner))
+        store.update(data)
         return store
+
+    @classmethod
+    def write(cls, client, collection: str, data: IndexData) -> QdrantStore:
+        """Return the collection brought up to the index `data`: updated report by report when
+        it holds an earlier state of the same model and settings, else written afresh."""
+        try:
+            store = cls(client, collection)
+        except StoreError:
+            return cls.create(client, collection, data)
+        if any(store.manifest.get(key) != data.manifest.get(key) for key in ("model", "settings")):
+            return cls.create(client, collection, data)
+        written, dropped = store.update(data)
+        log.info("updated the Qdrant collection '%s': %d report(s) written, %d dropped",
+                 collection, len(written), len(dropped))
+        return store
+
+    def update(self, data: IndexData) -> tuple[list[str], list[str]]:
+        """Bring the collection up to the index `data` (built with the same model and
+        settings): drop the reports it no longer holds or holds changed, write the new and
+        changed ones' passages and texts, and take its manifest. Adding one report to an
+        archive writes that report, not the archive. Return (written, dropped) report names."""
+        held = self.manifest.get("corpus", {})
+        wanted = data.manifest.get("corpus", {})
+        dropped = sorted(s for s in held if wanted.get(s, {}).get("sha256") != held[s].get("sha256"))
+        written = sorted(s for s in wanted if held.get(s, {}).get("sha256") != wanted[s].get("sha256"))
+        # Written ones are dropped first too: an update that died after writing a report but
+        # before saving the manifest left its points, which must not be there twice.
+        for source in sorted({*dropped, *written}):
+            self.delete(source)
+        owner = np.asarray(data.sentence_owner)
+        for source in written:
+            lo, hi = data.manifest["rows"][source]
+            first, last = np.searchsorted(owner, lo), np.searchsorted(owner, hi)
+            # Each passage's tokens, read back from the index's keyword postings (format 3 keeps
+            # no token lists): the same terms and counts, which is all BM25 and the engine read.
+            self.add(data.passages[lo:hi], data.keywords.row_tokens(lo, hi),
+                     np.asarray(data.vectors[lo:hi], dtype=np.float32),
+                     np.asarray(data.sentence_vectors[first:last], dtype=np.float32), owner[first:last] - lo)
+            self._client.upsert(self._documents_name, [_models().PointStruct(
+                id=_document_id(source), vector={}, payload=dict(data.documents[source].to_dict(), source=source))])
+            self._recent_documents.pop(source, None)
+        self.manifest = {k: v for k, v in data.manifest.items() if k != "files"}
+        self.reports = {s: ReportIdentity.from_dict(s, d) for s, d in self.manifest.get("reports", {}).items()}
+        self._save_meta()
+        return written, dropped
 
     def _load_meta(self, meta: dict) -> None:
         self.manifest = meta["manifest"]
@@ -198,6 +258,9 @@ class QdrantStore(ReportWords):
 
     def close(self) -> None:
         """Let go of the client (Qdrant's local mode admits one process per folder)."""
+        with _LOCAL_LOCK:
+            for folder in [f for f, c in _LOCAL_CLIENTS.items() if c is self._client]:
+                del _LOCAL_CLIENTS[folder]
         self._client.close()
 
     @property

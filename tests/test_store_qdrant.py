@@ -138,3 +138,65 @@ def test_reports_texts_and_pages_come_from_the_engine(fake_config, tmp_path):
     with pytest.raises(KeyError):
         remote.store.documents["luoyang.pdf"]
     remote.store.close()
+
+
+def test_adding_and_removing_reports_writes_only_them_and_ranks_as_a_fresh_collection(fake_config, tmp_path,
+                                                                                     monkeypatch):
+    """An archive over Qdrant grows without rewriting it: a report added to the corpus is the
+    only one written, one removed is dropped, and the collection then ranks as one written
+    from nothing (and as the local store)."""
+    from rag import index as index_io
+    from rag.pipeline import build_index
+
+    (fake_config.corpus_dir / "b-other.txt").write_text(
+        "一、总体情况\n\n全年查处无证经营餐饮店铺88家，并公开曝光典型案例。", encoding="utf-8")
+    build_index(fake_config, FakeEmbedder())
+    client = connect(str(tmp_path / "qdrant"))
+    QdrantStore.write(client, "reports", index_io.load(fake_config.index_dir))
+    (fake_config.corpus_dir / "b-other.txt").unlink()
+    (fake_config.corpus_dir / "c-new.txt").write_text(
+        "一、新的章节\n\n新建茶叶和蜂蜜产业园7个，引进企业45家。", encoding="utf-8")
+    build_index(fake_config, FakeEmbedder())
+    data = index_io.load(fake_config.index_dir)
+    written = []
+    monkeypatch.setattr(QdrantStore, "add", lambda self, passages, *rest, _add=QdrantStore.add: (
+        written.extend({p.source for p in passages}), _add(self, passages, *rest))[1])
+    updated = QdrantStore.write(client, "reports", data)
+    assert written == ["c-new.txt"] and sorted(updated.reports) == sorted(data.manifest["reports"])
+    assert "b-other.txt" not in updated.documents and updated.documents["c-new.txt"].text.startswith("一、新的章节")
+    fresh = QdrantStore.create(connect(":memory:"), "fresh", data)
+    local = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    for question in ["蜂蜜产业园有几个", "无证经营餐饮店铺多少家", *seed_questions()[::12]]:
+        ours = top5(Retriever(updated, FakeEmbedder(), fake_config).ask(question))
+        assert ours == top5(Retriever(fresh, FakeEmbedder(), fake_config).ask(question)) == top5(local.ask(question))
+    assert len(updated) == len(fresh) == len(data.passages)
+    client.close()
+
+
+def test_a_retriever_over_a_local_qdrant_folder_adds_and_removes_reports(tmp_path):
+    """Reopening after an update takes the folder's client the process already holds
+    (Qdrant's local mode refuses a second one), and the exit says nothing."""
+    import subprocess
+
+    script = (
+        "import shutil, sys\n"
+        "from pathlib import Path\n"
+        "from rag import Config, Retriever\n"
+        "from tests.conftest import FakeEmbedder\n"
+        f"tmp = Path({str(tmp_path / 'archive')!r})\n"
+        "corpus = tmp / 'corpus'\n"
+        "corpus.mkdir(parents=True)\n"
+        "shutil.copy('data/shanghai-samr-2023-rule-of-law-report.txt', corpus / 'report.txt')\n"
+        "config = Config(corpus_dir=corpus, index_dir=tmp / 'index', store='qdrant',\n"
+        "                qdrant_url=str(tmp / 'qdrant'), qdrant_collection='reports')\n"
+        "r = Retriever.load(config=config, embedder=FakeEmbedder())\n"
+        "(corpus / 'new.txt').write_text('一、新的章节\\n\\n新建茶叶和蜂蜜产业园7个，引进企业45家。', encoding='utf-8')\n"
+        "r.add(corpus / 'new.txt')\n"
+        "print(r.ask('蜂蜜产业园有几个').answer.text)\n"
+        "print(r.remove('new.txt'), sorted(r.reports))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["7个", "2 ['report.txt']"]
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr
