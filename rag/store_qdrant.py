@@ -162,7 +162,10 @@ class QdrantStore(ReportWords):
                  "written_avg": 0.0, "next_row": 0, "tags": {}}
         client.upsert(meta_name, [models.PointStruct(id=0, vector={}, payload=empty)])
         store = cls(client, collection)
-        store.update(data)
+        store._write_rows(data, 0, len(data.passages))
+        for source in data.documents:
+            store._write_document(source, data.documents[source])
+        store._take_manifest(data)
         return store
 
     @classmethod
@@ -193,22 +196,33 @@ class QdrantStore(ReportWords):
         # before saving the manifest left its points, which must not be there twice.
         for source in sorted({*dropped, *written}):
             self.delete(source)
-        owner = np.asarray(data.sentence_owner)
         for source in written:
-            lo, hi = data.manifest["rows"][source]
-            first, last = np.searchsorted(owner, lo), np.searchsorted(owner, hi)
-            # Each passage's tokens, read back from the index's keyword postings (format 3 keeps
-            # no token lists): the same terms and counts, which is all BM25 and the engine read.
-            self.add(data.passages[lo:hi], data.keywords.row_tokens(lo, hi),
-                     np.asarray(data.vectors[lo:hi], dtype=np.float32),
-                     np.asarray(data.sentence_vectors[first:last], dtype=np.float32), owner[first:last] - lo)
-            self._client.upsert(self._documents_name, [_models().PointStruct(
-                id=_document_id(source), vector={}, payload=dict(data.documents[source].to_dict(), source=source))])
-            self._recent_documents.pop(source, None)
+            self._write_rows(data, *data.manifest["rows"][source])
+            self._write_document(source, data.documents[source])
+        self._take_manifest(data)
+        return written, dropped
+
+    def _write_rows(self, data: IndexData, lo: int, hi: int) -> None:
+        """Add the index's passages lo…hi-1 with their sentences' vectors and their tokens."""
+        owner = np.asarray(data.sentence_owner)
+        first, last = np.searchsorted(owner, lo), np.searchsorted(owner, hi)
+        # Each passage's tokens, read back from the index's keyword postings (format 3 keeps
+        # no token lists): the same terms and counts, which is all BM25 and the engine read.
+        self.add(data.passages[lo:hi], data.keywords.row_tokens(lo, hi), np.asarray(data.vectors[lo:hi], dtype=np.float32),
+                 np.asarray(data.sentence_vectors[first:last], dtype=np.float32).reshape(-1, data.vectors.shape[1]),
+                 owner[first:last] - lo)
+
+    def _write_document(self, source: str, document: Document) -> None:
+        self._client.upsert(self._documents_name, [_models().PointStruct(
+            id=_document_id(source), vector={}, payload=dict(document.to_dict(), source=source))])
+        self._recent_documents.pop(source, None)
+
+    def _take_manifest(self, data: IndexData) -> None:
+        """Record the index's manifest (its reports and corpus state) as the collection's: last,
+        so that an update stopped midway is redone, not taken as done."""
         self.manifest = {k: v for k, v in data.manifest.items() if k != "files"}
         self.reports = {s: ReportIdentity.from_dict(s, d) for s, d in self.manifest.get("reports", {}).items()}
         self._save_meta()
-        return written, dropped
 
     def _load_meta(self, meta: dict) -> None:
         self.manifest = meta["manifest"]
