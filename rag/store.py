@@ -354,7 +354,7 @@ class LocalStore(ReportWords):
         columns = np.concatenate([vocabulary.starting_with(piece), vocabulary.starting_with("#" + piece)
                                   if _CJK_RUN.fullmatch(piece) else np.zeros(0, np.int64)])[:200]
         docs = [self._bm25.postings(str(vocabulary.terms[j]))[0] for j in columns]
-        return bool(docs) and self._any_holds(np.unique(np.concatenate(docs)), term, allowed)
+        return bool(docs) and self._any_holds(_distinct(np.concatenate(docs)), term, allowed)
 
     def _holding_all(self, terms: Collection[str]) -> np.ndarray:
         """Return the passages whose postings hold every one of `terms`."""
@@ -389,6 +389,13 @@ class LocalStore(ReportWords):
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _PIECE = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff\s]+")
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """Return the distinct rows, sorted (np.unique's result; np.unique imports numpy.ma on
+    first use, 20 ms of every cold `rag.ask`)."""
+    rows = np.sort(rows)
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
 
 def _dot(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
