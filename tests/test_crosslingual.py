@@ -101,10 +101,7 @@ def test_a_chinese_question_with_an_acronym_is_not_searched_for_pinyin_place_nam
     """重庆的GDP / ODR化解了多少件: the Latin word is an acronym, not Chongqing in pinyin; looking
     for pinyin in it would load pypinyin's phrase table (≈ 40 MB) into every such process.
     An English question still finds its place (Shanghai)."""
-    import subprocess
-    import sys
-
-    from tests.paths import PROJECT_ROOT
+    from tests.paths import run_python
 
     script = (
         "import sys\n"
@@ -117,7 +114,6 @@ def test_a_chinese_question_with_an_acronym_is_not_searched_for_pinyin_place_nam
         "q = r._query(r._state, 'How many firms did Shanghai exempt from penalties?')\n"
         "print(sorted({p.name for p in q.places}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = run_python(script)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["False", "['上海市']"]

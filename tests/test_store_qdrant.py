@@ -9,7 +9,7 @@ import pytest
 from rag import Retriever
 from rag.errors import StoreError
 from tests.conftest import FakeEmbedder
-from tests.paths import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT, run_python
 
 pytest.importorskip("qdrant_client", reason='the [qdrant] extra: pip install "baogao[qdrant]"')
 
@@ -176,8 +176,6 @@ def test_adding_and_removing_reports_writes_only_them_and_ranks_as_a_fresh_colle
 def test_a_retriever_over_a_local_qdrant_folder_adds_and_removes_reports(tmp_path):
     """Reopening after an update takes the folder's client the process already holds
     (Qdrant's local mode refuses a second one), and the exit says nothing."""
-    import subprocess
-
     script = (
         "import shutil, sys\n"
         "from pathlib import Path\n"
@@ -195,8 +193,7 @@ def test_a_retriever_over_a_local_qdrant_folder_adds_and_removes_reports(tmp_pat
         "print(r.ask('蜂蜜产业园有几个').answer.text)\n"
         "print(r.remove('new.txt'), sorted(r.reports))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = run_python(script)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["7个", "2 ['report.txt']"]
     assert "Traceback" not in done.stderr and "Error" not in done.stderr
