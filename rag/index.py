@@ -232,6 +232,8 @@ class StoredDocuments(Mapping[str, Document]):
     asked for: opening a thousand reports' index reads none of them."""
 
     def __init__(self, rows: PassageRows):
+        # Anything with document(source), has_document(source) and document_sources():
+        # an index folder's rows, or a Qdrant store's NAME-documents (rag.store_qdrant).
         self.rows = rows
         # The reports cited last: the answer, its page view and the next question read them again.
         self._recent: dict[str, Document] = {}

@@ -75,11 +75,6 @@ def sniff(data: bytes) -> str:
     return "txt"
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Return the corpus's report files, sorted; raise CorpusError if there are none."""
-    return [Path(corpus_dir) / name for name in corpus_names(corpus_dir)]
-
-
 def corpus_names(corpus_dir: Path) -> list[str]:
     """Return the names of the corpus's report files (their paths below the folder, with
     /), in path order; raise CorpusError if there are none. Names, not Path objects: the
@@ -211,16 +206,16 @@ def read_meta(path: Path) -> dict:
 
 def read_corpus(corpus_dir: Path) -> list[SourceFile]:
     """Read every report of the corpus folder, in name order."""
-    corpus_dir = Path(corpus_dir)
-    return [read_source(p, p.relative_to(corpus_dir).as_posix()) for p in corpus_files(corpus_dir)]
+    return [read_source(Path(corpus_dir) / name, name) for name in corpus_names(corpus_dir)]
 
 
 def corpus_hash(corpus_dir: Path) -> str:
     """Return a SHA-256 over the names and bytes of the corpus files (detects any edit)."""
     corpus_dir = Path(corpus_dir)
     digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode("utf-8") + b"\0")
+    for name in corpus_names(corpus_dir):
+        path = corpus_dir / name
+        digest.update(name.encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
         sidecar = path.with_name(path.name + META_SUFFIX)
         if sidecar.is_file():

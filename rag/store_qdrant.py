@@ -31,7 +31,7 @@ import os
 import threading
 import unicodedata
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from .crosslingual import EnglishToReport
 from .document import Document
 from .errors import StoreError
 from .identity import ReportIdentity
-from .index import IndexData
+from .index import IndexData, StoredDocuments
 from .keyword import BM25, K1, B, CorpusStats, idf
 from .passage import Passage
 from .query import Query
@@ -53,8 +53,6 @@ UPLOAD_BATCH = 256
 # Float rounding between the engine's dot products and numpy's: ceilings are raised by
 # this much, so a proof never rests on the last bit.
 SLACK = 1e-4
-RECENT_DOCUMENTS = 16  # reports' texts kept after reading them, as rag.index keeps them
-_RECENT_LOCK = threading.Lock()
 INSTALL = 'Install Qdrant support with: pip install "baogao[qdrant]"'
 _LOCAL_CLIENTS: dict[str, object] = {}  # local-mode folder → this process's client of it
 _LOCAL_LOCK = threading.Lock()
@@ -112,7 +110,6 @@ class QdrantStore(ReportWords):
         self.collection = collection
         self._meta_name = f"{collection}-meta"
         self._documents_name = f"{collection}-documents"
-        self._recent_documents: dict[str, Document] = {}
         self._local = _is_local(client)  # local mode always searches exactly, and says so
         if not all(client.collection_exists(name) for name in (collection, self._meta_name, self._documents_name)):
             raise StoreError(f"No collection '{collection}' in Qdrant. Build it with: "
@@ -156,7 +153,7 @@ class QdrantStore(ReportWords):
             client.create_payload_index(collection, "source", models.PayloadSchemaType.KEYWORD)
         client.create_collection(meta_name, vectors_config={})
         client.create_collection(documents_name, vectors_config={}, on_disk_payload=True)
-        # No report yet: update() below writes every one, and takes the manifest last.
+        # No report yet: written below, the manifest (with the corpus state) taken last.
         manifest = {k: v for k, v in data.manifest.items() if k not in ("files", "corpus")}
         empty = {"format": META_FORMAT, "manifest": manifest, "terms": {}, "n_docs": 0, "total_len": 0,
                  "written_avg": 0.0, "next_row": 0, "tags": {}}
@@ -215,19 +212,18 @@ class QdrantStore(ReportWords):
     def _write_document(self, source: str, document: Document) -> None:
         self._client.upsert(self._documents_name, [_models().PointStruct(
             id=_document_id(source), vector={}, payload=dict(document.to_dict(), source=source))])
-        self._recent_documents.pop(source, None)
 
     def _take_manifest(self, data: IndexData) -> None:
         """Record the index's manifest (its reports and corpus state) as the collection's: last,
         so that an update stopped midway is redone, not taken as done."""
         self.manifest = {k: v for k, v in data.manifest.items() if k != "files"}
-        self.reports = {s: ReportIdentity.from_dict(s, d) for s, d in self.manifest.get("reports", {}).items()}
+        self._set_reports({s: ReportIdentity.from_dict(s, d) for s, d in self.manifest.get("reports", {}).items()})
         self._save_meta()
 
     def _load_meta(self, meta: dict) -> None:
         self.manifest = meta["manifest"]
-        self.reports = {source: ReportIdentity.from_dict(source, d)
-                        for source, d in self.manifest.get("reports", {}).items()}
+        self._set_reports({source: ReportIdentity.from_dict(source, d)
+                           for source, d in self.manifest.get("reports", {}).items()})
         self._term_id = {t: int(v[0]) for t, v in meta["terms"].items()}
         self._df = {t: int(v[1]) for t, v in meta["terms"].items() if int(v[1]) > 0}
         self._n_docs = int(meta["n_docs"])
@@ -237,23 +233,24 @@ class QdrantStore(ReportWords):
         self._tags = dict(meta["tags"])
         self._english = EnglishToReport(self._df.keys())
 
-    @property
-    def documents(self) -> Mapping[str, Document]:
-        """Each report's text as read, by name, from NAME-documents (rag.store.Store.documents)."""
-        return QdrantDocuments(self, frozenset(self.reports))
-
-    def _document(self, source: str) -> Document | None:
-        if source in self._recent_documents:
-            return self._recent_documents[source]
-        points = self._client.retrieve(self._documents_name, [_document_id(source)], with_payload=True)
-        if not points:
+    # The reader rag.index.StoredDocuments reads reports' texts through (as it reads
+    # passages.sqlite's): `self.documents` keeps the last few read, and is made anew
+    # whenever the reports change (_set_reports), so none is kept past its update.
+    def document(self, source: str) -> Document | None:
+        if source not in self.reports:
             return None
-        found = Document.from_dict(points[0].payload)
-        with _RECENT_LOCK:  # the report cited last is read again by the answer and its page view
-            if len(self._recent_documents) >= RECENT_DOCUMENTS:
-                self._recent_documents.pop(next(iter(self._recent_documents)))
-            self._recent_documents[source] = found
-        return found
+        points = self._client.retrieve(self._documents_name, [_document_id(source)], with_payload=True)
+        return Document.from_dict(points[0].payload) if points else None
+
+    def has_document(self, source: str) -> bool:
+        return source in self.reports
+
+    def document_sources(self) -> list[str]:
+        return sorted(self.reports)
+
+    def _set_reports(self, reports: dict[str, ReportIdentity]) -> None:
+        self.reports = reports  # replaced, never changed in place (ReportWords.regions)
+        self.documents = StoredDocuments(self)
 
     def _save_meta(self) -> None:
         models = _models()
@@ -341,8 +338,7 @@ class QdrantStore(ReportWords):
         self._n_docs -= len(gone)
         self._client.delete(self.collection, models.PointIdsList(points=[p.id for p in gone]))
         self._client.delete(self._documents_name, models.PointIdsList(points=[_document_id(source)]))
-        self._recent_documents.pop(source, None)
-        self.reports = {s: r for s, r in self.reports.items() if s != source}  # replaced, never changed (regions)
+        self._set_reports({s: r for s, r in self.reports.items() if s != source})
         self._save_meta()
         return len(gone)
 
@@ -476,28 +472,6 @@ class QdrantStore(ReportWords):
         points, _ = self._client.scroll(self.collection, scroll_filter=where, limit=1, with_payload=False)
         return bool(points)
 
-
-
-class QdrantDocuments(Mapping[str, Document]):
-    """The reports' texts of a QdrantStore, read from the engine by name when asked for."""
-
-    def __init__(self, store: QdrantStore, sources: frozenset[str]):
-        self._store, self._sources = store, sources
-
-    def __getitem__(self, source: str) -> Document:
-        found = self._store._document(source) if source in self._sources else None
-        if found is None:
-            raise KeyError(source)
-        return found
-
-    def __contains__(self, source: object) -> bool:
-        return source in self._sources
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._sources))
-
-    def __len__(self) -> int:
-        return len(self._sources)
 
 
 def _document_id(source: str) -> str:

@@ -43,7 +43,7 @@ def test_hash_changes_with_any_edit(corpus_dir):
 
 
 def test_the_corpus_is_every_visible_report_below_the_folder_in_path_order(tmp_path):
-    from rag.load import corpus_files
+    from rag.load import corpus_names
 
     corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
     for path in ("a-c.txt", "a/b.txt", "a/deeper/x.PDF", ".hidden.txt", ".removed/old.txt", "a/.git/y.txt",
@@ -56,6 +56,6 @@ def test_the_corpus_is_every_visible_report_below_the_folder_in_path_order(tmp_p
     (corpus / "linked").symlink_to(elsewhere / "linked", target_is_directory=True)  # a folder link: not followed
     (corpus / "one-link.txt").symlink_to(elsewhere / "one.txt")  # a file link: a report
     (corpus / "gone.txt").symlink_to(elsewhere / "missing.txt")  # a broken link: nothing to read
-    names = [p.relative_to(corpus).as_posix() for p in corpus_files(corpus)]
+    names = corpus_names(corpus)
     # Ordered by path parts, as the index records them: a/… before a-c.txt.
     assert names == ["a/b.txt", "a/deeper/x.PDF", "a-c.txt", "one-link.txt"]
