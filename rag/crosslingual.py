@@ -7,9 +7,16 @@ backwards turns `compliance` into 合规, `platforms` into 平台 and `traceabil
 into nothing: only translations that occur in the indexed reports are kept, and
 rag.keyword counts such a match for less than the word itself would.
 
-Which entries are read: a gloss that is the word itself ("compliance", "to retail")
-first; only when none of those occurs in the reports, the short glosses (2–3 words)
-that contain the word ("online retail platform"). An English word one of whose
+Before the dictionary, the project's glossary of report terms (rag/glossary_en_zh.tsv):
+CC-CEDICT is a general dictionary and misses how reports put things (GDP → 地区生产总值,
+grain → 粮食, birth rate → 出生率, fixed-asset investment → 固定资产投资). Its terms are
+matched on the question's words, longest first, and translate a word even when the reports
+also hold the English word itself (a report that writes GDP once still says 地区生产总值
+everywhere else).
+
+Which dictionary entries are read: a gloss that is the word itself ("compliance", "to
+retail") first; only when none of those occurs in the reports, the short glosses (2–3
+words) that contain the word ("online retail platform"). An English word one of whose
 exact translations is a stop word (`report` → 报告) is dropped like that stop word.
 """
 
@@ -21,8 +28,9 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.resources import files
+from itertools import product
 
 from .segment import STOPWORDS
 
@@ -35,6 +43,7 @@ _ENGLISH_WORD = re.compile(r"[a-z]{2,}")
 _NOT_A_TRANSLATION = ("variant of", "old variant", "see ", "cl:", "surname", "abbr. for", "used in")
 _LOOSE_GLOSS_WORDS = 3
 _GLOSS_STOPWORDS = frozenset("a an the of to in on for and or by with as at from one sb sth".split())
+_LONGEST_TERM = 5  # words in the glossary's longest term, stop words left out
 
 
 class EnglishToReport:
@@ -47,8 +56,9 @@ class EnglishToReport:
         """Return {English token: its Chinese translations found in the reports}
         for the question tokens that are English words the reports don't contain."""
         tokens = list(tokens)
-        foreign = [t not in self._vocabulary and bool(_ENGLISH_WORD.fullmatch(t)) for t in tokens]
-        out: dict[str, frozenset[str]] = {}
+        out, covered = self._glossary_expansions(tokens)
+        foreign = [i not in covered and t not in self._vocabulary and bool(_ENGLISH_WORD.fullmatch(t))
+                   for i, t in enumerate(tokens)]
         for token, is_foreign in zip(tokens, foreign):
             words = self.translations(token) if is_foreign else frozenset()
             if words:
@@ -66,11 +76,17 @@ class EnglishToReport:
     def phrase(self, first: str, second: str) -> frozenset[str]:
         """Return the reports' words whose gloss is the two-word phrase `first second`."""
         exact, _ = self._dictionary
-        found = set().union(*(exact.get(f"{first} {stem}", set()) for stem in english_stems(second)))
+        # CC-CEDICT often writes the pair as one word (birth rate: "birthrate").
+        found = set().union(*(exact.get(f"{first}{sep}{stem}", set())
+                              for stem in english_stems(second) for sep in (" ", "")))
         return frozenset(w for w in found if w in self._vocabulary and w not in STOPWORDS)
 
     def translations(self, word: str) -> frozenset[str]:
         """Return the reports' words that translate the English `word` (lower case)."""
+        glossed = self._glossary.get((word,)) or next(
+            (self._glossary[(stem,)] for stem in english_stems(word) if (stem,) in self._glossary), None)
+        if glossed:
+            return glossed
         exact, loose = self._dictionary
         found: set[str] = set()
         for stem in english_stems(word):
@@ -84,6 +100,44 @@ class EnglishToReport:
         # A one-character translation only when there is no longer one: 年 for grain or 出 for
         # produce stands inside too many words to say what a passage is about.
         return frozenset({w for w in in_reports if len(w) > 1} or in_reports)
+
+    def _glossary_expansions(self, tokens: list[str]) -> tuple[dict[str, frozenset[str]], set[int]]:
+        """Return {token: the reports' words of the glossary term it is in} and the
+        positions of those tokens, matching the longest terms first, left to right."""
+        out: dict[str, frozenset[str]] = {}
+        covered: set[int] = set()
+        english = [bool(_ENGLISH_WORD.fullmatch(t)) or t in _SHORT_TERM_WORDS for t in tokens]
+        i = 0
+        while i < len(tokens):
+            for n in range(min(_LONGEST_TERM, len(tokens) - i), 0, -1):
+                words = self._glossed(tokens[i : i + n]) if all(english[i : i + n]) else None
+                if words:
+                    for token in tokens[i : i + n]:
+                        out[token] = out.get(token, frozenset()) | words
+                    covered.update(range(i, i + n))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out, covered
+
+    def _glossed(self, words: list[str]) -> frozenset[str] | None:
+        """Return the reports' words for the glossary term `words` spell (in any inflection)."""
+        for forms in product(*(sorted(english_stems(w)) for w in words)):
+            found = self._glossary.get(forms)
+            if found:
+                return found
+        return None
+
+    @cached_property
+    def _glossary(self) -> dict[tuple[str, ...], frozenset[str]]:
+        """The glossary's terms whose Chinese words the reports hold, with those words."""
+        kept = {}
+        for term, words in glossary().items():
+            found = frozenset(w for w in words if w in self._vocabulary)
+            if found:
+                kept[term] = found
+        return kept
 
     @cached_property
     def _dictionary(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -101,6 +155,25 @@ class EnglishToReport:
                         if w not in _GLOSS_STOPWORDS:
                             loose[w].add(simplified)
         return exact, loose
+
+
+# Tokens of glossary terms that are not English words by _ENGLISH_WORD: R&D splits into r, d.
+_SHORT_TERM_WORDS = frozenset("r d s 5 2 5g".split())
+
+
+@cache
+def glossary() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Read rag/glossary_en_zh.tsv: {English term's words, stop words left out: its Chinese words}."""
+    terms: dict[tuple[str, ...], tuple[str, ...]] = {}
+    text = (files("rag") / "glossary_en_zh.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, chinese = line.partition("\t")
+        key = tuple(w for w in english.split() if w not in STOPWORDS)
+        if key and chinese.split():
+            terms[key] = tuple(w.lower() for w in chinese.split())
+    return terms
 
 
 def _entries(headwords: Collection[str]) -> Iterable[tuple[str, list[str]]]:

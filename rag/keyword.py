@@ -5,10 +5,10 @@ question's distinct tokens, capped at 1: roughly, the share of the question's
 keyword weight that the passage contains (a token the corpus never uses counts
 in the denominator, so off-topic questions score low).
 
-A question token the corpus lacks may come with `expansions` (rag.crosslingual:
-an English word's Chinese translations); it then scores as the best of them, at
-`expansion_weight` of a direct match (rag.config.Tuning.expansion), since a dictionary
-translation is a guess.
+An English question token may come with `expansions` (rag.crosslingual: its Chinese
+translations); it then scores as the best of them, at `expansion_weight` of a direct match
+(rag.config.Tuning.expansion), since a dictionary translation is a guess, or as itself in a
+passage that holds the English word (GDP) when that scores higher.
 
 The postings are a sparse matrix stored by term (CSC: `ptr[j]:ptr[j+1]` are the passages
 holding term j and its counts) over a sorted vocabulary, all plain numpy arrays: an index
@@ -182,12 +182,16 @@ class BM25:
         for term, alternatives in (expansions or {}).items():
             # Whether the corpus holds a word is the whole corpus's answer (stats), not these rows'.
             held = [a for a in alternatives if a in self.stats.df]
-            if term in terms and term not in self.stats.df and held:
+            if term in terms and held:
                 best = np.zeros(self.n_docs, dtype=np.float32)
                 for a in held:
                     ids, weights = self._term_scores(a)
                     best[ids] = np.maximum(best[ids], weights)
-                raw += expansion_weight * best
+                best *= expansion_weight
+                if term in self.stats.df:  # GDP written as such and as 生产总值: the better of the two
+                    ids, weights = self._term_scores(term)
+                    best[ids] = np.maximum(best[ids] - weights, 0.0)
+                raw += best
         total_idf = sum(self.idf(t) for t in terms)
         return np.clip(raw / total_idf, 0.0, 1.0)
 

@@ -106,6 +106,7 @@ class Query:
         if re.search(r"[A-Za-z]{3}", folded) and not re.search(r"[\u3400-\u9fff]", folded):
             places += find_places_in_english(folded, lexicon.regions())
         places = tuple(places)
+        expansions = _without_place_words(expansions, places)
         if kind is not None:
             start, end = asking_span(lowered, kind[0])
             asking_words = _words_within(words, start, end)
@@ -130,6 +131,20 @@ class Query:
     def translations(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(English word of the question, the reports' words that stood in for it), sorted."""
         return tuple(sorted((word, tuple(sorted(found))) for word, found in self.expansions.items()))
+
+
+# Words that follow a place's name in English (Luohu District): the place is read as a
+# place (rag.places); translated as words, "district" would look for 地区 in every report.
+_ADMINISTRATIVE_WORDS = frozenset("district city province county prefecture municipality region autonomous".split())
+
+
+def _without_place_words(expansions: dict[str, frozenset[str]], places: tuple[Place, ...]) -> dict[str, frozenset[str]]:
+    """Drop the translations of a question's English place names and the words around them."""
+    english_names = {w for p in places if p.written.isascii() for w in re.findall(r"[a-z]+", p.written.lower())}
+    if not english_names:
+        return expansions
+    drop = english_names | _ADMINISTRATIVE_WORDS
+    return {t: words for t, words in expansions.items() if t not in drop}
 
 
 def _words_within(words: list[str], start: int, end: int) -> list[str]:

@@ -398,7 +398,9 @@ class QdrantStore(ReportWords):
         for term in terms & self._df.keys():
             weights[self._term_id[term]] = self._idf(term)
         for term, alternatives in query.expansions.items():
-            if term in terms and term not in self._df:
+            # A term the reports hold as well counts at most once (rag.keyword): summing both
+            # here only raises the engine's score, which stays a bound for the exact one.
+            if term in terms:
                 for alt in alternatives:
                     if alt in self._df:
                         i = self._term_id[alt]

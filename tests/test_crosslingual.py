@@ -117,3 +117,34 @@ def test_a_chinese_question_with_an_acronym_is_not_searched_for_pinyin_place_nam
     done = run_python(script)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["False", "['上海市']"]
+
+
+def test_the_glossary_says_it_the_way_reports_do_before_the_general_dictionary():
+    english = EnglishToReport({"出生率", "生育", "粮食", "谷物", "生产总值", "gdp", "研发", "支出", "幼儿园"})
+    got = english.expansions(["birth", "rate", "gdp", "r", "d", "spending", "kindergartens"])
+    assert got["birth"] == got["rate"] == frozenset({"出生率"})  # the term, not 生育 for "birth"
+    assert got["gdp"] == frozenset({"生产总值"})  # though a report writes GDP too
+    assert got["r"] == got["d"] == frozenset({"研发"})  # R&D, split by the tokenizer
+    assert got["kindergartens"] == frozenset({"幼儿园"})  # an inflected term
+    assert english.translations("grain") == frozenset({"粮食"})  # CC-CEDICT alone says 谷物
+
+
+def test_a_glossary_term_whose_words_no_report_holds_falls_back_to_the_dictionary():
+    assert EnglishToReport({"谷物"}).translations("grain") == frozenset({"谷物"})
+
+
+def test_a_word_held_as_itself_and_as_a_translation_counts_once_at_its_best():
+    bm25 = BM25.of([["gdp", "增长"], ["生产总值", "增长"], ["gdp", "生产总值"], ["食品"]])
+    plain = bm25.scores(["gdp"])
+    both = bm25.scores(["gdp"], {"gdp": {"生产总值"}}, 0.5)
+    assert both[0] == pytest.approx(plain[0])  # the word itself, as before
+    assert 0 < both[1] < both[0]  # the translation, at half weight
+    assert both[2] == pytest.approx(max(plain[2], both[1] * bm25.scores(["生产总值"])[2] / bm25.scores(["生产总值"])[1]))
+    assert both[3] == 0.0
+
+
+def test_an_english_place_name_and_its_district_word_are_not_translated(fake_retriever):
+    q = fake_retriever._query(fake_retriever._state, "How many firms in Shanghai City were exempt from penalties?")
+    assert {p.name for p in q.places} == {"上海市"}
+    assert "shanghai" not in q.expansions and "city" not in q.expansions
+    assert q.expansions.get("penalties")  # the other words still translate
