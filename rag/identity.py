@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .headings import parse_heading
-from .places import Place, find_places, parents, places_of_name
+from .places import NATIONAL, Place, area_after, area_within, find_places, parents, places_of_name
 from .spans import org_spans
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _SALUTATION = re.compile(r"[:：]\s*$")
-_ON_BEHALF_OF = re.compile(r"代表([\u4e00-\u9fff]{0,16}?人民政府)")
+_ON_BEHALF_OF = re.compile(r"代表([\u4e00-\u9fff]{0,16}?(?:人民政府|管理委员会|管委会)|国务院)")
 OPENING_LINES = 6
 OPENING_CHARS = 400
 # A year mentioned this often is one the report speaks of, whatever its headings say.
@@ -45,6 +45,8 @@ class ReportIdentity:
 
     @cached_property  # read for every report by every question that names a place
     def place(self) -> Place | None:
+        if self.region == NATIONAL.name and not self.region_code:
+            return NATIONAL
         return Place(self.region, self.region_code) if self.region_code else None
 
     def label(self) -> str:
@@ -123,7 +125,7 @@ def _body(title: str, opening: list[str], text: str, place: Place | None) -> str
             if len(name) >= 4 and not name.startswith(("各", "本")):
                 return name
     behalf = _ON_BEHALF_OF.search(text[:OPENING_CHARS])
-    if behalf and len(behalf.group(1)) > 5:
+    if behalf and (len(behalf.group(1)) > 5 or behalf.group(1) == "国务院"):
         return behalf.group(1)
     if place and (behalf or "政府工作报告" in title):
         return place.name + "人民政府"  # 2025年四川省政府工作报告, 我代表省人民政府
@@ -131,6 +133,21 @@ def _body(title: str, opening: list[str], text: str, place: Place | None) -> str
 
 
 def _region(given: str, title: str, opening: list[str], text: str) -> Place | None:
+    """Return the report's region: the one the sidecar gives, else the country for the State
+    Council's report, else an area the title names after its division (深圳市大鹏新区), else
+    the most specific division the title or opening names."""
+    if given and not places_of_name(given):  # an area (大鹏新区), inside the division named
+        return area_within(given, _division("", title, opening, text) or NATIONAL)
+    if not given and ("国务院" in title or re.search(r"代表国务院", text[:OPENING_CHARS])):
+        return NATIONAL
+    if not given:
+        areas = [a for p in find_places(title) if (a := area_after(title, p))]
+        if areas:
+            return areas[0]
+    return _division(given, title, opening, text)
+
+
+def _division(given: str, title: str, opening: list[str], text: str) -> Place | None:
     """Return the most specific division the title or the opening names (else the one the
     text names most often); among divisions of the same name (南山区 of 深圳 and of 鹤岗) the
     one whose parents the text names most."""
@@ -138,10 +155,12 @@ def _region(given: str, title: str, opening: list[str], text: str) -> Place | No
     if given:
         found = places_of_name(given)
     else:
-        found = find_places(title) or find_places("\n".join(opening)) or find_places(text[:OPENING_CHARS])
-    if not found and everywhere:
-        top = Counter(p.name for p in everywhere).most_common(1)[0][0]
-        found = [p for p in everywhere if p.name == top]
+        found = find_places(title) or _not_words(find_places("\n".join(opening))) \
+            or _not_words(find_places(text[:OPENING_CHARS]))
+    if not found and _not_words(everywhere):
+        named = _not_words(everywhere)
+        top = Counter(p.name for p in named).most_common(1)[0][0]
+        found = [p for p in named if p.name == top]
     if not found:
         return None
     inner = [p for p in found if not any(q.code != p.code and q.within(p) for q in found)]
@@ -151,6 +170,11 @@ def _region(given: str, title: str, opening: list[str], text: str) -> Place | No
         return (sum(mentions[q.name] for q in parents(p)), -len(p.code))
 
     return max(inner, key=support)
+
+
+def _not_words(places: list[Place]) -> list[Place]:
+    """Leave out two-character counties (城区, 郊区, 矿区): in running text those are words."""
+    return [p for p in places if p.level < 3 or len(p.name) > 2]
 
 
 # A report given in 2023 that looks back on 去年 or 过去五年 speaks of 2022 (and 2018–2022),

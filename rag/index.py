@@ -76,7 +76,7 @@ POSTINGS = {"terms": "terms.npy", "ptr": "postings_ptr.npy", "docs": "postings_d
 ARRAYS = {"vectors": VECTORS, "sentence_vectors": SENTENCES, "sentence_owner": OWNER}
 KEYWORDS_VERSION = 1
 SENTENCES_VERSION = 1
-IDENTITY_VERSION = 2  # 2: the years a report's 去年 / 过去五年 look back on
+IDENTITY_VERSION = 3  # 2: the years a report's 去年 / 过去五年 look back on; 3: the country, areas (大鹏新区)
 TAGS_VERSION = 1
 DOCUMENTS_VERSION = 1
 # Every file name an index folder of any format version holds: a folder holding anything

@@ -13,6 +13,7 @@ names of the regions the indexed reports are about).
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.util
 import logging
 import re
@@ -50,6 +51,47 @@ class Place:
     def related(self, other: Place) -> bool:
         """Tell whether one place lies inside the other (or they are the same)."""
         return self.within(other) or other.within(self)
+
+
+# The whole country: the region of the State Council's report. Its code is the prefix of
+# every code, so every division lies within it.
+NATIONAL = Place("全国", "")
+_NATIONAL_NAMES = ("全国", "我国", "国务院")
+# 全国 in a comparison (全国首个, 全国第一, 高于全国平均) says how a region ranks, not that the
+# question is about the country.
+_NATIONAL_AS_COMPARISON = re.compile(r"(?:全国|我国)(?:首|第|前|领先|唯一|平均|率先|排|最|同类|示范|文明|百强|十佳|先进|性|各地|范围内?最)")
+_ENGLISH_NATIONAL = re.compile(r"\b(?:China|China's|nationwide|nationally|the whole country)\b", re.IGNORECASE)
+# Areas that are no division but have their own reports (深圳市大鹏新区, 前海合作区): named after
+# the division they lie in.
+_AREA_SUFFIXES = ("新区", "合作区", "开发区", "高新区", "管理区", "试验区")
+_AREA_AFTER_DIVISION = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:" + "|".join(_AREA_SUFFIXES) + r"))")
+
+
+def find_national(text: str) -> list[Place]:
+    """Return the country when `text` names it as what it is about (2023年全国城镇新增就业,
+    国务院报告, in China), not as a yardstick (全国首个, 高于全国平均)."""
+    for name in _NATIONAL_NAMES:
+        for m in re.finditer(name, text):
+            if not _NATIONAL_AS_COMPARISON.match(text, m.start()):
+                return [Place(NATIONAL.name, NATIONAL.code, m.start(), m.end(), name)]
+    m = _ENGLISH_NATIONAL.search(text)
+    return [Place(NATIONAL.name, NATIONAL.code, m.start(), m.end(), m.group(0))] if m else []
+
+
+def area_within(name: str, division: Place) -> Place:
+    """Return the area `name` (大鹏新区) as a place inside `division` (深圳市): its code is the
+    division's followed by a tag of the name, so it lies within the division and beside its
+    districts, and the same name always gets the same code."""
+    return Place(name, division.code + "x" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:4])
+
+
+def area_after(text: str, division: Place) -> Place | None:
+    """Return the area named right after `division` in `text` (深圳市|大鹏新区管理委员会…)
+    when that name is no division itself."""
+    m = _AREA_AFTER_DIVISION.match(text, division.end)
+    if not m or m.group(1) in _divisions():
+        return None
+    return area_within(m.group(1), division)
 
 
 @lru_cache(maxsize=1)
@@ -170,6 +212,8 @@ def _bare_names(also: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str,
     """The bare names (南山 of 南山区) of the places `also` (name, code)."""
     extra: dict[str, tuple[tuple[str, str], ...]] = {}
     for name, code in also:
+        if name not in _divisions() and code:  # an area (大鹏新区): its own name too
+            extra[name] = (*extra.get(name, ()), (name, code))
         for short in short_names(name):
             extra[short] = (*extra.get(short, ()), (name, code))
     return extra
@@ -218,5 +262,7 @@ def parents(place: Place) -> list[Place]:
 
 
 def places_of_name(name: str) -> list[Place]:
-    """Return the divisions an official or short name stands for."""
+    """Return the divisions an official or short name stands for (全国: the country)."""
+    if name in _NATIONAL_NAMES or name == "中国":
+        return [NATIONAL]
     return [Place(n, c) for n, c in _divisions().get(name, ())]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .normalize import fold
-from .places import Place, find_places, find_places_in_english
+from .places import Place, find_national, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
 from .segment import STOPWORDS, cut, search_words, tokens_of
@@ -105,7 +105,7 @@ class Query:
         # it would load pypinyin's phrase table (≈ 40 MB) for nothing.
         if re.search(r"[A-Za-z]{3}", folded) and not re.search(r"[\u3400-\u9fff]", folded):
             places += find_places_in_english(folded, lexicon.regions())
-        places = tuple(places)
+        places = tuple(places) or tuple(find_national(folded))  # 2023年全国城镇新增就业多少人
         expansions = _without_place_words(expansions, places)
         if kind is not None:
             start, end = asking_span(lowered, kind[0])

@@ -121,6 +121,48 @@ def test_filters_narrow_the_reports():
     assert scope("GDP是多少", Filters(regions=("湖南",))).refusal == "没有符合筛选条件的报告"
 
 
+def test_the_state_councils_report_is_about_the_whole_country():
+    text = "各位代表：\n现在，我代表国务院，向大会报告政府工作。香港特别行政区、澳门特别行政区保持繁荣稳定。\n"
+    r = identify("gwy.txt", text, {"title": "2024年国务院政府工作报告"})
+    assert (r.region, r.body) == ("全国", "国务院")  # not 香港特别行政区, the division it names
+    assert r.place is not None and Place("深圳市", "4403").within(r.place)
+
+
+def test_an_area_named_after_its_city_is_a_region_inside_that_city():
+    text = "2024年深圳市大鹏新区管理委员会工作报告\n各位代表：\n现在，我代表大鹏新区管理委员会，向大会作工作报告。\n城区绿化。城区建设。城区更新。\n"
+    r = identify("dp.txt", text)
+    assert (r.region, r.body) == ("大鹏新区", "大鹏新区管理委员会")
+    assert r.place.within(Place("深圳市", "4403")) and not r.place.within(Place("福田区", "440304"))
+    given = identify("dp.txt", text.split("\n", 1)[1], {"title": r.title, "region": "大鹏新区"})
+    assert given.region_code == r.region_code  # the sidecar's name gives the same place
+    assert identify("x.txt", "城区绿化。城区建设。城区更新。\n").region == ""  # 城区 is a word, not 汕尾's 城区
+
+
+NATIONAL_AND_AREAS = {
+    "gwy.txt": ReportIdentity("gwy.txt", region="全国", years=("2023", "2024")),
+    "dp.txt": ReportIdentity("dp.txt", region="大鹏新区", region_code="4403x0e2b", years=("2023", "2024")),
+    "ly.txt": ReportIdentity("ly.txt", region="洛阳市", region_code="4103", years=("2023", "2024")),
+}
+
+
+class AreaLexicon(Lexicon):
+    def regions(self):
+        return [r.place for r in NATIONAL_AND_AREAS.values()]
+
+
+@pytest.mark.parametrize("question, sources", [
+    ("2023年全国城镇新增就业多少人？", {"gwy.txt"}),
+    ("国务院报告回顾2023年做了哪些工作", {"gwy.txt"}),
+    ("大鹏新区2023年末常住人口有多少？", {"dp.txt"}),
+    ("大鹏哪个社区成了全国第一个国际暗夜社区？", {"dp.txt"}),  # 全国 as a yardstick, 大鹏 by its bare name
+    ("洛阳市城镇新增就业比全国平均高多少", {"ly.txt"}),
+    ("城镇新增就业多少人", None),
+])
+def test_questions_naming_the_country_or_an_area_are_about_their_reports(question, sources):
+    s = scope_of(Query.of(question, AreaLexicon()), NATIONAL_AND_AREAS, Lexicon().contains)
+    assert s.refusal == "" and s.sources == (None if sources is None else frozenset(sources))
+
+
 @pytest.fixture
 def two_reports(tmp_path):
     corpus = tmp_path / "corpus"
