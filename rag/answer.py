@@ -110,12 +110,13 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
             continue  # a name the question quotes must be there
         if not _places_hold(query, report, scope):
             continue  # a place the question names is neither this report's nor in the passage
-        if asked.wants_target and not (_PLAN_SECTION.search("".join(hit.heading_path)) or _TARGET_CUE.search(hit.text)):
+        in_plan = bool(_PLAN_SECTION.search("".join(hit.heading_path)))
+        if asked.wants_target and not (in_plan or _TARGET_CUE.search(hit.text)):
             continue  # a target is asked for: a passage of results has none
         title = report.title if report else ""
         topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
-        for candidate in _candidates(asked, hit, terms, min_support):
+        for candidate in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan):
             rivals.append(candidate)
             if best is None or candidate[0] > best[0]:
                 best = candidate
@@ -185,10 +186,12 @@ def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> boo
                for name, places in written.items())
 
 
-def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float
-                ) -> Iterator[tuple[float, Answer]]:
+def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float,
+                target_cue_needed: bool = False) -> Iterator[tuple[float, Answer]]:
     """Yield (score, answer) for each span of the asked kind in the hit that its sentence
-    supports."""
+    supports; with `target_cue_needed` (a target asked for, outside a plan section) only
+    those whose sentence says it is one (目标, 力争, 左右…): a review passage that mentions
+    its targets once still states results."""
     total = sum(terms.values())
     if not total:
         return
@@ -202,6 +205,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         # The sentence must hold the question; the span's own clause says which span it
         # means (检查企业3355家，约谈企业216家: 约谈 → 216家).
         sentence = _around(hit.text, start, end, "。！？；")
+        if target_cue_needed and not _TARGET_CUE.search(sentence):
+            continue
         support = _support(terms, asked.forms, sentence + "".join(hit.heading_path)) / total
         if support < min_support:
             continue
@@ -254,7 +259,10 @@ _SPELLS_OUT = 0.6
 _TOTAL_CUE = re.compile(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
 _PART_CUE = re.compile(r"新增|新建|新开|其中|增加|增长|提高|下降|减少")
 _LEVEL_LEAD = re.compile(r"(?:到|至|达|为)$")
-_CHANGE_FROM = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)")
+# A figure followed by one of these is where a change started (由8人增至11人: 8人).
+_CHANGE_FROM = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
+# …which is the answer only to a question about where it started.
+_ASKS_ORIGIN = re.compile(r"原来|原先|原本|起初|此前|之前|以前|由多少|从多少")
 
 
 _QUOTED_NEAR = 1.5
@@ -276,6 +284,7 @@ def _respective(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple
     subjects = text[max(subject_start, sentence_start) : cue].split("、")
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
+    subjects = _distinguishing(subjects)
     position, mine = cue + 2, None
     for i, figure in enumerate(figures):
         if position <= start < position + len(figure):
@@ -286,6 +295,16 @@ def _respective(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple
     width = max(len(s) for s in subjects[:-1])
     heads = [s[:width] for s in subjects]
     return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
+
+
+def _distinguishing(subjects: list[str]) -> list[str]:
+    """Return the subjects without the words they all share at either end (最低工资标准、
+    最低生活保障标准 → 工资、生活保障): a question naming 标准 names neither of them."""
+    while len({s[:1] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
+        subjects = [s[1:] for s in subjects]
+    while len({s[-1:] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
+        subjects = [s[:-1] for s in subjects]
+    return subjects
 
 
 def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: Iterable[str]) -> float:
@@ -313,8 +332,10 @@ def _reading(asked: Asked, lead: str, trail: str) -> float:
         bonus += 2.0 if _TOTAL_CUE.search(lead) and not _PART_CUE.search(lead[-4:]) else -1.0
     elif asked.wants_new:
         bonus += 1.0 if _PART_CUE.search(lead) else 0.0
-    if asked.wants_level:
-        bonus += 2.0 if _LEVEL_LEAD.search(lead) else -2.0 if _CHANGE_FROM.match(trail) else 0.0
+    if asked.wants_level and _LEVEL_LEAD.search(lead):
+        bonus += 2.0
+    elif _CHANGE_FROM.match(trail) and not _ASKS_ORIGIN.search(asked.question):
+        bonus -= 2.0  # how many there are now is the change's end, not its start
     if asked.measured and any(f in lead for f in asked.forms.get(asked.measured, (asked.measured,))):
         bonus += 1.0
     return bonus

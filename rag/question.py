@@ -81,13 +81,15 @@ _NOUN_UNITS = (
 _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 大概 大约 约 还 又 都 已 已经".split())
 # Words that say how a figure is asked for, not what it is of: no sentence need repeat them.
 _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
-                     "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约".split())
+                     "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约 原来 原先 原本 起初 此前 之前 以前".split())
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
 UNIT_ONLY = re.compile(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = re.compile(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
 _ASKS_NEW = re.compile(r"新增|新建|新开|新引进|增加了|多了|\b(?:new|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
 _ASKS_AVERAGE = re.compile(r"[人日户年月亩]均|平均|\b(?:per capita|average|per day|daily)\b", re.I)
+# 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
+_ASKS_YEARS = re.compile(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
 _ASKS_LEVEL = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
 _ASKS_TARGET = re.compile(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
 _RELATIVE_YEARS = ((re.compile(r"去年|上年|上一年|过去一年|前一年"), -1), (re.compile(r"今年|本年|当年"), 0),
@@ -233,6 +235,8 @@ class Asked:
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
+        if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
+            patterns, units = ("years",), ("年",)
         words = list(words)
         return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, in_english,
                    units,

@@ -43,6 +43,8 @@ PATTERNS = {
                         r"(?:左右|以上|以内|以下)?"),
     "date": re.compile(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
                        rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),
+    # how many years (连续29年, 5年来): a number too small to be a year, then 年
+    "years": re.compile(r"(?<![\d.])(?:\d{1,3}|[一二两三四五六七八九十]+)个?年(?![度份级\d])"),
     "title": re.compile(r"《[^《》]{2,60}》"),
     "quoted": re.compile(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
     "case": re.compile(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
@@ -50,7 +52,7 @@ PATTERNS = {
 }
 # Kinds whose spans inside a 《title》 belong to the title (《…纲要（2021—2025年）》 says
 # nothing about when).
-_NOT_INSIDE_TITLES = ("count", "percent", "date")
+_NOT_INSIDE_TITLES = ("count", "percent", "date", "years")
 
 # A body's name ends in one of these; the name runs back to a non-Chinese character or
 # to a character that joins or introduces bodies (与 和 同 及 向 由 经 对 在 据 照 合 选 会 的).

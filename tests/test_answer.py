@@ -424,3 +424,31 @@ def test_a_question_word_glued_to_the_noun_before_it_is_not_a_term():
 def test_a_plan_is_named_by_what_stands_before_计划():
     text = "出台基础研究十年“卓粤”计划，将1/3以上的省级科技经费投向基础研究。"
     assert answer_of("出台的基础研究十年计划叫什么？", [hit(text)]).text == "“卓粤”"
+
+
+def test_how_many_there_are_is_where_a_change_ended_not_where_it_started():
+    text = "全职院士由8人增至11人，新增省市创新创业团队2个。"
+    assert answer_of("全职院士有多少人？", [hit(text)]).text == "11人"
+    assert answer_of("全职院士原来有多少人？", [hit(text)]).text == "8人"
+
+
+def test_respectively_compares_subjects_on_what_sets_them_apart():
+    text = "最低工资标准、最低生活保障标准分别提升至2360元/月、1300元/月。"
+    assert answer_of("最低工资标准提升至多少？", [hit(text)]).text == "2360元"
+    assert answer_of("最低生活保障标准提升至多少？", [hit(text)]).text == "1300元"
+    # 标准 is in both; 低保 names neither as written: no figure rather than the wrong one.
+    assert answer_of("低保标准提升至多少？", [hit(text)]) is None
+
+
+def test_how_many_years_is_answered_by_a_number_of_years_only():
+    text = "出口总额连续29年居内地城市首位，增长13.5%。"
+    assert answer_of("出口连续多少年居内地城市首位？", [hit(text)]).text == "29年"
+    assert answer_of("出口连续几年居内地城市首位？", [hit("出口总额增长13.5%，居内地城市首位。")]) is None
+    other = "这几年累计对7968家企业不予行政处罚。"
+    assert answer_of("这几年有多少家企业不予行政处罚？", [hit(other)]).text == "7968家"  # 这几年 says when
+
+
+def test_a_target_needs_a_sentence_that_states_one_outside_a_plan_section():
+    review = under("全年主要目标任务圆满完成。城镇新增就业1244万人，城镇调查失业率平均为5.2%。", "一、2023年工作回顾")
+    assert answer_of("2023年城镇新增就业的预期目标是多少？", [review]) is None
+    assert answer_of("2023年城镇新增就业多少人？", [review]).text == "1244万人"
