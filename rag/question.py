@@ -30,7 +30,7 @@ _ASKS = [
     ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b|"
                           r"(?:长|书记|主任|教授|负责人|主席|领导|专家|顾问)的?(?:叫什么|什么名字|名字|姓名)", re.I),
      ("person",)),
-    ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
+    ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号(?!线)|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
     ("amount", re.compile(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
     ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
@@ -39,7 +39,7 @@ _ASKS = [
                           r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
     ("org", re.compile(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
-    ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|"
+    ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|称[为作]?什么|"
                         rf"什么(?:{'|'.join(NAME_HEADS)})|\bwhich\b|\bname\b", re.I),
      ("title", "quoted", "case", "award")),
 ]
@@ -47,10 +47,10 @@ _ASKS = [
 _ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
                                r"问题|不足|经验|亮点|变化)")
 _QUOTED_IN_QUESTION = re.compile(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
-_NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|哪一类|哪类|\bname\b", re.I)
+_NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|称[为作]?什么|哪一类|哪类|\bname\b", re.I)
 UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)[万亿]{{0,2}}({UNITS})")
 _YEAR = re.compile(rf"([{DIGITS}]{{4}})年")
-ASKS_DAY = re.compile(r"哪天|哪一天|几号|what date|which day", re.I)
+ASKS_DAY = re.compile(r"哪天|哪一天|几号(?!线)|what date|which day", re.I)
 _ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -112,7 +112,8 @@ def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
         if cue.search(question):
             if kind == "name" and _ASKS_DESCRIPTION.search(question):
                 return None
-            if kind == "name" and section and not _names_a_kind(section_cue(section).sub("", question)):
+            if kind == "name" and section and not (_NAMING_CUE.search(NAMED.sub("", question))
+                                                   or _names_a_kind(section_cue(section).sub("", question))):
                 return None
             if kind == "count" and _ASKS_LIST.search(question) and not cue.search(_ASKS_LIST.sub("", question)):
                 return None

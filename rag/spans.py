@@ -16,7 +16,7 @@ _NUM = rf"[{DIGITS}]+(?:[.．][{DIGITS}]+)?"
 # Units and measure words of counts, longer ones first where one ends another (平方米 before
 # 米, 家次 before 家). 万 and 亿 before a unit are read as part of the number (1002万千瓦).
 UNITS = ("个百分点|百分点|微克/立方米|毫克/立方米|立方米/日|吨/日|平方公里|平方米|立方米|千瓦时|千瓦|兆瓦|吨标准煤|"
-         "标箱|公里|千米|千公顷|公顷|亩|千克|公斤|吨|斤|家次|户次|人次|批次|架次|车次|台次|班次|台件|台套|元|"
+         "标箱|公里|千米|千公顷|公顷|亩|千克|公斤|吨|斤|家次|户次|人次|批次|架次|车次|台次|班次|台件|台套|美元|港元|港币|欧元|日元|元|"
          "个工作日|工作日|小时|分钟|天|周|岁|个|家|件|条|项|部|批|次|期|名|位|人|台|户|份|起|宗|种|类|倍|只|所|场|座|"
          "辆|艘|架|列|趟|头|株|棵|套|间|张|册|本|篇|首|届|轮|例|笔|处|栋|幢|层|口|根|支|箱|米|单|片|块|颗|枚|盏")
 
@@ -200,8 +200,15 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
                     k += 1
                 if k > last + 1:
                     spans.append((end, starts[k] if k < len(words) else len(text)))
+                apposition = _APPOSITION.match(text, end)  # 首个风投创投街区——香蜜湖国际风投创投街区
+                if apposition and apposition.group(1).endswith(head):
+                    spans.append(apposition.span(1))
         at = text.find(head, at + 1)
     return spans
+
+
+# A name set after a dash or colon that restates the noun before it names it.
+_APPOSITION = re.compile(r"(?:——|—|：)([^，。；、：（()“”\s]{2,24})")
 
 
 def _latin_gap(words: tuple[tuple[str, str], ...], i: int) -> bool:

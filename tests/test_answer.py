@@ -452,3 +452,30 @@ def test_a_target_needs_a_sentence_that_states_one_outside_a_plan_section():
     review = under("全年主要目标任务圆满完成。城镇新增就业1244万人，城镇调查失业率平均为5.2%。", "一、2023年工作回顾")
     assert answer_of("2023年城镇新增就业的预期目标是多少？", [review]) is None
     assert answer_of("2023年城镇新增就业多少人？", [review]).text == "1244万人"
+
+
+def test_a_name_asked_with_叫什么_is_a_name_even_when_its_noun_is_a_plans():
+    text = "持续优化“鹏程计划”人才政策，新引进人才3000人。"
+    assert answer_of("大鹏新区的人才政策叫什么计划？", [hit(text)]).text == "“鹏程计划”"
+
+
+def test_what_things_are_called_together_is_a_name():
+    text = "电动汽车、锂电池、光伏产品“新三样”出口增长近30%。"
+    assert answer_of("电动汽车、锂电池、光伏产品这三样出口产品被合称为什么？", [hit(text)]).text == "“新三样”"
+
+
+def test_a_name_after_a_dash_that_restates_its_noun():
+    text = "打造粤港澳大湾区首个风投创投街区——香蜜湖国际风投创投街区，吸引10家头部风投创投机构组团入驻。"
+    assert answer_of("福田打造的大湾区第一个风投创投街区叫什么？", [hit(text)]).text == "香蜜湖国际风投创投街区"
+    other = "打造粤港澳大湾区首个风投创投街区——吸引10家头部机构组团入驻。"
+    assert answer_of("福田打造的大湾区第一个风投创投街区叫什么？", [hit(other)]) is None
+
+
+def test_money_in_another_currency_is_a_figure_of_its_own_unit():
+    text = "进出口总额3.54万亿元，实际利用外资109.7亿美元、增长26.3%。"
+    assert answer_of("实际利用外资多少亿美元？", [hit(text)]).text == "109.7亿美元"
+
+
+def test_which_line_number_is_no_date():
+    assert (asked_kind("深圳第一条全自动驾驶的地铁线是几号线？") or ("",))[0] != "date"
+    assert asked_kind("会议是几号召开的？")[0] == "date"
