@@ -76,6 +76,7 @@ _NOUN_UNITS = (
     (re.compile(r"支出|收入|投资|资金|金额|经费|补贴|补助|产值|总额|营收|生产总值|增加值|销售额|零售额|存款|贷款|余额"),
      ("元",)),
     (re.compile(r"农田|耕地|林地"), ("亩", "公顷")),
+    (re.compile(r"学位|床位|车位|泊位|座位|病床"), ("个", "座", "张")),
 )
 # Words that may stand between what is counted and the question word (高速公路有多少公里).
 _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 大概 大约 约 还 又 都 已 已经".split())
@@ -236,6 +237,8 @@ class Asked:
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
+        if unit and unit.group(1) == "个":  # 个 counts anything: the report may use the noun's own word (学位6750座)
+            units += tuple(u for u in _units_of("".join(attribute[-1:]) or before[-6:]) if u not in units)
         if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
             patterns, units = ("years",), ("年",)
         words = list(words)

@@ -479,3 +479,9 @@ def test_money_in_another_currency_is_a_figure_of_its_own_unit():
 def test_which_line_number_is_no_date():
     assert (asked_kind("深圳第一条全自动驾驶的地铁线是几号线？") or ("",))[0] != "date"
     assert asked_kind("会议是几号召开的？")[0] == "date"
+
+
+def test_个_in_the_question_accepts_the_measure_word_the_report_uses_for_the_noun():
+    text = "新增公办义务教育学位3.8万座、学前教育学位6750座，新建学校12所。"
+    assert answer_of("新增多少个学前教育学位？", [hit(text)]).text == "6750座"
+    assert answer_of("新建多少个学校？", [hit(text)]).text == "12所"
