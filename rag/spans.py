@@ -200,9 +200,9 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
                     k += 1
                 if k > last + 1:
                     spans.append((end, starts[k] if k < len(words) else len(text)))
-                apposition = _APPOSITION.match(text, end)  # 首个风投创投街区——香蜜湖国际风投创投街区
-                if apposition and apposition.group(1).endswith(head):
-                    spans.append(apposition.span(1))
+            apposition = _APPOSITION.match(text, end)  # 首个风投创投街区——香蜜湖国际风投创投街区
+            if apposition and apposition.group(1).endswith(head):
+                spans.append(apposition.span(1))
         at = text.find(head, at + 1)
     return spans
 
