@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import gzip
 import logging
-import re
 import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from functools import cached_property
 from importlib.resources import files
 
+from .patterns import lazy_pattern
 from .segment import STOPWORDS
 
 log = logging.getLogger(__name__)
 
-_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
-_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_ENGLISH_WORD = re.compile(r"[a-z]{2,}")
+_ENTRY = lazy_pattern(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_BRACKETS = lazy_pattern(r"\([^)]*\)|\[[^\]]*\]")
+_ENGLISH_WORD = lazy_pattern(r"[a-z]{2,}")
 # Glosses that point elsewhere rather than translate.
 _NOT_A_TRANSLATION = ("variant of", "old variant", "see ", "cl:", "surname", "abbr. for", "used in")
 _LOOSE_GLOSS_WORDS = 3

@@ -6,10 +6,11 @@ queries are compared on is.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_SPACES = re.compile(r"\s+")
+from .patterns import lazy_pattern
+
+_SPACES = lazy_pattern(r"\s+")
 
 
 def to_simplified(text: str) -> str:

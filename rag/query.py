@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .normalize import fold
+from .patterns import lazy_pattern
 from .places import Place, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
 from .segment import STOPWORDS, cut, search_words, tokens_of
 
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
+_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年")
+_ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
 
 
 class Lexicon(Protocol):

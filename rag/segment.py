@@ -27,8 +27,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from .normalize import normalize_for_matching
+from .patterns import lazy_pattern
 
-_TOKEN_OK = re.compile(r"[\w\u3400-\u9fff%]")
+_TOKEN_OK = lazy_pattern(r"[\w\u3400-\u9fff%]")
 
 # Function words and question words that carry no topic: matching them only adds noise.
 STOPWORDS = frozenset(

