@@ -1,15 +1,14 @@
 """rag.lookup: tables kept in the per-user cache give what they were built from, are written
 again when what they derive from changes, and never stand in the way (a damaged or
-unwritable cache means a table built in memory). zhconv's conversions, read that way,
-convert as zhconv does."""
+unwritable cache means a table built in memory). zhconv's conversions and the place names,
+read that way, give what zhconv and the table in memory give."""
 
 import random
 
 import pytest
 import zhconv
 
-from rag import normalize
-from rag import lookup
+from rag import lookup, normalize, places
 from rag.lookup import ABSENT, StoredTable, stored_table
 from tests.paths import PROJECT_ROOT, run_python
 
@@ -118,19 +117,33 @@ def test_script_is_converted_as_zhconv_converts_it_from_the_stored_table_and_in_
         normalize._conversions.cache_clear()
 
 
+def test_place_names_read_from_the_stored_table_are_those_of_the_table_in_memory(cache):
+    places._stored_divisions.cache_clear()
+    try:
+        places._stored_divisions()  # writes the table
+        places._stored_divisions.cache_clear()
+        assert isinstance(places._stored_divisions(), StoredTable)
+        divisions = places._divisions()
+        assert divisions and all(places._divisions_named(name) == found for name, found in divisions.items())
+        assert places._divisions_named("不予行政处罚") is None
+    finally:
+        places._stored_divisions.cache_clear()
+
+
 def test_a_question_in_a_fresh_process_loads_neither_table_whole(tmp_path):
-    """Once the table is cached, analysing a question reads a few of its entries: zhconv's
-    dictionary is not loaded."""
+    """Once the tables are cached, analysing a question reads a few of their entries:
+    zhconv's dictionary is not loaded, nor the place names' table built."""
     script = (
         "import os, sys\n"
         f"os.environ['XDG_CACHE_HOME'] = {str(tmp_path / 'cache')!r}\n"
+        "from rag import places\n"
         "from rag.query import Query\n"
         "query = Query.of('四川省2024年不予行政處罰多少家')\n"
         "print(query.folded, [p.name for p in query.places])\n"
-        "print('zhconv' in sys.modules)\n"
+        "print('zhconv' in sys.modules, places._divisions.cache_info().currsize)\n"
     )
     first, second = run_python(script), run_python(script)
     for done in (first, second):
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.splitlines()[0] == "四川省2024年不予行政处罚多少家 ['四川省']"
-    assert second.stdout.splitlines()[1] == "False"
+    assert second.stdout.splitlines()[1] == "False 0"
