@@ -116,3 +116,28 @@ def test_importing_the_ask_command_compiles_no_pattern_and_loads_no_dictionary()
     done = run_python(script)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["0 []", "[]"]
+
+
+def test_jiebas_hmm_loads_when_a_cut_needs_it_and_cuts_as_jieba_does():
+    """jieba's HMM tables (jieba.finalseg) load on the first cut that needs them: not for
+    不予行政处罚多少家, whose words jieba's dictionary holds; and every cut is jieba's own, as
+    in a process that imported jieba the usual way."""
+    from tests.paths import run_python
+
+    texts = ["不予行政处罚多少家", "四川2024年生猪出栏多少头", "消费券叫什么", "南山区吉华社区被评为什么",
+             "How many firms were exempted?", "黔东南州2023年粮食产量是多少万吨"]
+    cuts = (
+        "import json, sys\n"
+        "from rag import segment\n"
+        "segment._jieba()\n"
+        f"texts = {texts!r}\n"
+        "print('jieba.finalseg.prob_emit' in sys.modules)\n"
+        "print(json.dumps([segment.cut(texts[0])], ensure_ascii=False))\n"
+        "print('jieba.finalseg.prob_emit' in sys.modules)\n"
+        "print(json.dumps([segment.cut(t) for t in texts], ensure_ascii=False))\n"
+        "print('jieba.finalseg.prob_emit' in sys.modules)\n"
+    )
+    deferred, usual = run_python(cuts), run_python("import jieba\n" + cuts)
+    assert deferred.returncode == 0 and usual.returncode == 0, deferred.stderr[-2000:] + usual.stderr[-2000:]
+    assert deferred.stdout.splitlines()[::2] == ["False", "False", "True"]
+    assert deferred.stdout.splitlines()[1::2] == usual.stdout.splitlines()[1::2]
