@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
-from .segment import STOPWORDS
+from .segment import STOPWORDS, has_word_character
 from .spans import DIGITS, NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -133,7 +133,7 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
     for w in {w.strip() for w in words}:
         if not in_corpus(w) and w[-1:] in _CUE_STARTS:
             w = w[:-1]  # 消费券叫什么 cut as 消费/券叫/什么: 叫 belongs to the question word
-        if len(w) >= 2 and w.lower() not in STOPWORDS and re.search(r"[\w\u3400-\u9fff]", w) \
+        if len(w) >= 2 and w.lower() not in STOPWORDS and has_word_character(w) \
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms

@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Iterable
 
 from .patterns import LazyPattern, lazy_pattern
+from .segment import has_word_character
 
 # (part, what a question says to ask for it, what a section title says), tried in this
 # order on each title: a title that reviews (工作回顾及“十三五”发展成绩) is no plan.
@@ -102,7 +103,7 @@ def topic_words(words: Iterable[str], places: Collection[str] = ()) -> tuple[str
     topic = []
     for word in words:
         w = word.strip()
-        if len(w) < 2 or w in _FRAME_WORDS or _PERIOD.fullmatch(w) or not re.search(r"[\w\u3400-\u9fff]", w):
+        if len(w) < 2 or w in _FRAME_WORDS or _PERIOD.fullmatch(w) or not has_word_character(w):
             continue
         if any(w in p or p in w for p in places if p):
             continue
