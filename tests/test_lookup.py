@@ -123,9 +123,9 @@ def test_place_names_read_from_the_stored_table_are_those_of_the_table_in_memory
         places._stored_divisions()  # writes the table
         places._stored_divisions.cache_clear()
         assert isinstance(places._stored_divisions(), StoredTable)
-        divisions = places._divisions()
-        assert divisions and all(places._divisions_named(name) == found for name, found in divisions.items())
-        assert places._divisions_named("不予行政处罚") is None
+        stored, divisions = places._stored_divisions(), places._divisions()
+        assert divisions and all(places._divisions_of(stored.get(name)) == found for name, found in divisions.items())
+        assert stored.get("不予行政处罚") is None
     finally:
         places._stored_divisions.cache_clear()
 
