@@ -98,6 +98,8 @@ class StoredTable(dict):
 
 # Hex digits of the fingerprint in a table file's name (the file holds it whole).
 _NAMED_DIGITS = 24
+# Files of one table kept, each for another version of what it is derived from.
+KEPT_VERSIONS = 8
 
 
 def stored_table(name: str, sources: Iterable[Path], rows: Rows) -> dict[str, str | None]:
@@ -131,8 +133,8 @@ def _fingerprint(name: str, sources: Iterable[Path]) -> str:
 
 def _write(path: Path, table: Mapping[str, str | None], fingerprint: str, name: str) -> None:
     """Write the table at `path` whole or not at all (a temporary file renamed into place),
-    and remove the files of the same table from other sources; the cache is only a help, so
-    failing to write it is no error."""
+    and drop the oldest files of the same table from other sources; the cache is only a
+    help, so failing to write it is no error."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,9 +152,20 @@ def _write(path: Path, table: Mapping[str, str | None], fingerprint: str, name: 
         log.debug("cannot cache the table %s: %s", name, why)
         _remove(tmp)
         return
-    for old in path.parent.glob(f"{name}-{'?' * _NAMED_DIGITS}.sqlite"):
-        if old != path:
-            _remove(old)
+    _drop_old_versions(path, name)
+
+
+def _drop_old_versions(path: Path, name: str) -> None:
+    """Keep the KEPT_VERSIONS newest files of a table: checkouts of different versions of
+    rag (worktrees, a release beside a development copy) share the cache, and each must
+    find its own file rather than write it again on every run."""
+    try:
+        versions = sorted(path.parent.glob(f"{name}-{'?' * _NAMED_DIGITS}.sqlite"),
+                          key=lambda version: version.stat().st_mtime, reverse=True)
+    except OSError:  # one removed meanwhile by another process: the next write tidies up
+        return
+    for old in [version for version in versions if version != path][KEPT_VERSIONS - 1 :]:
+        _remove(old)
 
 
 def _remove(path: Path) -> None:

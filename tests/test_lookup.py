@@ -3,6 +3,7 @@ again when what they derive from changes, and never stand in the way (a damaged 
 unwritable cache means a table built in memory). zhconv's conversions and the place names,
 read that way, give what zhconv and the table in memory give."""
 
+import os
 import random
 
 import pytest
@@ -48,13 +49,18 @@ def test_a_table_much_looked_up_reads_itself_whole(cache, source, monkeypatch):
     assert dict(table) == dict(ROWS)  # every entry, and no key remembered as absent
 
 
-def test_a_changed_source_gets_a_new_table_and_the_old_one_goes(cache, source):
+def test_a_changed_source_gets_a_new_table_and_only_the_newest_versions_are_kept(cache, source, monkeypatch):
+    monkeypatch.setattr(lookup, "KEPT_VERSIONS", 2)
     stored_table("demo", [source], lambda: ROWS)
-    [old] = cache.glob("demo-*.sqlite")
+    [first] = cache.glob("demo-*.sqlite")
     source.write_text("another version", encoding="utf-8")
     assert stored_table("demo", [source], lambda: [("臺", "台")]).get("幹", ABSENT) is ABSENT
-    [new] = cache.glob("demo-*.sqlite")
-    assert new != old and isinstance(stored_table("demo", [source], lambda: []), StoredTable)
+    assert first.exists() and len(list(cache.glob("demo-*.sqlite"))) == 2  # a checkout of the old version keeps its own
+    assert isinstance(stored_table("demo", [source], lambda: []), StoredTable)
+    os.utime(first, (1, 1))  # the oldest
+    source.write_text("a third version", encoding="utf-8")
+    stored_table("demo", [source], lambda: ROWS)
+    assert not first.exists() and len(list(cache.glob("demo-*.sqlite"))) == 2
 
 
 def test_a_damaged_table_file_is_written_again(cache, source):
