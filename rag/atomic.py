@@ -23,7 +23,6 @@ import fcntl
 import logging
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -48,6 +47,8 @@ _renameat2 = _find_renameat2()
 
 def hidden_name(folder: Path, kind: str) -> Path:
     """Return a fresh sibling path `.NAME.KIND-PID-XXXX` (not created)."""
+    import secrets  # here, not at the top: only a save needs it, and its hmac and base64 cost every load 2.5 ms
+
     return folder.parent / f".{folder.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
 
 

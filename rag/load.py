@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .document import Document
 from .errors import CorpusError
+from .patterns import lazy_pattern
 
 TEXT_SUFFIXES = (".txt", ".md")
 KIND_OF_SUFFIX = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
@@ -31,7 +31,7 @@ SUFFIX_LIST = ", ".join(CORPUS_SUFFIXES)
 META_SUFFIX = ".meta.json"
 META_KEYS = ("title", "body", "region", "years", "date")
 # Control characters that no report's text holds (tabs, line and page breaks are text).
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_CONTROL = lazy_pattern("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)

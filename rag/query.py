@@ -16,14 +16,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .patterns import lazy_pattern
 from .normalize import fold
 from .places import Place, find_national, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
-from .segment import STOPWORDS, cut, search_words, tokens_of
+from .segment import STOPWORDS, cut, has_word_character, search_words, tokens_of
 
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
+_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年")
+_ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
 
 
 class Lexicon(Protocol):
@@ -161,5 +162,5 @@ def _highlight_terms(words: list[str]) -> tuple[str, ...]:
     """Return the question's search-mode content words, longest first."""
     found = {w.strip() for w in search_words(words)}
     terms = [w for w in found if w and w not in STOPWORDS and (len(w) >= 2 or w.isdigit())
-             and re.search(r"[\w\u3400-\u9fff]", w)]
+             and has_word_character(w)]
     return tuple(sorted(terms, key=lambda w: (-len(w), w)))

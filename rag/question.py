@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
+from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
-from .segment import STOPWORDS
+from .segment import STOPWORDS, has_word_character
 from .spans import DIGITS, NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -27,56 +28,56 @@ NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规�
               "平台", "品牌", "大学", "专家", "研究", "制度", "机制", "计划", "工程")
 # What the question asks for, tried in order, and the patterns that can answer it.
 _ASKS = [
-    ("person", re.compile(r"是谁|哪位|哪几位|什么人|\bwho\b|"
+    ("person", lazy_pattern(r"是谁|哪位|哪几位|什么人|\bwho\b|"
                           r"(?:长|书记|主任|教授|负责人|主席|领导|专家|顾问)的?(?:叫什么|什么名字|名字|姓名)", re.I),
      ("person",)),
-    ("date", re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号(?!线)|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
-    ("amount", re.compile(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
-    ("percent", re.compile(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
+    ("date", lazy_pattern(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号(?!线)|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
+    ("amount", lazy_pattern(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
+    ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
      ("percent",)),
-    ("count", re.compile(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量|"
+    ("count", lazy_pattern(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量|"
                           r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
-    ("org", re.compile(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
+    ("org", lazy_pattern(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
-    ("name", re.compile(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|称[为作]?什么|"
+    ("name", lazy_pattern(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|称[为作]?什么|"
                         rf"什么(?:{'|'.join(NAME_HEADS)})|\bwhich\b|\bname\b", re.I),
      ("title", "quoted", "case", "award")),
 ]
 # “Which measures / what work” asks for a description, not a name: no span answers it.
-_ASKS_DESCRIPTION = re.compile(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
+_ASKS_DESCRIPTION = lazy_pattern(r"(?:哪些|什么|哪几项|哪几个)(?:具体|主要|新的?)?(?:措施|举措|做法|工作|方面|改进|成效|成绩|"
                                r"问题|不足|经验|亮点|变化)")
-_QUOTED_IN_QUESTION = re.compile(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
-_NAMING_CUE = re.compile(r"叫什么|什么名字|名称|全称|称[为作]?什么|哪一类|哪类|\bname\b", re.I)
-UNIT_ASKED = re.compile(rf"(?:多少|(?<!第)几)[万亿]{{0,2}}({UNITS})")
-_YEAR = re.compile(rf"([{DIGITS}]{{4}})年")
-ASKS_DAY = re.compile(r"哪天|哪一天|几号(?!线)|what date|which day", re.I)
-_ENGLISH_YEAR = re.compile(r"\b((?:19|20)\d{2})\b", re.ASCII)
-_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_QUOTED_IN_QUESTION = lazy_pattern(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
+_NAMING_CUE = lazy_pattern(r"叫什么|什么名字|名称|全称|称[为作]?什么|哪一类|哪类|\bname\b", re.I)
+UNIT_ASKED = lazy_pattern(rf"(?:多少|(?<!第)几)[万亿]{{0,2}}({UNITS})")
+_YEAR = lazy_pattern(rf"([{DIGITS}]{{4}})年")
+ASKS_DAY = lazy_pattern(r"哪天|哪一天|几号(?!线)|what date|which day", re.I)
+_ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
+_ENGLISH_WORD = lazy_pattern(r"[A-Za-z]{2,}")
+_CJK = lazy_pattern(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
-_QUESTION_WORD = re.compile(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
+_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
-_COUNT_WORD = re.compile(r"^(?:多少|几)")
+_COUNT_WORD = lazy_pattern(r"^(?:多少|几)")
 # The measure words that count a noun, for a question that names the noun but no unit
 # (多少经营主体 is answered in 家 or 户, 多少公里 of road, not in 个 or 项).
 _NOUN_UNITS = (
-    (re.compile(r"企业|公司|主体|商户|单位|机构|银行|门店|工厂|平台|医院"), ("家", "户", "所")),
-    (re.compile(r"学校|幼儿园|高校|院校"), ("所", "家", "个")),
-    (re.compile(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口"),
+    (lazy_pattern(r"企业|公司|主体|商户|单位|机构|银行|门店|工厂|平台|医院"), ("家", "户", "所")),
+    (lazy_pattern(r"学校|幼儿园|高校|院校"), ("所", "家", "个")),
+    (lazy_pattern(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口"),
      ("人", "名", "人次", "位")),
-    (re.compile(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
-    (re.compile(r"用户|家庭|农户"), ("户", "万户", "家")),
-    (re.compile(r"住房|保障房|公寓"), ("套", "间", "万平方米")),
-    (re.compile(r"里程|长度|距离"), ("公里", "千米", "米")),
-    (re.compile(r"线路|航线|班列线路"), ("条",)),
-    (re.compile(r"公路|铁路|地铁|轨道|管网|管道|河道|道路|航道|绿道|碧道"), ("公里", "千米", "米", "条")),
-    (re.compile(r"水库|桥梁|场馆|海外仓|变电站|泵站"), ("座", "个")),
-    (re.compile(r"车辆|汽车|公交车"), ("辆",)),
-    (re.compile(r"支出|收入|投资|资金|金额|经费|补贴|补助|产值|总额|营收|生产总值|增加值|销售额|零售额|存款|贷款|余额"),
+    (lazy_pattern(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
+    (lazy_pattern(r"用户|家庭|农户"), ("户", "万户", "家")),
+    (lazy_pattern(r"住房|保障房|公寓"), ("套", "间", "万平方米")),
+    (lazy_pattern(r"里程|长度|距离"), ("公里", "千米", "米")),
+    (lazy_pattern(r"线路|航线|班列线路"), ("条",)),
+    (lazy_pattern(r"公路|铁路|地铁|轨道|管网|管道|河道|道路|航道|绿道|碧道"), ("公里", "千米", "米", "条")),
+    (lazy_pattern(r"水库|桥梁|场馆|海外仓|变电站|泵站"), ("座", "个")),
+    (lazy_pattern(r"车辆|汽车|公交车"), ("辆",)),
+    (lazy_pattern(r"支出|收入|投资|资金|金额|经费|补贴|补助|产值|总额|营收|生产总值|增加值|销售额|零售额|存款|贷款|余额"),
      ("元",)),
-    (re.compile(r"农田|耕地|林地"), ("亩", "公顷")),
-    (re.compile(r"学位|床位|车位|泊位|座位|病床"), ("个", "座", "张")),
+    (lazy_pattern(r"农田|耕地|林地"), ("亩", "公顷")),
+    (lazy_pattern(r"学位|床位|车位|泊位|座位|病床"), ("个", "座", "张")),
 )
 # Words that may stand between what is counted and the question word (高速公路有多少公里).
 _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 大概 大约 约 还 又 都 已 已经".split())
@@ -84,23 +85,23 @@ _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 �
 _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
                      "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约 原来 原先 原本 起初 此前 之前 以前".split())
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
-UNIT_ONLY = re.compile(rf"[万亿]{{0,2}}(?:{UNITS})")
-_ASKS_TOTAL = re.compile(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
-_ASKS_NEW = re.compile(r"新增|新建|新开|新引进|增加了|多了|\b(?:new|newly|add|added)\b", re.I)
+UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
+_ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
+_ASKS_NEW = lazy_pattern(r"新增|新建|新开|新引进|增加了|多了|\b(?:new|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
-_ASKS_AVERAGE = re.compile(r"[人日户年月亩]均|平均|\b(?:per capita|average|per day|daily)\b", re.I)
+_ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩]均|平均|\b(?:per capita|average|per day|daily)\b", re.I)
 # 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
-_ASKS_YEARS = re.compile(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
-_ASKS_LEVEL = re.compile(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
-_ASKS_TARGET = re.compile(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
-_RELATIVE_YEARS = ((re.compile(r"去年|上年|上一年|过去一年|前一年"), -1), (re.compile(r"今年|本年|当年"), 0),
-                   (re.compile(r"明年"), 1))
+_ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
+_ASKS_LEVEL = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
+_ASKS_TARGET = lazy_pattern(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
+_RELATIVE_YEARS = ((lazy_pattern(r"去年|上年|上一年|过去一年|前一年"), -1), (lazy_pattern(r"今年|本年|当年"), 0),
+                   (lazy_pattern(r"明年"), 1))
 # The noun of an org question's cue (哪个单位, 什么部门) says what kind of answer, not what about.
 _ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
 
 
 # 哪几个方面 / 哪几项任务 asks for a list of what is done, not for a count: no figure answers it.
-_ASKS_LIST = re.compile(r"哪几(?:个|项|件|条|大)?(?:方面|领域|部分|重点|任务|工作|举措|措施|事)")
+_ASKS_LIST = lazy_pattern(r"哪几(?:个|项|件|条|大)?(?:方面|领域|部分|重点|任务|工作|举措|措施|事)")
 
 
 def asked_kind(question: str) -> tuple[str, tuple[str, ...]] | None:
@@ -136,7 +137,7 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
     for w in {w.strip() for w in words}:
         if not in_corpus(w) and w[-1:] in _CUE_STARTS:
             w = w[:-1]  # 消费券叫什么 cut as 消费/券叫/什么: 叫 belongs to the question word
-        if len(w) >= 2 and w.lower() not in STOPWORDS and re.search(r"[\w\u3400-\u9fff]", w) \
+        if len(w) >= 2 and w.lower() not in STOPWORDS and has_word_character(w) \
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms
@@ -147,10 +148,10 @@ _CUE_STARTS = "叫是有为"
 
 
 # 增长了多少 asks for a rate, whatever is growing.
-_ASKS_GROWTH = re.compile(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降幅|(?:提高|下降|上升|回落)了?(?:多少|几)")
+_ASKS_GROWTH = lazy_pattern(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降幅|(?:提高|下降|上升|回落)了?(?:多少|几)")
 _PERCENT_UNITS = ("%", "％", "个百分点")
-_COUNT_WORDS = re.compile(r"多少|(?<!第)几")
-_QUALIFIER = re.compile(r"(?:左右|以上|以内|以下)$")
+_COUNT_WORDS = lazy_pattern(r"多少|(?<!第)几")
+_QUALIFIER = lazy_pattern(r"(?:左右|以上|以内|以下)$")
 
 
 def _units_of(noun: str) -> tuple[str, ...]:
@@ -389,7 +390,7 @@ def _english_topic(terms: dict[str, float], places: Collection[str]) -> dict[str
             and not re.fullmatch(r"(?:19|20)\d{2}", t)}
 
 
-_ENGLISH_COUNT_WORD = re.compile(r"\bhow (?:many|much)\s+", re.I)
+_ENGLISH_COUNT_WORD = lazy_pattern(r"\bhow (?:many|much)\s+", re.I)
 
 
 def _english_counted(asking: str, terms: dict[str, float], english: dict[str, tuple[str, ...]]) -> str:

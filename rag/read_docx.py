@@ -19,8 +19,9 @@ from .document import Document
 from .errors import CorpusError
 from .headings import parse_heading
 from .layout import paragraphs_document
+from .patterns import lazy_pattern
 
-_LEVEL = re.compile(r"(?:heading|标题)\s*(\d)", re.IGNORECASE)
+_LEVEL = lazy_pattern(r"(?:heading|标题)\s*(\d)", re.IGNORECASE)
 CELL_SEPARATOR = " | "
 
 

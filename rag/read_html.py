@@ -16,16 +16,17 @@ from .document import Document
 from .errors import CorpusError
 from .headings import parse_heading
 from .layout import paragraphs_document
+from .patterns import lazy_pattern
 
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "select", "button")
 # Class and id words of a page's furniture (导航, 页脚, 相关链接, 分享) on government sites.
-_FURNITURE = re.compile(r"nav|menu|header|footer|breadcrumb|crumb|sidebar|share|related|links|position|"
+_FURNITURE = lazy_pattern(r"nav|menu|header|footer|breadcrumb|crumb|sidebar|share|related|links|position|"
                         r"toolbar|banner|copyright|search|login|print|^info$|pubdate|fontsize", re.IGNORECASE)
 # Class and id words that government CMSs give the article body.
-_CONTENT = re.compile(r"TRS_Editor|article|content|zoom|main-?text|detail|pages_content|zw", re.IGNORECASE)
+_CONTENT = lazy_pattern(r"TRS_Editor|article|content|zoom|main-?text|detail|pages_content|zw", re.IGNORECASE)
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "blockquote", "pre", "dd", "dt"}
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_SPACE = re.compile(r"[ \t\r\n\u00a0]+")
+_SPACE = lazy_pattern(r"[ \t\r\n\u00a0]+")
 
 
 def read_html(path: Path) -> Document:

@@ -18,7 +18,6 @@ raises IndexStaleError saying so.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from .freshness import Snapshot
 from .identity import ReportIdentity
 from .opening import open_store
 from .passage import Hit, Passage
+from .patterns import lazy_pattern
 from .query import Query
 from .retrieve import Searcher
 from .scope import Filters, Scope, scope_of
@@ -321,7 +321,7 @@ def check_question(question: str, limit: int = Config.max_question_chars) -> str
     return question
 
 
-_NOT_TEXT = re.compile("[\ud800-\udfff]")
+_NOT_TEXT = lazy_pattern("[\ud800-\udfff]")
 
 
 def _what(value: object) -> str:

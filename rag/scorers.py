@@ -23,13 +23,13 @@ text per question.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .config import Tuning
 from .passage import Passage
+from .patterns import lazy_pattern
 from .query import Query
 from .sections import section_of
 from .spans import find
@@ -66,7 +66,7 @@ SIGNAL_SCORERS: dict[str, Callable[[Candidates, Tuning], np.ndarray]] = {
     "dense": dense_scores,
     "keyword": keyword_scores,
 }
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_YEAR = lazy_pattern(r"((?:19|20)\d{2})年")
 
 
 def in_asked_year(query: Query, passages: Sequence[Passage]) -> list[bool]:

@@ -18,22 +18,25 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from .patterns import LazyPattern, lazy_pattern
+from .segment import has_word_character
+
 # (part, what a question says to ask for it, what a section title says), tried in this
 # order on each title: a title that reviews (工作回顾及“十三五”发展成绩) is no plan.
 _PARTS = (
     ("problems",
-     re.compile(r"(?:哪些|什么|哪几个|存在的?|面临的?|主要|还有)(?:困难|问题|不足|短板|挑战|差距|弱项)|"
+     lazy_pattern(r"(?:哪些|什么|哪几个|存在的?|面临的?|主要|还有)(?:困难|问题|不足|短板|挑战|差距|弱项)|"
                 r"(?:困难|不足|短板|挑战|差距|弱项)(?:和|与|、)|(?:不足|短板|差距)(?:有哪些|是什么)"),
-     re.compile(r"不足|问题|困难|挑战|短板|差距")),
+     lazy_pattern(r"不足|问题|困难|挑战|短板|差距")),
     ("review",
-     re.compile(r"(?:做|干|开展|推进|完成|抓)了(?:哪些|什么|些什么)|(?:取得|有)了?(?:哪些|什么)(?:主要)?(?:成绩|成效|成就|进展)|"
+     lazy_pattern(r"(?:做|干|开展|推进|完成|抓)了(?:哪些|什么|些什么)|(?:取得|有)了?(?:哪些|什么)(?:主要)?(?:成绩|成效|成就|进展)|"
                 r"(?:成绩|成效|成就|进展)(?:有哪些|是什么|如何|怎么样)|工作回顾|回顾|(?:主要)?(?:举措|措施)(?:和|及|与)成效"),
-     re.compile(r"回顾|成效|成绩|成就")),
+     lazy_pattern(r"回顾|成效|成绩|成就")),
     ("plan",
-     re.compile(r"打算|下一步|接下来|工作安排|(?:有|做)?(?:哪些|什么)(?:工作)?(?:安排|计划)|(?:重点|主要|目标)(?:工作)?任务|工作设想|设想|"
+     lazy_pattern(r"打算|下一步|接下来|工作安排|(?:有|做)?(?:哪些|什么)(?:工作)?(?:安排|计划)|(?:重点|主要|目标)(?:工作)?任务|工作设想|设想|"
                 r"(?:要|将|准备)(?:重点)?(?:做好?|干|抓好?|推进)(?:哪些|什么|哪几)|重点要做|"
                 r"目标(?:任务)?(?:有哪些|是什么)|(?:基本|总体)?思路|总体要求"),
-     re.compile(r"安排|任务|打算|设想|计划|思路|总体要求|目标|主要工作|重点工作|展望")),
+     lazy_pattern(r"安排|任务|打算|设想|计划|思路|总体要求|目标|主要工作|重点工作|展望")),
 )
 _QUESTION_CUES = {part: cue for part, cue, _ in _PARTS}
 _TITLE_CUES = tuple((part, title) for part, _, title in _PARTS)
@@ -42,7 +45,7 @@ _TITLE_CUES = tuple((part, title) for part, _, title in _PARTS)
 # facing followed by what is faced, in a sentence that says they exist or lists them
 # (仍存在短板和不足，主要表现在：…). Only the first sentence: a problem named in passing (完成
 # 全年发展目标面临诸多挑战，但也有…; 针对…面临的…等困难) opens no section.
-_OWNS_UP = re.compile(r"^[^。！？：]{0,40}?清醒地?(?:看到|认识到)|"
+_OWNS_UP = lazy_pattern(r"^[^。！？：]{0,40}?清醒地?(?:看到|认识到)|"
                       r"^(?=[^。！？]*(?:存在|主要表现|主要是|不足))[^。！？：]{0,60}?(?:看到|认识到|存在|面临|表现在)"
                       r"[^。！？：]{0,40}?(?:困难|问题|不足|挑战|短板|差距)")
 
@@ -65,10 +68,10 @@ def asked_section(question: str) -> str:
 
 
 # A clause that asks: a question word, or an everyday one (怎么, 吗).
-_ASKING = re.compile(r"什么|哪|怎么|怎样|如何|多少|几|吗|是否|有没有|打算")
+_ASKING = lazy_pattern(r"什么|哪|怎么|怎样|如何|多少|几|吗|是否|有没有|打算")
 
 
-def section_cue(part: str) -> re.Pattern[str]:
+def section_cue(part: str) -> LazyPattern:
     """Return the pattern of the question words that ask for a part."""
     return _QUESTION_CUES[part]
 
@@ -100,7 +103,7 @@ def topic_words(words: Iterable[str], places: Collection[str] = ()) -> tuple[str
     topic = []
     for word in words:
         w = word.strip()
-        if len(w) < 2 or w in _FRAME_WORDS or _PERIOD.fullmatch(w) or not re.search(r"[\w\u3400-\u9fff]", w):
+        if len(w) < 2 or w in _FRAME_WORDS or _PERIOD.fullmatch(w) or not has_word_character(w):
             continue
         if any(w in p or p in w for p in places if p):
             continue
@@ -110,7 +113,7 @@ def topic_words(words: Iterable[str], places: Collection[str] = ()) -> tuple[str
     return tuple(topic)
 
 
-_PERIOD = re.compile(r"[\d０-９]+年?|十[一二三四五六七八九]五|[上下本]一?(?:年|步)|一步")
+_PERIOD = lazy_pattern(r"[\d０-９]+年?|十[一二三四五六七八九]五|[上下本]一?(?:年|步)|一步")
 
 
 def names_report(word: str, names: str) -> bool:

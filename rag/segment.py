@@ -16,19 +16,20 @@ loading 350,000 entries. Building, and tagging a person's name, load jieba whole
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import re
 import shutil
 import sqlite3
+import sys
 import threading
+import types
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from .normalize import normalize_for_matching
-
-_TOKEN_OK = re.compile(r"[\w\u3400-\u9fff%]")
 
 # Function words and question words that carry no topic: matching them only adds noise.
 STOPWORDS = frozenset(
@@ -41,11 +42,44 @@ STOPWORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import jieba
-
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+def _import_jieba():
+    """Import jieba with its HMM (jieba.finalseg, which reads a run of characters its
+    dictionary does not know) imported when a cut first needs it: its tables take 15-20 ms
+    to import, and most questions' words are all in the dictionary (不予行政处罚多少家)."""
+    if "jieba" not in sys.modules:
+        sys.modules.setdefault("jieba.finalseg", _HmmOnFirstUse("jieba.finalseg"))
+    import jieba
+
+    return jieba
+
+
+class _HmmOnFirstUse(types.ModuleType):
+    """Stands in for jieba.finalseg in jieba's namespace until one of its functions is used
+    (finalseg.cut, add_force_split): then the real module is imported, and replaces it in
+    sys.modules and as jieba.finalseg, so later cuts call it directly."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # the import system's probes: no reason to load the tables
+            raise AttributeError(name)
+        return getattr(_real_finalseg(), name)
+
+
+_finalseg_lock = threading.Lock()
+
+
+def _real_finalseg():
+    with _finalseg_lock:
+        module = sys.modules.get("jieba.finalseg")
+        if isinstance(module, _HmmOnFirstUse):
+            del sys.modules["jieba.finalseg"]
+            module = importlib.import_module("jieba.finalseg")  # sets jieba.finalseg too
+        return module
 
 
 _word_table: list[Path] = []  # the table a question's tokenizer reads, set by `use_word_table`
@@ -66,8 +100,7 @@ def _tokenizer():
 
 @lru_cache(maxsize=4)
 def _table_tokenizer(path: Path):
-    import jieba
-
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)
     table = _WordTable(path)
     tokenizer = jieba.Tokenizer()
@@ -228,7 +261,15 @@ def is_content(word: str) -> bool:
 
 def _is_content(word: str) -> bool:
     word = word.strip()
-    return bool(word) and word not in STOPWORDS and bool(_TOKEN_OK.search(word))
+    return bool(word) and word not in STOPWORDS and (has_word_character(word) or "%" in word)
+
+
+def has_word_character(text: str) -> bool:
+    r"""Tell whether `text` holds a letter, a digit, "_" or a CJK character: what
+    re.search(r"[\w\u3400-\u9fff]", text) tells (\w being str.isalnum() or "_"), without
+    compiling a character class over the CJK range, which cost a cold question 3-4 ms a
+    pattern."""
+    return any(c.isalnum() or c == "_" or "\u3400" <= c <= "\u9fff" for c in text)
 
 
 def _cjk_bigrams(text: str) -> list[str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .patterns import lazy_pattern
+
 DIGITS = "0-9０-９"
 _NUM = rf"[{DIGITS}]+(?:[.．][{DIGITS}]+)?"
 # Units and measure words of counts, longer ones first where one ends another (平方米 before
@@ -23,32 +25,32 @@ UNITS = ("个百分点|百分点|微克/立方米|毫克/立方米|立方米/日
 # What the chunker protects: dates and date ranges (2019年3月至2023年11月, 2023年1月—11月,
 # 2024年1月5日) and quantities with whatever one- or two-character unit follows
 # (7968家, 1.07万家次, 96.1％, 7.8亿元, 10万余条, 2.0版).
-NUMBER_WITH_UNIT = re.compile(
+NUMBER_WITH_UNIT = lazy_pattern(
     rf"[{DIGITS}]{{2,4}}年(?:[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
     rf"(?:\s*[—\-－~～至到]\s*(?:[{DIGITS}]{{2,4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
     rf"|[{DIGITS}]+(?:[.．][{DIGITS}]+)?[万亿千百]?[余多]?(?:[％%‰]|[\u4e00-\u9fff]{{1,2}})?"
 )
-BRACKETED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’|「[^「」]*」|（[^（）]*）|\([^()]*\)")
+BRACKETED = lazy_pattern(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’|「[^「」]*」|（[^（）]*）|\([^()]*\)")
 # Titles and quotes, whose own words (and head nouns) belong to them.
-NAMED = re.compile(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’")
+NAMED = lazy_pattern(r"《[^《》]*》|“[^“”]*”|‘[^‘’]*’")
 # A number as the highlighter marks it: with 万/亿, 余, and a percent sign or a short unit.
-NUMBER = re.compile(rf"{_NUM}(?:[万亿])?(?:余|多)?(?:[％%]|[\u4e00-\u9fff]{{1,2}}(?=[，。、；）\s]|$))?")
+NUMBER = lazy_pattern(rf"{_NUM}(?:[万亿])?(?:余|多)?(?:[％%]|[\u4e00-\u9fff]{{1,2}}(?=[，。、；）\s]|$))?")
 
 # The spans an answer can be, by kind.
 PATTERNS = {
     # with the qualifier a target or a result carries: 5%左右, 4000个以上, 97%以上
-    "percent": re.compile(rf"(?:{_NUM}\s*[％%]|{_NUM}个百分点)(?:左右|以上|以内|以下)?"),
+    "percent": lazy_pattern(rf"(?:{_NUM}\s*[％%]|{_NUM}个百分点)(?:左右|以上|以内|以下)?"),
     # 90余件, 1.07万家次, and the report's own 154余万件.
-    "count": re.compile(rf"(?:约|近|超|逾)?(?:{_NUM}(?:余|多)?[万亿]{{0,2}}|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"
+    "count": lazy_pattern(rf"(?:约|近|超|逾)?(?:{_NUM}(?:余|多)?[万亿]{{0,2}}|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"
                         r"(?:左右|以上|以内|以下)?"),
-    "date": re.compile(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
+    "date": lazy_pattern(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
                        rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),
     # how many years (连续29年, 5年来): a number too small to be a year, then 年
-    "years": re.compile(r"(?<![\d.])(?:\d{1,3}|[一二两三四五六七八九十]+)个?年(?![度份级\d])"),
-    "title": re.compile(r"《[^《》]{2,60}》"),
-    "quoted": re.compile(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
-    "case": re.compile(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
-    "award": re.compile(r"[一二三特]等奖|优秀奖|金奖|银奖|铜奖|优胜奖"),
+    "years": lazy_pattern(r"(?<![\d.])(?:\d{1,3}|[一二两三四五六七八九十]+)个?年(?![度份级\d])"),
+    "title": lazy_pattern(r"《[^《》]{2,60}》"),
+    "quoted": lazy_pattern(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
+    "case": lazy_pattern(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
+    "award": lazy_pattern(r"[一二三特]等奖|优秀奖|金奖|银奖|铜奖|优胜奖"),
 }
 # Kinds whose spans inside a 《title》 belong to the title (《…纲要（2021—2025年）》 says
 # nothing about when).
@@ -56,11 +58,11 @@ _NOT_INSIDE_TITLES = ("count", "percent", "date", "years")
 
 # A body's name ends in one of these; the name runs back to a non-Chinese character or
 # to a character that joins or introduces bodies (与 和 同 及 向 由 经 对 在 据 照 合 选 会 的).
-_ORG_SUFFIX = re.compile(r"(?:管理局|总局|局|委员会|委|政府|办公厅|办公室|办|检察院|法院|研究院|院|厅|公司|大学|学院|中心|协会|"
+_ORG_SUFFIX = lazy_pattern(r"(?:管理局|总局|局|委员会|委|政府|办公厅|办公室|办|检察院|法院|研究院|院|厅|公司|大学|学院|中心|协会|"
                          r"联合会|工商联)(?:(?![\u3400-\u9fff])|(?=[共等牵联会签的和与及]|关于))")
 _ORG_STARTS_AFTER = frozenset("与和同及向由经对在据照合选会的")
 # …办 that is a way of handling things, not an office: 一网通办, 帮办, 督办.
-_NOT_AN_OFFICE = re.compile(r"(?:通|好|帮|网|交|督|承|协|代|查|快|合)办$")
+_NOT_AN_OFFICE = lazy_pattern(r"(?:通|好|帮|网|交|督|承|协|代|查|快|合)办$")
 _ORG_MAX = 20
 
 
@@ -208,7 +210,7 @@ def headed_spans(text: str, head: str, lead: str = "") -> list[tuple[int, int]]:
 
 
 # A name set after a dash or colon that restates the noun before it names it.
-_APPOSITION = re.compile(r"(?:——|—|：)([^，。；、：（()“”\s]{2,24})")
+_APPOSITION = lazy_pattern(r"(?:——|—|：)([^，。；、：（()“”\s]{2,24})")
 
 
 def _latin_gap(words: tuple[tuple[str, str], ...], i: int) -> bool:

