@@ -6,6 +6,7 @@ import json
 import shutil
 import threading
 import unicodedata
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -112,7 +113,9 @@ def test_add_refuses_bad_files_and_changes_nothing(fake_config, fake_retriever, 
 
 
 def test_readers_keep_answering_from_the_old_state_during_an_update(fake_config, fake_retriever, corpus_dir, tmp_path):
-    reader = Retriever.load(config=fake_config, embedder=FakeEmbedder())  # another process's view, say
+    # Another process's view, say, that does not look for changes during the update (a
+    # reader that does reopens, correctly, to the new state once the update is done).
+    reader = Retriever.load(config=replace(fake_config, recheck_seconds=3600), embedder=FakeEmbedder())
     question = "不予行政处罚多少家"
     expected = reader.search(question, k=5)
     errors, answers = [], []
