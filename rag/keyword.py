@@ -175,9 +175,10 @@ class BM25:
         terms = set(query_tokens)
         if not terms or not self.n_docs:
             return raw
+        direct = {}  # each term's own postings and weights, read once
         for term in sorted(terms):
             if term in self.vocabulary:
-                ids, weights = self._term_scores(term)
+                ids, weights = direct[term] = self._term_scores(term)
                 raw[ids] += weights
         for term, alternatives in (expansions or {}).items():
             # Whether the corpus holds a word is the whole corpus's answer (stats), not these rows'.
@@ -188,8 +189,8 @@ class BM25:
                     ids, weights = self._term_scores(a)
                     best[ids] = np.maximum(best[ids], weights)
                 best *= expansion_weight
-                if term in self.stats.df:  # GDP written as such and as 生产总值: the better of the two
-                    ids, weights = self._term_scores(term)
+                if term in direct:  # GDP written as such and as 生产总值: the better of the two
+                    ids, weights = direct[term]
                     best[ids] = np.maximum(best[ids] - weights, 0.0)
                 raw += best
         total_idf = sum(self.idf(t) for t in terms)
