@@ -257,7 +257,7 @@ _LINK = lazy_pattern(r"(?:总数|总量|总计|总额|总规模|共计|累计|�
 # (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
 _SPELLS_OUT = 0.6
 _TOTAL_CUE = lazy_pattern(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
-_PART_CUE = lazy_pattern(r"新增|新建|新开|其中|增加|增长|提高|下降|减少")
+_PART_CUE = lazy_pattern(r"新增|净增|新建|新开|其中|增加|增长|提高|下降|减少")
 _LEVEL_LEAD = lazy_pattern(r"(?:到|至|达|为)$")
 # A figure followed by one of these is where a change started (由8人增至11人: 8人).
 _CHANGE_FROM = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")

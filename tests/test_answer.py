@@ -485,3 +485,10 @@ def test_个_in_the_question_accepts_the_measure_word_the_report_uses_for_the_no
     text = "新增公办义务教育学位3.8万座、学前教育学位6750座，新建学校12所。"
     assert answer_of("新增多少个学前教育学位？", [hit(text)]).text == "6750座"
     assert answer_of("新建多少个学校？", [hit(text)]).text == "12所"
+
+
+def test_a_net_addition_is_asked_by_净增_and_read_after_it():
+    text = "市场主体总量突破1600万户、五年净增608万户，其中企业超过700万户。"
+    assert answer_of("五年来市场主体净增多少户？", [hit(text)]).text == "608万户"
+    assert answer_of("市场主体总量有多少户？", [hit(text)]).text == "1600万户"
+    assert answer_of("市场主体比五年前增加多少户？", [hit(text)]).text == "608万户"
