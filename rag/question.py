@@ -83,7 +83,8 @@ _NOUN_UNITS = (
 _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 大概 大约 约 还 又 都 已 已经".split())
 # Words that say how a figure is asked for, not what it is of: no sentence need repeat them.
 _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
-                     "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约 原来 原先 原本 起初 此前 之前 以前".split())
+                     "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约 原来 原先 原本 起初 此前 之前 以前 "
+                     "全长 总长 长度 全程".split())  # a length is said by its unit (郊野径35.4公里)
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
 UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
