@@ -20,6 +20,7 @@ from .places import Place
 from .question import Asked
 from .sections import names_report
 from .query import Query
+from .segment import search_words
 from .spans import NAMED, find, headed_spans
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
@@ -405,4 +406,19 @@ def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, t
         return True
     if query.literal_share(leaving_out=asked.key_nouns) < tuning.literal_share:
         return True  # put in other words: a missing noun says more about wording than content
-    return any(present(w) for w in asked.key_nouns)
+    return any(present(w) or any(present(p) for p in _shortened(w)) for w in asked.key_nouns)
+
+
+def _shortened(word: str) -> list[str]:
+    """Return the dictionary words one character shorter that a word of three or more
+    characters holds at either end (总产量 → 总产, 产量): a report that writes 粮食总产1142亿斤
+    speaks of the 总产量 a question asks about, so its absence is no evidence. A rate is
+    another figure than what it is the rate of: 合格率 is not shortened to 合格."""
+    if len(word) < 3:
+        return []
+    return [p for p in search_words([word]) if len(p) == len(word) - 1
+            and (word.endswith(p) or (word.startswith(p) and word[-1] not in _RATE_ENDINGS))]
+
+
+# A last character that makes a word a ratio of what the rest names (合格率, 城乡收入比).
+_RATE_ENDINGS = "率比"

@@ -21,7 +21,7 @@ from .normalize import fold
 from .places import Place, find_national, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
-from .segment import STOPWORDS, cut, has_word_character, search_words, tokens_of
+from .segment import STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
 
 _YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年")
 _ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
@@ -63,6 +63,15 @@ class AnyWords:
 
     def tag(self, word: str) -> str:
         return ""
+
+
+def _tag(lexicon: Lexicon, word: str) -> str:
+    """Return a question word's part of speech: the reports' tag, or for a word they do not
+    use, jieba's dictionary's (a stop word, one character or a figure needs none)."""
+    found = lexicon.tag(word)
+    if found or len(word) < 2 or word in STOPWORDS or not any("\u3400" <= c <= "\u9fff" for c in word):
+        return found
+    return dictionary_tag(word)
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,7 @@ class Query:
             start, end = asking_span(lowered, kind[0])
             asking_words = _words_within(words, start, end)
             asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
-                             {p.written for p in places}, lexicon.tag)
+                             {p.written for p in places}, lambda w: _tag(lexicon, w))
             refusable = is_refusable(folded, folded[start:end])
         years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
         present = tuple(sorted((t, w, lexicon.contains(t)) for t, w in question_terms(words).items()))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import logging
 import os
 import re
@@ -217,6 +218,34 @@ def dictionary_tags(words: Iterable[str]) -> dict[str, str]:
     _jieba()
     table = posseg.dt.word_tag_tab
     return {w: table[w] for w in words if w in table}
+
+
+def dictionary_tag(word: str) -> str:
+    """Return jieba's dictionary tag of any word, "" when the dictionary lacks it: for the
+    words of a question that the reports do not use, whose tags the index does not hold
+    (亏了 and 砍掉 are verbs, not nouns of which a report might fail to speak). Read entry
+    by entry from a table of the per-user cache (rag.lookup), not by loading the tagger."""
+    return _tag_table().get(word) or ""
+
+
+@lru_cache(maxsize=1)
+def _tag_table() -> dict[str, str | None]:
+    from .lookup import stored_table
+
+    spec = importlib.util.find_spec("jieba")
+    dictionary = Path(spec.submodule_search_locations[0]) / "dict.txt"
+    return stored_table("jieba-tags", [dictionary], lambda: _tag_rows(dictionary))
+
+
+def _tag_rows(dictionary: Path) -> list[tuple[str, str]]:
+    """Return (word, tag) of each line of jieba's dictionary ("word count tag")."""
+    rows = []
+    with open(dictionary, encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 3:
+                rows.append((parts[0], parts[2]))
+    return rows
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

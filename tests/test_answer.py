@@ -492,3 +492,21 @@ def test_a_net_addition_is_asked_by_净增_and_read_after_it():
     assert answer_of("五年来市场主体净增多少户？", [hit(text)]).text == "608万户"
     assert answer_of("市场主体总量有多少户？", [hit(text)]).text == "1600万户"
     assert answer_of("市场主体比五年前增加多少户？", [hit(text)]).text == "608万户"
+
+
+def test_a_shorter_form_of_the_counted_noun_is_no_evidence_of_absence():
+    grain = [hit("粮食播种面积1570.5万亩、总产130亿斤。")]
+    spoken_of = {"粮食", "播种", "面积", "总产"}.__contains__
+    assert judge_answerable(Query.of("粮食总产量是多少？", Words(spoken_of)), grain, None, present=spoken_of)
+    # A rate is another figure than the count it is a rate of.
+    checks = [hit("抽检食品3.2万批次，其中不合格批次126批。")]
+    spoken_of = {"抽检", "食品", "合格", "批次"}.__contains__
+    assert not judge_answerable(Query.of("食品抽检合格率是多少？", Words(spoken_of)), checks, None, present=spoken_of)
+
+
+def test_a_verb_the_reports_never_use_is_no_noun_whose_absence_refuses():
+    text = [hit("清理规范节庆、论坛、展会，数量分别压减75%、95%、73%。")]
+    spoken_of = {"清理", "规范", "节庆", "论坛", "展会", "数量", "压减", "浙江"}.__contains__
+    question = Query.of("浙江去年把各种节庆、论坛、展会砍掉了多少？", Words(spoken_of))
+    assert question.asked.key_nouns == ()
+    assert judge_answerable(question, text, None, present=spoken_of)
