@@ -21,7 +21,7 @@ from .normalize import fold
 from .places import Place, find_national, find_places, find_places_in_english
 from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
-from .segment import STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
+from .segment import DEMONSTRATIVES, STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
 
 _YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年")
 _ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
@@ -105,7 +105,8 @@ class Query:
         if len(lowered) != len(folded):  # lower() may lengthen a rare letter: keep offsets
             lowered = folded
         words = cut(lowered)
-        tokens = tokens_of(re.sub(r"\s+", " ", lowered).strip(), words)
+        tokens = [t for t in tokens_of(re.sub(r"\s+", " ", lowered).strip(), words)
+                  if t.lstrip("#") not in DEMONSTRATIVES]
         expansions = lexicon.expansions(tokens)
         kind = asked_kind(folded)
         asked = refusable = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
-from .segment import STOPWORDS, has_word_character
+from .segment import DEMONSTRATIVES, STOPWORDS, has_word_character
 from .spans import DIGITS, NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -138,7 +138,7 @@ def question_terms(words: Iterable[str], in_corpus: Callable[[str], bool] = lamb
     for w in {w.strip() for w in words}:
         if not in_corpus(w) and w[-1:] in _CUE_STARTS:
             w = w[:-1]  # 消费券叫什么 cut as 消费/券叫/什么: 叫 belongs to the question word
-        if len(w) >= 2 and w.lower() not in STOPWORDS and has_word_character(w) \
+        if len(w) >= 2 and w.lower() not in STOPWORDS and w not in DEMONSTRATIVES and has_word_character(w) \
                 and not _QUESTION_WORD.search(w):
             terms[w] = float(min(len(w), 4)) * (1.0 if in_corpus(w) else 2.0)
     return terms
@@ -295,7 +295,8 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
     vocabulary with jieba's dictionary tags, stored with the index: no tagging pass at query
     time); a word it does not know counts as a noun. Also says whether the first noun
     returned stands before the question word."""
-    tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "n")) for w in words]
+    # A word no dictionary tags is taken for a noun, unless an aspect particle ends it (建了).
+    tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "v" if w[-1] in "了着" else "n")) for w in words]
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
     if at is None:
         return (), False
@@ -330,7 +331,6 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
 _WHICH = frozenset("哪个 哪一个 哪家 哪座 哪条 哪所 哪款 哪种 哪项 哪一项 什么 啥".split())
 _WHAT_AFTER = frozenset("什么 哪个 哪一个 啥 什么样 哪些".split())
 _COPULAS = frozenset("是 叫 为 叫做 称为".split())
-_DEMONSTRATIVES = frozenset("那个 这个 那项 这项 那家 这家 那座 这座 该".split())
 # Nouns that ask for a name in general, not for a kind of thing (叫什么名字, 是什么意思).
 _NOT_HEADS = frozenset("名字 名称 全称 意思 内容 东西 情况 工作 问题 方面 时候 时间 地方 原因 作用 目的 意义".split())
 
@@ -343,7 +343,7 @@ def _name_head(words: list[str], tag: Callable[[str], str]) -> tuple[str, str]:
 
     def noun(w: str) -> bool:
         flag = tag(w)
-        return (len(w) >= 2 and w not in STOPWORDS and w not in _DEMONSTRATIVES and w[-1] not in _CUE_STARTS
+        return (len(w) >= 2 and w not in STOPWORDS and w not in DEMONSTRATIVES and w[-1] not in _CUE_STARTS
                 and (not flag or flag.startswith(("n", "s"))) and not _QUESTION_WORD.search(w))
 
     for i, w in enumerate(words):

@@ -40,6 +40,11 @@ STOPWORDS = frozenset(
     were be been by with what which who whom how many much when where why did do does""".split()
 )
 
+# Words that point at something the question describes (那个平台叫什么): no report writes them
+# beside what they point at, so a question's words never include them (the reports' words
+# may: a passage's tokens are its own).
+DEMONSTRATIVES = frozenset("那个 这个 那些 这些 那项 这项 那家 这家 那座 这座 那条 这条 那位 这位 那种 这种 该".split())
+
 
 @lru_cache(maxsize=1)
 def _jieba():

@@ -510,3 +510,15 @@ def test_a_verb_the_reports_never_use_is_no_noun_whose_absence_refuses():
     question = Query.of("浙江去年把各种节庆、论坛、展会砍掉了多少？", Words(spoken_of))
     assert question.asked.key_nouns == ()
     assert judge_answerable(question, text, None, present=spoken_of)
+
+
+def test_a_demonstrative_is_no_word_of_the_question():
+    text = "坚持和发展新时代“枫桥经验”，“六尺巷工作法”全面推广。"
+    question = Query.of("那个化解矛盾的工作法叫什么？", Words())
+    assert "那个" not in question.asked.terms and "那个" not in question.tokens
+    assert answer_of("全面推广的那个工作法叫什么？", [hit(text)]).text == "“六尺巷工作法”"
+
+
+def test_a_verb_with_its_particle_is_not_what_is_counted():
+    text = "累计建设839个海外仓、总面积1210万平方米。"
+    assert answer_of("累计建了多少个海外仓？", [hit(text)]).text == "839个"
