@@ -90,6 +90,7 @@ def test_a_figure_question_about_the_plan_is_still_answered(work_retriever):
     ("江西存在哪些不足", "problems"), ("北京当前面临的困难和挑战主要有哪些？", "problems"),
     ("北京过去一年做了哪些工作", "review"), ("过去五年的成就有哪些", "review"),
     ("今年的目标任务是什么", "plan"), ("龙岗区“十四五”发展的基本思路是什么", "plan"),
+    ("去年在防灾减灾上做了哪些工作，效果如何？", "review"), ("推进河长制的效果怎么样", "review"),
     # two parts asked at once, or none: no single part answers
     ("去年做了哪些工作，今年有什么打算？", ""), ("四川2025年打算改造多少个老旧小区？", "plan"),
     ("云南持续实施的人才支持计划叫什么？", ""),
