@@ -9,6 +9,7 @@ answer, and the passages speak for themselves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -228,6 +229,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             # span's own words aside) is about something else; a date or a person may stand alone
         if asked.wants_average and "均" not in clause + _clause_before(hit.text, start, _CLAUSE_STOPS):
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
+        if _PERIOD_LEAD.search(_own_lead(hit.text, start)) and not _ASKS_PERIOD.search(asked.question):
+            continue  # 年均增长8.0%, 五年净增608万户: a period's figure, not one year's
         if asked.attribute and not _support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
                                             sentence + "".join(hit.heading_path)):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
@@ -267,6 +270,18 @@ _ASKS_ORIGIN = lazy_pattern(r"原来|原先|原本|起初|此前|之前|以前|�
 
 
 _QUOTED_NEAR = 1.5
+# What stands before a figure of a period rather than of one year (年均增长8.0%, 五年净增608万户,
+# 三年来累计…, “十三五”期间…), and what in a question asks for such a figure.
+_PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|内)?(?:累计|共|净增|新增|增加|增长)|"
+                            r"[两三四五六七八九十]年来|十[一二三四五]五”?(?:期间|时期)")
+_ASKS_PERIOD = lazy_pattern(r"年均|平均|每年|[两三四五六七八九十几多]年|期间|时期|以来|累计|十[一二三四五]五|"
+                            r"\b(?:average|annual|per year|years)\b", re.I)
+
+
+def _own_lead(text: str, start: int) -> str:
+    """Return the text right before a span, back to the start of its clause."""
+    lead = text[max(0, start - _LEAD_WINDOW) : start]
+    return re.split(r"[，。；：！？]", lead)[-1]
 
 
 def _respective(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:

@@ -522,3 +522,12 @@ def test_a_demonstrative_is_no_word_of_the_question():
 def test_a_verb_with_its_particle_is_not_what_is_counted():
     text = "累计建设839个海外仓、总面积1210万平方米。"
     assert answer_of("累计建了多少个海外仓？", [hit(text)]).text == "839个"
+
+
+def test_a_period_s_figure_answers_only_a_question_about_a_period():
+    five_years = hit("“十三五”时期，地区生产总值年均增长8.0%，连续突破3000亿、4000亿大关。商事主体五年净增41.6万户。")
+    last_year = hit("实现地区生产总值4744.49亿元，增长1.1%。", rank=2)
+    assert answer_of("地区生产总值增长多少？", [five_years, last_year]).text == "1.1%"
+    assert answer_of("“十三五”时期地区生产总值年均增长多少？", [five_years, last_year]).text == "8.0%"
+    assert answer_of("五年来商事主体净增多少户？", [five_years]).text == "41.6万户"
+    assert answer_of("商事主体净增多少户？", [five_years]) is None
