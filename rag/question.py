@@ -85,6 +85,7 @@ _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 �
 _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
                      "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约 原来 原先 原本 起初 此前 之前 以前 "
                      "全长 总长 长度 全程".split())  # a length is said by its unit (郊野径35.4公里)
+_ADDITIONS = frozenset("新增 净增 新建 累计".split())
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
 UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省")
@@ -235,7 +236,8 @@ class Asked:
                  and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
         counted = not in_english and kind in ("count", "amount", "percent")
         attribute, named_before = _attribute(words, nouns, tag, in_corpus) if counted else ((), False)
-        key_nouns = _attribute(words, nouns, tag)[0] if counted else ()
+        # …and what the reports might not speak of: nouns only (a verb may be put otherwise)
+        key_nouns = _attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ()
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
@@ -287,14 +289,16 @@ class Asked:
 
 
 def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],
-               in_corpus: Callable[[str], bool] = lambda w: True) -> tuple[tuple[str, ...], bool]:
+               in_corpus: Callable[[str], bool] = lambda w: True,
+               statistic_verbs: bool = True) -> tuple[tuple[str, ...], bool]:
     """Return the nouns naming what is counted, next to the question word (多少/几): the
     nearest before it (高速公路 in 高速公路有多少公里) and the head of the noun phrase after it,
     its unit skipped (用户 in 新增了多少管道天然气用户). Only nouns the reports use count (a
     typo's word is no evidence either way). Parts of speech come from `tag` (the reports'
     vocabulary with jieba's dictionary tags, stored with the index: no tagging pass at query
     time); a word it does not know counts as a noun. Also says whether the first noun
-    returned stands before the question word."""
+    returned stands before the question word. With `statistic_verbs`, a verb that ends the
+    name of a statistic (就业 in 城镇新增就业多少人) counts as what is counted."""
     # A word no dictionary tags is taken for a noun, unless an aspect particle ends it (建了).
     tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "v" if w[-1] in "了着" else "n")) for w in words]
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
@@ -307,11 +311,20 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
     def counts(w: str) -> bool:
         return w in terms and w not in _GENERIC and in_corpus(w)
 
+    def names_a_statistic(i: int) -> bool:
+        """Tell whether the verb right before the question word ends the name of what is
+        counted, after a word of addition (城镇新增就业多少人): not a verb after its subject,
+        which compares or changes it (金额超过多少, 浓度降到多少)."""
+        w, flag = tagged[i]
+        return (statistic_verbs and 0 < i == at - 1 and flag == "v" and w[-1] not in "了着" and counts(w)
+                and tagged[i - 1][0] in _ADDITIONS)
+
     found = []  # the noun before the question word first, when there is one
-    for w, flag in reversed(tagged[:at]):
+    for i in range(at - 1, -1, -1):
+        w, flag = tagged[i]
         if w in _CLAUSE_BREAKS:
             break
-        if noun(w, flag) and counts(w):
+        if (noun(w, flag) and counts(w)) or names_a_statistic(i):
             found.append(w)
             break
         if w not in _LINKING and w not in _GENERIC and not noun(w, flag):

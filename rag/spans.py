@@ -41,7 +41,7 @@ PATTERNS = {
     # with the qualifier a target or a result carries: 5%左右, 4000个以上, 97%以上
     "percent": lazy_pattern(rf"(?:{_NUM}\s*[％%]|{_NUM}个百分点)(?:左右|以上|以内|以下)?"),
     # 90余件, 1.07万家次, and the report's own 154余万件.
-    "count": lazy_pattern(rf"(?:约|近|超|逾)?(?:{_NUM}(?:余|多)?[万亿]{{0,2}}|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"
+    "count": lazy_pattern(rf"(?:约|近|超过|超|逾|不少于|不低于)?(?:{_NUM}(?:余|多)?[万亿]{{0,2}}|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"
                         r"(?:左右|以上|以内|以下)?"),
     "date": lazy_pattern(rf"[{DIGITS}]{{4}}年(?:度|[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"
                        rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),

@@ -531,3 +531,11 @@ def test_a_period_s_figure_answers_only_a_question_about_a_period():
     assert answer_of("“十三五”时期地区生产总值年均增长多少？", [five_years, last_year]).text == "8.0%"
     assert answer_of("五年来商事主体净增多少户？", [five_years]).text == "41.6万户"
     assert answer_of("商事主体净增多少户？", [five_years]) is None
+
+
+def test_the_verb_that_ends_a_statistic_s_name_is_what_is_counted():
+    jobs = hit("城镇新增就业连续4年超过90万人，吸引高校毕业生就业创业连续3年超过40万人。")
+    residents = hit("64个县市新增城镇常住人口30.5万人，城镇化率提高1.1个百分点。", rank=2)
+    # 新增城镇常住人口 holds 城镇 and 新增 but is no 就业; the figure keeps the 超过 it is stated with.
+    assert answer_of("城镇新增就业多少人？", [residents, jobs]).text == "超过90万人"
+    assert answer_of("城镇新增就业多少人？", [residents]) is None
