@@ -214,7 +214,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue
         clause = _around(hit.text, start, end, _CLAUSE_STOPS)
         local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
-        if not local and _LINK.match(clause):  # 旅游业总收入首次突破百亿大关，达101.64亿元
+        if not local and (_RANK_LINK if asked.kind == "rank" else _LINK).match(clause):  # …，达101.64亿元
             local = _support(terms, asked.forms, _clause_before(hit.text, start, _CLAUSE_STOPS)) / total
         respective = _respective(hit.text, start, end)
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
@@ -257,6 +257,8 @@ def _inside(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
 _LEAD_WINDOW = 8
 # A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
 _LINK = lazy_pattern(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
+# …and a place in a ranking, what the clause before it ranks (13个创新药获批上市、居全国第一).
+_RANK_LINK = lazy_pattern(r"(?:继续|连续\d+年)?(?:保持|[位稳跃]?居|位列|列|排名?|(?:跃升|提升|上升)?至)")
 # A name holding this share of the question's words is the full name of what it describes
 # (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
 _SPELLS_OUT = 0.6

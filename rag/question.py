@@ -32,6 +32,9 @@ _ASKS = [
                           r"(?:长|书记|主任|教授|负责人|主席|领导|专家|顾问)的?(?:叫什么|什么名字|名字|姓名)", re.I),
      ("person",)),
     ("date", lazy_pattern(r"什么时候|何时|哪天|哪一天|哪年|哪一年|哪个年度|几月|几号(?!线)|日期|什么时间|\bwhen\b|what date|which year", re.I), ("date",)),
+    # 排第几 / 排名多少: a place in a ranking (全国第二, 居全国首位)
+    ("rank", lazy_pattern(r"第几|排名(?:多少|如何|怎么样|怎样)|(?<![安编])排在?多少|位次|名次|\bwhich place\b|\brank(?:ed|s)?\b", re.I),
+     ("rank",)),
     ("amount", lazy_pattern(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
     ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),

@@ -47,6 +47,9 @@ PATTERNS = {
                        rf"(?:\s*[—\-－至到]\s*(?:[{DIGITS}]{{4}}年)?[{DIGITS}]{{1,2}}月(?:[{DIGITS}]{{1,2}}日)?)?"),
     # how many years (连续29年, 5年来): a number too small to be a year, then 年
     "years": lazy_pattern(r"(?<![\d.])(?:\d{1,3}|[一二两三四五六七八九十]+)个?年(?![度份级\d])"),
+    # a place in a ranking: 全国第二, 第3位, 居全国首位
+    "rank": lazy_pattern(rf"(?:全国|全省|全市|全区|全球|世界|中部|西部|东部|东北)?"
+                       rf"(?:第(?:[{DIGITS}]+|[一二三四五六七八九十]+)(?:位|名|家|个|批|座|所|条)?|首(?:位|家|个|批|座|所|条))"),
     "title": lazy_pattern(r"《[^《》]{2,60}》"),
     "quoted": lazy_pattern(r"“[^“”]{2,40}”|‘[^‘’]{2,40}’"),
     "case": lazy_pattern(r"某[^，。；、“”《》\s]{2,40}?案(?![件例])"),
@@ -54,7 +57,7 @@ PATTERNS = {
 }
 # Kinds whose spans inside a 《title》 belong to the title (《…纲要（2021—2025年）》 says
 # nothing about when).
-_NOT_INSIDE_TITLES = ("count", "percent", "date", "years")
+_NOT_INSIDE_TITLES = ("count", "percent", "date", "years", "rank")
 
 # A body's name ends in one of these; the name runs back to a non-Chinese character or
 # to a character that joins or introduces bodies (与 和 同 及 向 由 经 对 在 据 照 合 选 会 的).

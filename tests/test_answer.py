@@ -38,7 +38,7 @@ def hit(text, rank=1, heading=("一、主要举措和成效",)):
 @pytest.mark.parametrize("question, kind", [
     ("不予行政处罚多少家", "count"), ("公示率是多少", "percent"), ("什么时候举行的", "date"),
     ("党组书记是谁", "person"), ("推动制定的是哪部办法", "name"), ("报告抄送给了哪个单位", "org"),
-    ("罚没款总额是多少", "amount"), ("如何看待营商环境", None), ("市局是全国第几家获得审批权的", None),
+    ("罚没款总额是多少", "amount"), ("如何看待营商环境", None), ("市局是全国第几家获得审批权的", "rank"),
     ("局长叫什么名字", "person"), ("得了什么奖", "name"), ("年报公示率", "percent"), ("年报公示率？", "percent"),
     ("预付卡商家关门跑路，监管部门采取了哪些措施", None), ("一网通办做了哪些改进", None),
     ("市局出台了哪些办法", "name"),
@@ -539,3 +539,12 @@ def test_the_verb_that_ends_a_statistic_s_name_is_what_is_counted():
     # 新增城镇常住人口 holds 城镇 and 新增 but is no 就业; the figure keeps the 超过 it is stated with.
     assert answer_of("城镇新增就业多少人？", [residents, jobs]).text == "超过90万人"
     assert answer_of("城镇新增就业多少人？", [residents]) is None
+
+
+def test_a_place_in_a_ranking_is_answered_with_what_the_report_ranks():
+    text = hit("区域创新能力排名跃升至全国第二，全社会研发投入强度超过3.3%。13个创新药获批上市、居全国第一。")
+    assert answer_of("区域创新能力排名全国第几？", [text]).text == "全国第二"
+    assert answer_of("创新药获批上市数量全国排名多少？", [text]).text == "全国第一"
+    assert answer_of("生猪出栏在全国排第几？", [hit("生猪出栏6150万头，保持全国第1位。")]).text == "全国第1位"
+    # 安排多少 asks for an amount, not a place
+    assert answer_of("专项债券准备安排多少？", [hit("拟安排地方政府专项债券3.9万亿元，比上年增加1000亿元。")]).text == "3.9万亿元"
