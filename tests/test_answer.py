@@ -548,3 +548,8 @@ def test_a_place_in_a_ranking_is_answered_with_what_the_report_ranks():
     assert answer_of("生猪出栏在全国排第几？", [hit("生猪出栏6150万头，保持全国第1位。")]).text == "全国第1位"
     # 安排多少 asks for an amount, not a place
     assert answer_of("专项债券准备安排多少？", [hit("拟安排地方政府专项债券3.9万亿元，比上年增加1000亿元。")]).text == "3.9万亿元"
+
+
+def test_a_percentage_keeps_the_bound_it_is_stated_with():
+    text = hit("区域创新能力排名跃升至全国第二，全社会研发投入强度超过3.3%，万人发明专利拥有量74.5件。")
+    assert answer_of("全社会研发投入强度是多少？", [text]).text == "超过3.3%"
