@@ -21,7 +21,7 @@ from .places import Place
 from .question import Asked
 from .sections import names_report
 from .query import Query
-from .segment import search_words
+from .segment import holds_form, shorter_forms
 from .spans import NAMED, find, headed_spans
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
@@ -398,7 +398,7 @@ def _around(text: str, start: int, end: int, stops: str) -> str:
 
 def _support(terms: dict[str, float], forms: Mapping[str, Iterable[str]], text: str) -> float:
     """Return the weight of the question words that `text` holds in any of their forms."""
-    return sum(weight for term, weight in terms.items() if any(f in text for f in forms[term]))
+    return sum(weight for term, weight in terms.items() if any(holds_form(text, f) for f in forms[term]))
 
 
 # --------------------------------------------------------------- not in the report
@@ -423,19 +423,5 @@ def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, t
         return True
     if query.literal_share(leaving_out=asked.key_nouns) < tuning.literal_share:
         return True  # put in other words: a missing noun says more about wording than content
-    return any(present(w) or any(present(p) for p in _shortened(w)) for w in asked.key_nouns)
-
-
-def _shortened(word: str) -> list[str]:
-    """Return the dictionary words one character shorter that a word of three or more
-    characters holds at either end (总产量 → 总产, 产量): a report that writes 粮食总产1142亿斤
-    speaks of the 总产量 a question asks about, so its absence is no evidence. A rate is
-    another figure than what it is the rate of: 合格率 is not shortened to 合格."""
-    if len(word) < 3:
-        return []
-    return [p for p in search_words([word]) if len(p) == len(word) - 1
-            and (word.endswith(p) or (word.startswith(p) and word[-1] not in _RATE_ENDINGS))]
-
-
-# A last character that makes a word a ratio of what the rest names (合格率, 城乡收入比).
-_RATE_ENDINGS = "率比"
+    # a report that writes 粮食总产 speaks of the 总产量 asked about (rag.segment.shorter_forms)
+    return any(present(w) or any(present(p) for p in shorter_forms(w)) for w in asked.key_nouns)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
-from .segment import DEMONSTRATIVES, STOPWORDS, has_word_character
+from .segment import DEMONSTRATIVES, STOPWORDS, has_word_character, shorter_forms
 from .spans import DIGITS, NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -249,7 +249,8 @@ class Asked:
         if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
             patterns, units = ("years",), ("年",)
         words = list(words)
-        return cls(question, kind, patterns, terms, {t: english.get(t, (t,)) for t in terms}, in_english,
+        forms = {t: english.get(t) or (t, *_abbreviations(t)) for t in terms}
+        return cls(question, kind, patterns, terms, forms, in_english,
                    units,
                    frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
@@ -289,6 +290,12 @@ class Asked:
         the question names them (某…案, 什么奖)."""
         return tuple(p for p in self.patterns if (p != "case" or "案" in self.heads)
                      and (p != "award" or "奖" in self.heads))
+
+
+def _abbreviations(word: str) -> list[str]:
+    """Return the forms a report may write a quantity's name in without its 量: 粮食总产1142亿斤
+    for 总产量. Only that: other shorter forms name other things (局长 is no 副局长)."""
+    return [f for f in shorter_forms(word) if word.endswith("量") and word.startswith(f)]
 
 
 def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],

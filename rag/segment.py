@@ -277,6 +277,37 @@ def search_words(words: list[str]) -> list[str]:
     return out
 
 
+class ShortForm(str):
+    """A one-character-shorter form of a question's word (总产 of 总产量): found in a text only
+    where it does not run on into a longer dictionary word (总产值)."""
+
+
+def shorter_forms(word: str) -> list[ShortForm]:
+    """Return the dictionary words one character shorter that a word of three or more
+    characters holds at either end (总产量 → 总产, 产量): reports write 粮食总产1142亿斤 for the
+    总产量 a question asks about. A rate is another figure than what it is the rate of:
+    合格率 is not shortened to 合格, nor 收入比 to 收入."""
+    if len(word) < 3:
+        return []
+    return [ShortForm(p) for p in search_words([word]) if len(p) == len(word) - 1
+            and (word.endswith(p) or (word.startswith(p) and word[-1] not in "率比"))]
+
+
+def holds_form(text: str, form: str) -> bool:
+    """Tell whether `text` holds a word's form: anywhere for the word itself, and for a
+    ShortForm only where the next character does not make it a longer word."""
+    if not isinstance(form, ShortForm):
+        return form in text
+    freq = _tokenizer().FREQ
+    at = text.find(form)
+    while at != -1:
+        after = text[at + len(form) : at + len(form) + 1]
+        if not after or not freq.get(form + after):
+            return True
+        at = text.find(form, at + 1)
+    return False
+
+
 def keyword_tokens(text: str) -> list[str]:
     """Return BM25 tokens: normalised jieba search-mode words plus CJK bigrams."""
     norm = normalize_for_matching(text)

@@ -553,3 +553,11 @@ def test_a_place_in_a_ranking_is_answered_with_what_the_report_ranks():
 def test_a_percentage_keeps_the_bound_it_is_stated_with():
     text = hit("区域创新能力排名跃升至全国第二，全社会研发投入强度超过3.3%，万人发明专利拥有量74.5件。")
     assert answer_of("全社会研发投入强度是多少？", [text]).text == "超过3.3%"
+
+
+def test_a_quantity_s_name_may_be_written_without_its_量():
+    grain = hit("农林牧渔业总产值达到1.28万亿元。粮食播种面积1570.5万亩、总产130亿斤。")
+    assert answer_of("粮食总产量是多少？", [grain]).text == "130亿斤"
+    # …but no other shorter form stands for a word: 局长 is no 副局长.
+    leader = hit("2023年，倪俊南任上海市市场监督管理局局长。")
+    assert answer_of("市局现任副局长是谁？", [leader]) is None
