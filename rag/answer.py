@@ -115,6 +115,8 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         in_plan = bool(_PLAN_SECTION.search("".join(hit.heading_path)))
         if asked.wants_target and not (in_plan or _TARGET_CUE.search(hit.text)):
             continue  # a target is asked for: a passage of results has none
+        if in_plan and _ASKS_NOW.search(asked.question) and not asked.wants_target:
+            continue  # 现在有多少 asks how things stand, which no plan says
         title = report.title if report else ""
         topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
@@ -145,6 +147,7 @@ _QUALIFIER_OR_QUOTES = lazy_pattern(r"[“”‘’《》\"]|左右$|以上$|以
 
 # Section titles of plans, and words that mark a planned figure.
 _PLAN_SECTION = lazy_pattern(r"安排|任务|打算|计划|目标|主要工作|重点工作|建议|要求|展望|思路|部署")
+_ASKS_NOW = lazy_pattern(r"现在|目前|现有|如今|至今|截至|已经|已有|\bnow\b|\bcurrently\b|\bso far\b", re.I)
 _TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
 _HEADING_YEAR = lazy_pattern(r"((?:19|20)\d{2})年")
 

@@ -561,3 +561,10 @@ def test_a_quantity_s_name_may_be_written_without_its_量():
     # …but no other shorter form stands for a word: 局长 is no 副局长.
     leader = hit("2023年，倪俊南任上海市市场监督管理局局长。")
     assert answer_of("市局现任副局长是谁？", [leader]) is None
+
+
+def test_how_things_stand_now_is_answered_by_a_result_not_by_a_plan():
+    review = hit("研发投入强度达到2.1%，新增国家级专精特新“小巨人”企业60家，总数达到450家。", heading=("一、2025年工作回顾",))
+    plan = hit("加快科技创新。新增国家级专精特新“小巨人”企业50家以上。", heading=("二、2026年工作安排",))
+    assert answer_of("现在有多少家国家级专精特新小巨人企业？", [plan, review]).text == "450家"
+    assert answer_of("2026年新增多少家小巨人企业？", [plan, review]).text == "50家以上"
