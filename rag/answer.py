@@ -21,7 +21,7 @@ from .places import Place
 from .question import Asked
 from .sections import names_report
 from .query import Query
-from .segment import holds_form, shorter_forms
+from .segment import cut, holds_form, shorter_forms
 from .spans import NAMED, find, headed_spans
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
@@ -241,7 +241,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                  - (_UNQUOTED if (start, end) in unquoted else 0.0)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
                  + _reading(asked, hit.text[max(0, start - _LEAD_WINDOW) : start], hit.text[end : end + 4])
-                 + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0))
+                 + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
+                 + _WHOLE_WORDS * _as_words(terms, clause) / total)
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
 
 
@@ -268,6 +269,7 @@ _SPELLS_OUT = 0.6
 _TOTAL_CUE = lazy_pattern(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
 _PART_CUE = lazy_pattern(r"新增|净增|新建|新开|其中|增加|增长|提高|下降|减少")
 _LEVEL_LEAD = lazy_pattern(r"(?:到|至|达|为)$")
+_CHANGE_LEAD = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?$")
 # A figure followed by one of these is where a change started (由8人增至11人: 8人).
 _CHANGE_FROM = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
 # …which is the answer only to a question about where it started.
@@ -275,6 +277,15 @@ _ASKS_ORIGIN = lazy_pattern(r"原来|原先|原本|起初|此前|之前|以前|�
 
 
 _QUOTED_NEAR = 1.5
+# A question's word that the span's clause holds as a word of its own, not inside a longer
+# one (出口 in 其中出口3900亿元, not in 进出口总额6200亿元), says a little more.
+_WHOLE_WORDS = 0.3
+
+
+def _as_words(terms: dict[str, float], clause: str) -> float:
+    """Return the weight of the question words that are words of `clause` (jieba's cut)."""
+    words = set(cut(clause))
+    return sum(weight for term, weight in terms.items() if term in words)
 # What stands before a figure of a period rather than of one year (年均增长8.0%, 五年净增608万户,
 # 三年来累计…, “十三五”期间…), and what in a question asks for such a figure.
 _PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|内)?(?:累计|共|净增|新增|增加|增长)|"
@@ -353,6 +364,8 @@ def _reading(asked: Asked, lead: str, trail: str) -> float:
         bonus += 2.0 if _TOTAL_CUE.search(lead) and not _PART_CUE.search(lead[-4:]) else -1.0
     elif asked.wants_new:
         bonus += 1.0 if _PART_CUE.search(lead) else 0.0
+    if asked.wants_change and not asked.wants_level:
+        bonus += 1.0 if _CHANGE_LEAD.search(lead) else -1.0 if _LEVEL_LEAD.search(lead) else 0.0
     if asked.wants_level and _LEVEL_LEAD.search(lead):
         bonus += 2.0
     elif _CHANGE_FROM.match(trail) and not _ASKS_ORIGIN.search(asked.question):

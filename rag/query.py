@@ -16,15 +16,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .patterns import lazy_pattern
 from .normalize import fold
 from .places import Place, find_national, find_places, find_places_in_english
-from .question import Asked, asked_kind, asking_span, is_refusable, question_terms
+from .question import Asked, asked_kind, asked_years, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
 from .segment import DEMONSTRATIVES, STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
-
-_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年")
-_ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
 
 
 class Lexicon(Protocol):
@@ -124,7 +120,7 @@ class Query:
             asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
                              {p.written for p in places}, lambda w: _tag(lexicon, w))
             refusable = is_refusable(folded, folded[start:end])
-        years = tuple(sorted(set(_YEAR.findall(folded)) | set(_ENGLISH_YEAR.findall(folded))))
+        years = tuple(sorted(set(asked_years(folded))))
         present = tuple(sorted((t, w, lexicon.contains(t)) for t, w in question_terms(words).items()))
         section = asked_section(folded) if asked is None else ""
         topic = topic_words(words, {p.written for p in places}) if section else ()

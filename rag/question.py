@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
 from .segment import DEMONSTRATIVES, STOPWORDS, has_word_character, shorter_forms
-from .spans import DIGITS, NAMED, UNITS
+from .spans import NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
 _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"), ("公里", "千米"), ("千克", "公斤"))
@@ -53,9 +53,7 @@ _ASKS_DESCRIPTION = lazy_pattern(r"(?:哪些|什么|哪几项|哪几个)(?:具�
 _QUOTED_IN_QUESTION = lazy_pattern(r"[“「‘\"]([^”」’\"]+)[”」’\"]")
 _NAMING_CUE = lazy_pattern(r"叫什么|什么名字|名称|全称|称[为作]?什么|哪一类|哪类|\bname\b", re.I)
 UNIT_ASKED = lazy_pattern(rf"(?:多少|(?<!第)几)[万亿]{{0,2}}({UNITS})")
-_YEAR = lazy_pattern(rf"([{DIGITS}]{{4}})年")
 ASKS_DAY = lazy_pattern(r"哪天|哪一天|几号(?!线)|what date|which day", re.I)
-_ENGLISH_YEAR = lazy_pattern(r"\b((?:19|20)\d{2})\b", re.ASCII)
 _ENGLISH_WORD = lazy_pattern(r"[A-Za-z]{2,}")
 _CJK = lazy_pattern(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
@@ -97,6 +95,8 @@ _ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增�
 _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩]均|平均|\b(?:per capita|average|per day|daily)\b", re.I)
 # 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
 _ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
+# 提高了多少 / 比上年增长多少 asks for the change itself (提高3.1个百分点), not the new level.
+_ASKS_CHANGE = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?(?:多少|几)")
 _ASKS_LEVEL = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
 _ASKS_TARGET = lazy_pattern(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
 _RELATIVE_YEARS = ((lazy_pattern(r"去年|上年|上一年|过去一年|前一年"), -1), (lazy_pattern(r"今年|本年|当年"), 0),
@@ -210,6 +210,7 @@ class Asked:
     wants_total: bool = False  # 一共/总量/累计: the total, not an addition or a part
     wants_new: bool = False  # 新增/新建: the addition, not the total
     wants_level: bool = False  # 增加到/降至: the new level of a change, not where it started
+    wants_change: bool = False  # 提高了多少: the change itself, not the level it reached
     wants_average: bool = False  # 人均/日均/平均: a figure per something, not a total or a peak
     relative: tuple[int, ...] = ()  # 去年 -1, 今年 0, 明年 +1: years counted from the report's date
     # For a name question, the noun it asks the name of (社区 in 哪个社区, 品种 in 首个交易品种是什么)
@@ -252,14 +253,14 @@ class Asked:
         forms = {t: english.get(t) or (t, *_abbreviations(t)) for t in terms}
         return cls(question, kind, patterns, terms, forms, in_english,
                    units,
-                   frozenset(_YEAR.findall(asking) + _ENGLISH_YEAR.findall(asking)),
+                   frozenset(asked_years(asking)),
                    tuple(h for h in NAME_HEADS if h in NAMED.sub("", asking)) if kind == "name" else (),
                    tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2),
                    attribute, key_nouns,
                    attribute[0] if named_before else _english_counted(asking, terms, english) if in_english else "",
                    bool(_ASKS_TARGET.search(asking)),
                    bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
-                   bool(_ASKS_LEVEL.search(asking)),
+                   bool(_ASKS_LEVEL.search(asking)), bool(_ASKS_CHANGE.search(asking)),
                    bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")))
@@ -290,6 +291,22 @@ class Asked:
         the question names them (某…案, 什么奖)."""
         return tuple(p for p in self.patterns if (p != "case" or "案" in self.heads)
                      and (p != "award" or "奖" in self.heads))
+
+
+# A year a change is measured from (比2020年下降28%, 与2020年相比, compared with 2020) is no
+# year the question asks about: the report of 2026 answers it without covering 2020.
+_BASELINE_YEAR = lazy_pattern(r"(?:比|较|相比|相较于?|对比|比起)\s*((?:19|20)\d{2})\s*年|"
+                              r"(?:与|同|和|跟)\s*((?:19|20)\d{2})\s*年(?:同期)?相比|"
+                              r"\b(?:than|compared (?:with|to))\s+(?:in\s+)?((?:19|20)\d{2})\b", re.I)
+_ANY_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b", re.ASCII)
+
+
+def asked_years(text: str) -> list[str]:
+    """Return the years a question asks about: those it names (2024年, in 2024), not those a
+    change is measured from (比2020年, compared with 2020)."""
+    baselines = [span for m in _BASELINE_YEAR.finditer(text) for span in m.regs[1:] if span[0] >= 0]
+    return [m.group(1) or m.group(2) for m in _ANY_YEAR.finditer(text)
+            if not any(a <= m.start() < b for a, b in baselines)]
 
 
 def _abbreviations(word: str) -> list[str]:

@@ -568,3 +568,25 @@ def test_how_things_stand_now_is_answered_by_a_result_not_by_a_plan():
     plan = hit("加快科技创新。新增国家级专精特新“小巨人”企业50家以上。", heading=("二、2026年工作安排",))
     assert answer_of("现在有多少家国家级专精特新小巨人企业？", [plan, review]).text == "450家"
     assert answer_of("2026年新增多少家小巨人企业？", [plan, review]).text == "50家以上"
+
+
+def test_a_part_named_as_a_word_beats_the_total_whose_name_holds_it():
+    text = hit("外贸进出口总额达到6200亿元、增长4.5%，其中出口3900亿元。")
+    assert answer_of("出口多少亿元？", [text]).text == "3900亿元"
+    assert answer_of("外贸进出口总额多少？", [text]).text == "6200亿元"
+
+
+def test_a_change_asked_for_is_the_change_not_the_level():
+    text = hit("优良天数比例达到75.2%，比上年提高3.1个百分点；PM2.5平均浓度比2020年下降28%。")
+    assert answer_of("优良天数比例比上年提高了多少？", [text]).text == "3.1个百分点"
+    assert answer_of("优良天数比例是多少？", [text]).text == "75.2%"
+    assert answer_of("PM2.5比2020年下降了多少？", [text]).text == "28%"
+
+
+@pytest.mark.parametrize("question, years", [
+    ("PM2.5比2020年下降了多少？", []), ("2024年GDP比2023年增长多少", ["2024"]),
+    ("与2020年相比，2025年下降多少", ["2025"]), ("2020年与2025年分别是多少", ["2020", "2025"]),
+    ("How much did PM2.5 fall in 2025 compared with 2020?", ["2025"]),
+])
+def test_a_year_a_change_is_measured_from_is_not_asked_about(question, years):
+    assert list(Query.of(question, Words()).years) == years
