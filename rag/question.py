@@ -39,7 +39,7 @@ _ASKS = [
     ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
      ("percent",)),
-    ("count", lazy_pattern(r"多少|(?<!第)几[个家件条项部批次期名位人台户份起宗种类]|how many|how much|数量|"
+    ("count", lazy_pattern(rf"多少|(?<!第)几(?:[万亿]?(?:{UNITS})|[类])|(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
                           r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
     ("org", lazy_pattern(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
