@@ -10,7 +10,7 @@ answer, and the passages speak for themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import Tuning
@@ -18,7 +18,7 @@ from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
 from .places import Place
-from .question import Asked
+from .question import Asked, asked_years
 from .sections import names_report
 from .query import Query
 from .segment import cut, holds_form, shorter_forms
@@ -120,7 +120,9 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         title = report.title if report else ""
         topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
-        for candidate in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan):
+        years = _asked_years(asked, report)
+        for candidate in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
+                                     years=years):
             rivals.append(candidate)
             if best is None or candidate[0] > best[0]:
                 best = candidate
@@ -191,8 +193,14 @@ def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> boo
                for name, places in written.items())
 
 
+def _asked_years(asked: Asked, report: ReportIdentity | None) -> set[str]:
+    """Return the years a question asks about, 今年/去年 counted from the report's date."""
+    issued = _issued_year(report)
+    return set(asked.years) | ({str(int(issued) + shift) for shift in asked.relative} if issued else set())
+
+
 def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float,
-                target_cue_needed: bool = False) -> Iterator[tuple[float, Answer]]:
+                target_cue_needed: bool = False, years: Collection[str] = ()) -> Iterator[tuple[float, Answer]]:
     """Yield (score, answer) for each span of the asked kind in the hit that its sentence
     supports; with `target_cue_needed` (a target asked for, outside a plan section) only
     those whose sentence says it is one (目标, 力争, 左右…): a review passage that mentions
@@ -212,6 +220,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         sentence = _around(hit.text, start, end, "。！？；")
         if target_cue_needed and not _TARGET_CUE.search(sentence):
             continue
+        if asked.wants_change and not asked.wants_level and (
+                _CHANGED_TO.search(hit.text[max(0, start - _LEAD_WINDOW) : start]) or _CHANGE_FROM.match(hit.text[end : end + 4])):
+            continue  # 由9000家增加到1.5万家 states where a change started and ended, not by how much
+        named = set(asked_years(sentence))
+        if years and named and not named & set(years):
+            continue  # 到2030年…达到2.8% is 2030's figure, not this year's
         support = _support(terms, asked.forms, sentence + "".join(hit.heading_path)) / total
         if support < min_support:
             continue
@@ -272,6 +286,8 @@ _LEVEL_LEAD = lazy_pattern(r"(?:到|至|达|为)$")
 _CHANGE_LEAD = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?$")
 # A figure followed by one of these is where a change started (由8人增至11人: 8人).
 _CHANGE_FROM = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
+# A figure after one of these is where a change ended.
+_CHANGED_TO = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升)(?:到|至)$|[增降升]至$")
 # …which is the answer only to a question about where it started.
 _ASKS_ORIGIN = lazy_pattern(r"原来|原先|原本|起初|此前|之前|以前|由多少|从多少")
 

@@ -295,10 +295,10 @@ class Asked:
 
 # A year a change is measured from (比2020年下降28%, 与2020年相比, compared with 2020) is no
 # year the question asks about: the report of 2026 answers it without covering 2020.
-_BASELINE_YEAR = lazy_pattern(r"(?:比|较|相比|相较于?|对比|比起)\s*((?:19|20)\d{2})\s*年|"
+_BASELINE_YEAR = lazy_pattern(r"(?:比|较|相比|相较于?|对比|比起|由|从)\s*((?:19|20)\d{2})\s*年(?:底|末)?的?(?![\d]{1,2}月)|"
                               r"(?:与|同|和|跟)\s*((?:19|20)\d{2})\s*年(?:同期)?相比|"
                               r"\b(?:than|compared (?:with|to))\s+(?:in\s+)?((?:19|20)\d{2})\b", re.I)
-_ANY_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b", re.ASCII)
+_ANY_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b(?![\u3400-\u9fff%％.．])", re.ASCII)
 
 
 def asked_years(text: str) -> list[str]:

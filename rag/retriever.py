@@ -184,7 +184,7 @@ class Retriever:
 
     @staticmethod
     def _scope(state: _State, query: Query, filters: Filters) -> Scope:
-        return scope_of(query, state.store.reports, state.store.contains, filters)
+        return scope_of(query, state.store.reports, state.store.contains, filters, state.store.holds)
 
     def search(self, question: str | Query, k: int = 5, fusion: Fusion | None = None,
                filters: Filters = Filters()) -> list[Hit]:

@@ -41,9 +41,10 @@ class Scope:
 
 
 def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Callable[[str], bool],
-             filters: Filters = Filters()) -> Scope:
+             filters: Filters = Filters(),
+             held: Callable[[str, Collection[str]], bool] = lambda text, sources: False) -> Scope:
     """Return the reports a question is about. `mentioned` tells whether a word occurs in
-    the reports' text."""
+    the reports' text, `held` whether a text occurs in given reports."""
     chosen = _filtered(reports, filters)
     if not chosen:
         return Scope(frozenset(), "没有符合筛选条件的报告")
@@ -60,10 +61,13 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
                 return Scope(frozenset(), f"已收录的报告中没有关于{'、'.join(targets)}的报告")
         else:
             chosen = {s: r for s, r in chosen.items() if s in in_scope}
-    if query.years and targets and not any(set(query.years) & set(r.years) for r in chosen.values()):
+    # A plan's horizon (到2030年) is a year its report speaks of, though the report covers
+    # none of it: a question about it gets the passages, not a refusal.
+    horizons = {y for y in query.years if held(f"到{y}年", list(chosen))}
+    if query.years and targets and not horizons and not any(set(query.years) & set(r.years) for r in chosen.values()):
         where = "、".join(targets)
         return Scope(frozenset(), f"已收录的{where}报告不涉及{'、'.join(query.years)}年")
-    if query.years and not any(set(query.years) & set(r.years) for r in reports.values()):
+    if query.years and not horizons and not any(set(query.years) & set(r.years) for r in reports.values()):
         return Scope(frozenset(), f"已收录的报告不涉及{'、'.join(query.years)}年")
     return Scope(frozenset(chosen) if len(chosen) < len(reports) else None)
 

@@ -62,6 +62,8 @@ class Store(Protocol):
 
     def mentions(self, term: str, sources: Collection[str] | None = None) -> bool: ...
 
+    def holds(self, term: str, sources: Collection[str] | None = None) -> bool: ...
+
     def translations(self, word: str) -> frozenset[str]: ...
 
     def expansions(self, tokens: Collection[str]) -> dict[str, frozenset[str]]: ...
@@ -329,6 +331,10 @@ class LocalStore(ReportWords):
             if len(self._contained) > CONTAINED_WORDS:
                 self._contained.clear()
         return known
+
+    def holds(self, term: str, sources: Collection[str] | None = None) -> bool:
+        """Tell whether the reports in `sources` (all when None) hold `term` as written."""
+        return self._present(term.lower(), None if sources is None else self._rows_of(sources))
 
     def mentions(self, term: str, sources: Collection[str] | None = None) -> bool:
         """Tell whether the reports in `sources` (all when None) use a word, or one differing

@@ -459,6 +459,10 @@ class QdrantStore(ReportWords):
         """Tell whether a (folded) word occurs anywhere in the reports, ignoring case."""
         return self._any_passage_holds([term.lower()], None)
 
+    def holds(self, term: str, sources: Collection[str] | None = None) -> bool:
+        """Tell whether the reports in `sources` (all when None) hold `term` as written."""
+        return self._any_passage_holds([term.lower()], sources)
+
     def mentions(self, term: str, sources: Collection[str] | None = None) -> bool:
         """Tell whether the reports in `sources` (all when None) use a word, or one differing
         from it in a single character (a typo is no evidence of absence)."""

@@ -591,3 +591,20 @@ def test_a_change_asked_for_is_the_change_not_the_level():
 ])
 def test_a_year_a_change_is_measured_from_is_not_asked_about(question, years):
     assert list(Query.of(question, Words()).years) == years
+
+
+def test_a_figure_of_a_year_the_sentence_names_is_not_another_year_s():
+    plan = hit("“十五五”时期主要目标是：地区生产总值年均增长5%左右，到2030年研发投入强度达到2.8%。",
+               heading=("二、2026年工作安排",))
+    assert answer_of("2026年研发投入强度目标是多少？", [plan]) is None
+    assert answer_of("到2030年研发投入强度要达到多少？", [plan]).text == "2.8%"
+    # A year a change starts from is no year the figure is of.
+    growth = hit("产值百亿元以上的工业企业由2021年7家增加到12家。", heading=("一、2022年工作回顾",))
+    assert answer_of("2022年产值超百亿元的工业企业增加到了几家？", [growth]).text == "12家"
+
+
+def test_by_how_much_is_not_answered_by_where_a_change_started_or_ended():
+    text = hit("高新技术企业由9000家增加到1.5万家；森林覆盖率提高到36.5%。")
+    assert answer_of("高新技术企业增加了多少家？", [text]) is None
+    assert answer_of("高新技术企业现在有多少家？", [text]).text == "1.5万家"
+    assert answer_of("森林覆盖率提高到多少？", [text]).text == "36.5%"

@@ -205,3 +205,14 @@ def test_the_place_that_chose_the_report_no_longer_ranks_inside_it(tmp_path):
     # 接待游客 tells its passages apart.
     [top] = r.search("洛阳市2023年的游客有多少", k=1)
     assert top.source == "ly.txt" and "1.4亿人次" in top.text
+
+
+def test_a_plan_s_horizon_is_a_year_its_report_speaks_of():
+    # The 四川 report covers 2024–2025 and plans 到2030年: a question about 2030 gets its passages.
+    held = lambda text, sources: text == "到2030年" and "sc.txt" in sources  # noqa: E731
+    question = Query.of("四川到2030年研发投入强度要达到多少", Lexicon())
+    assert scope_of(question, REPORTS, Lexicon().contains, Filters(), held).refusal == ""
+    assert scope_of(question, REPORTS, Lexicon().contains).refusal  # no report holds 到2030年
+    # …and only its own reports' horizons count for a place: 深圳's reports do not plan to 2030.
+    other = Query.of("深圳到2030年研发投入强度要达到多少", Lexicon())
+    assert "不涉及2030年" in scope_of(other, REPORTS, Lexicon().contains, Filters(), held).refusal
