@@ -19,7 +19,8 @@ import numpy as np
 
 from .crosslingual import EnglishToReport
 from .identity import ReportIdentity
-from .index import FLAT_LIMIT, IndexData, PassageRows, RowFile, flat_ip_index, search_method
+from .filerows import RowFile
+from .index import FLAT_LIMIT, IndexData, PassageRows, flat_ip_index, search_method
 from .keyword import BM25, merge_postings
 from .passage import Passage
 from .patterns import lazy_pattern
