@@ -16,8 +16,13 @@ normalizer and the pre-tokenizer are the library's own, loaded without the model
 from __future__ import annotations
 
 import json
+import re
+from array import array
 from pathlib import Path
 
+# One [piece, score] of the vocabulary as the file writes it (a piece is a JSON string).
+_PIECE = re.compile(rb'\s*,?\s*\[\s*"((?:[^"\\]|\\.)*)"\s*,\s*(-?[0-9.eE+-]+)\s*\]')
+_CLOSE = re.compile(rb"\s*\]")
 BOS, EOS = 0, 2  # <s>, </s>: what the template adds around a text
 UNK_PENALTY = 10.0  # below the lowest piece's score, as sentencepiece and tokenizers score unknowns
 
@@ -29,16 +34,33 @@ class QuestionTokenizer:
     def __init__(self, path: Path, max_tokens: int = 512):
         from tokenizers import Tokenizer
 
-        spec = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
+        # The pieces are read from the file's bytes one by one: parsing the whole file into
+        # Python lists first would double what this keeps (and the peak).
+        try:
+            at = raw.index(b"[", raw.index(b'"vocab"', raw.index(b'"model"')))
+        except ValueError:
+            raise ValueError(f"{path} is not the Unigram tokenizer this reads") from None
+        self._ids: dict[str, int] = {}
+        scores = array("d")
+        end = at + 1
+        while found := _PIECE.match(raw, end):
+            piece = found[1].decode("utf-8")
+            self._ids[json.loads(f'"{piece}"') if "\\" in piece else piece] = len(scores)
+            scores.append(float(found[2]))
+            end = found.end()
+        closed = _CLOSE.match(raw, end)
+        if not scores or closed is None or len(self._ids) != len(scores):
+            raise ValueError(f"{path} is not the Unigram tokenizer this reads: its pieces do not parse")
+        spec = json.loads(raw[:at] + b"[]" + raw[closed.end():])
         model = spec["model"]
         if model.get("type") != "Unigram" or model.get("byte_fallback") or spec.get("post_processor", {}).get(
                 "single", [{}])[0].get("SpecialToken", {}).get("id") != "<s>":
             raise ValueError(f"{path} is not the Unigram tokenizer this reads")
-        self._ids = {piece: i for i, (piece, _) in enumerate(model["vocab"])}
-        self._scores = [float(score) for _, score in model["vocab"]]
+        self._scores = scores
         self._unk = int(model["unk_id"])
-        self._unk_score = min(self._scores) - UNK_PENALTY
-        self._longest = max(len(piece) for piece, _ in model["vocab"])
+        self._unk_score = min(scores) - UNK_PENALTY
+        self._longest = max(len(piece) for piece in self._ids)
         self._special = [t["content"] for t in spec.get("added_tokens", [])]
         self._max_tokens = max_tokens
         # The normalizer and pre-tokenizer as the library runs them, around a one-piece model.
