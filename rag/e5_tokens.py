@@ -73,8 +73,9 @@ class QuestionTokenizer:
     def ids(self, text: str) -> list[int]:
         if any(name in text for name in self._special):  # <s>, <mask>…: the library splits on them
             return self._library().encode(text).ids
-        normalized = self._text_steps.normalizer.normalize_str(text)
-        words = self._text_steps.pre_tokenizer.pre_tokenize_str(normalized)
+        normalizer, pre_tokenizer = self._text_steps.normalizer, self._text_steps.pre_tokenizer
+        normalized = normalizer.normalize_str(text) if normalizer is not None else text
+        words = pre_tokenizer.pre_tokenize_str(normalized) if pre_tokenizer is not None else [(normalized, None)]
         ids = [i for word, _ in words for i in self._segment(word)]
         return [BOS, *ids[: self._max_tokens - 2], EOS]
 
