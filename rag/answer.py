@@ -21,7 +21,7 @@ from .places import Place
 from .question import Asked, asked_years
 from .sections import names_report
 from .query import Query
-from .segment import cut, holds_form, shorter_forms
+from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
@@ -246,7 +246,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             # span's own words aside) is about something else; a date or a person may stand alone
         if asked.wants_average and "均" not in clause + _clause_before(hit.text, start, _CLAUSE_STOPS):
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
-        if _PERIOD_LEAD.search(_own_lead(hit.text, start)) and not _ASKS_PERIOD.search(asked.question):
+        lead = _own_lead(hit.text, start)
+        if ("年" in lead or "五" in lead) and _PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
             continue  # 年均增长8.0%, 五年净增608万户: a period's figure, not one year's
         if asked.attribute and not _support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
                                             sentence + "".join(hit.heading_path)):
@@ -299,9 +300,8 @@ _WHOLE_WORDS = 0.3
 
 
 def _as_words(terms: dict[str, float], clause: str) -> float:
-    """Return the weight of the question words that are words of `clause` (jieba's cut)."""
-    words = set(cut(clause))
-    return sum(weight for term, weight in terms.items() if term in words)
+    """Return the weight of the question words that stand in `clause` as words of their own."""
+    return sum(weight for term, weight in terms.items() if stands_alone(clause, term))
 # What stands before a figure of a period rather than of one year (年均增长8.0%, 五年净增608万户,
 # 三年来累计…, “十三五”期间…), and what in a question asks for such a figure.
 _PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|内)?(?:累计|共|净增|新增|增加|增长)|"

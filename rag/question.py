@@ -39,7 +39,8 @@ _ASKS = [
     ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
      ("percent",)),
-    ("count", lazy_pattern(rf"多少|(?<!第)几(?:[万亿]?(?:{UNITS})|[类])|(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
+    ("count", lazy_pattern(r"多少|(?<!第)几[万亿]?[个家件条项部批次期名位人台户份起宗种类所座辆艘架列趟头株棵套间张册本篇首届轮例笔处栋幢层口根支箱米吨斤亩元倍天周]|"
+                          r"(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
                           r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
     ("org", lazy_pattern(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
@@ -298,15 +299,25 @@ class Asked:
 _BASELINE_YEAR = lazy_pattern(r"(?:比|较|相比|相较于?|对比|比起|由|从)\s*((?:19|20)\d{2})\s*年(?:底|末)?的?(?![\d]{1,2}月)|"
                               r"(?:与|同|和|跟)\s*((?:19|20)\d{2})\s*年(?:同期)?相比|"
                               r"\b(?:than|compared (?:with|to))\s+(?:in\s+)?((?:19|20)\d{2})\b", re.I)
-_ANY_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b(?![\u3400-\u9fff%％.．])", re.ASCII)
+_ANY_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b", re.ASCII)
+_BASELINE_CUES = ("比", "较", "由", "从", "相比", "than", "compared")
 
 
 def asked_years(text: str) -> list[str]:
     """Return the years a question asks about: those it names (2024年, in 2024), not those a
-    change is measured from (比2020年, compared with 2020)."""
-    baselines = [span for m in _BASELINE_YEAR.finditer(text) for span in m.regs[1:] if span[0] >= 0]
+    change is measured from (比2020年, compared with 2020), nor figures (1955万吨)."""
+    baselines = [span for m in _BASELINE_YEAR.finditer(text) for span in m.regs[1:] if span[0] >= 0] \
+        if any(cue in text for cue in _BASELINE_CUES) else []
     return [m.group(1) or m.group(2) for m in _ANY_YEAR.finditer(text)
-            if not any(a <= m.start() < b for a, b in baselines)]
+            if not any(a <= m.start() < b for a, b in baselines)
+            and (m.group(1) or not _figure_follows(text, m.end()))]
+
+
+def _figure_follows(text: str, end: int) -> bool:
+    """Tell whether a bare four-digit number is a figure: a unit or a decimal follows it.
+    (A check in Python: a character class over the CJK range costs ms to compile.)"""
+    after = text[end : end + 1]
+    return bool(after) and (after in "%％.．" or "\u3400" <= after <= "\u9fff")
 
 
 def _abbreviations(word: str) -> list[str]:

@@ -308,6 +308,20 @@ def holds_form(text: str, form: str) -> bool:
     return False
 
 
+def stands_alone(text: str, word: str) -> bool:
+    """Tell whether `text` holds `word` somewhere not inside a longer dictionary word that
+    begins or ends one character around it (出口 in 其中出口3900亿元, not in 进出口): a check
+    of two dictionary entries per place, not a cut of the text."""
+    freq = _tokenizer().FREQ
+    at = text.find(word)
+    while at != -1:
+        before, after = text[at - 1 : at] if at else "", text[at + len(word) : at + len(word) + 1]
+        if not (before and freq.get(before + word)) and not (after and freq.get(word + after)):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
 def keyword_tokens(text: str) -> list[str]:
     """Return BM25 tokens: normalised jieba search-mode words plus CJK bigrams."""
     norm = normalize_for_matching(text)
