@@ -302,6 +302,8 @@ _WHOLE_WORDS = 0.3
 def _as_words(terms: dict[str, float], clause: str) -> float:
     """Return the weight of the question words that stand in `clause` as words of their own."""
     return sum(weight for term, weight in terms.items() if stands_alone(clause, term))
+
+
 # What stands before a figure of a period rather than of one year (年均增长8.0%, 五年净增608万户,
 # 三年来累计…, “十三五”期间…), and what in a question asks for such a figure.
 _PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|内)?(?:累计|共|净增|新增|增加|增长)|"
