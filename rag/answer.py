@@ -106,7 +106,8 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     for hit in hits[: 1 if asked.english else max_hits]:
         report = reports.get(hit.source)
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
-        if not _speaks_of_the_years(asked, report, hit, scope):
+        years = _asked_years(asked, report)
+        if not _speaks_of_the_years(years, report, hit, scope):
             continue  # the question is about a year this passage does not speak of
         if any(q not in scope for q in asked.quoted):
             continue  # a name the question quotes must be there
@@ -120,7 +121,6 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         title = report.title if report else ""
         topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
-        years = _asked_years(asked, report)
         for candidate in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
                                      years=years):
             rivals.append(candidate)
@@ -164,15 +164,17 @@ def _issued_year(report: ReportIdentity | None) -> str:
     return report.date[:4] if report.date[:4].isdigit() else max(report.title_years, default="")
 
 
-def _speaks_of_the_years(asked: Asked, report: ReportIdentity | None, hit: Hit, scope: str) -> bool:
-    """Tell whether the passage speaks of every year the question names (今年/去年 counted
-    from the year the report was issued). Section titles say which year a passage is about
-    (2024年工作回顾, 2025年工作安排); without one, the years of the report's title count as
-    spoken of throughout."""
-    years = set(asked.years)
+def _asked_years(asked: Asked, report: ReportIdentity | None) -> set[str]:
+    """Return the years a question asks about, 今年/去年 counted from the report's date."""
     issued = _issued_year(report)
-    if asked.relative and issued:
-        years |= {str(int(issued) + shift) for shift in asked.relative}
+    return set(asked.years) | ({str(int(issued) + shift) for shift in asked.relative} if issued else set())
+
+
+def _speaks_of_the_years(years: set[str], report: ReportIdentity | None, hit: Hit, scope: str) -> bool:
+    """Tell whether the passage speaks of every year the question asks about (`years`,
+    _asked_years). Section titles say which year a passage is about (2024年工作回顾,
+    2025年工作安排); without one, the years of the report's title count as spoken of
+    throughout."""
     headings = "".join(hit.heading_path)
     heading_years = set(_HEADING_YEAR.findall(headings))
     issued = _issued_year(report)
@@ -191,12 +193,6 @@ def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> boo
     home = report.place if report else None
     return all((home is not None and any(home.within(p) for p in places)) or name in scope
                for name, places in written.items())
-
-
-def _asked_years(asked: Asked, report: ReportIdentity | None) -> set[str]:
-    """Return the years a question asks about, 今年/去年 counted from the report's date."""
-    issued = _issued_year(report)
-    return set(asked.years) | ({str(int(issued) + shift) for shift in asked.relative} if issued else set())
 
 
 def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float,

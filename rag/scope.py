@@ -62,12 +62,16 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
         else:
             chosen = {s: r for s, r in chosen.items() if s in in_scope}
     # A plan's horizon (到2030年) is a year its report speaks of, though the report covers
-    # none of it: a question about it gets the passages, not a refusal.
-    horizons = {y for y in query.years if held(f"到{y}年", list(chosen))}
-    if query.years and targets and not horizons and not any(set(query.years) & set(r.years) for r in chosen.values()):
+    # none of it: a question about it gets the passages, not a refusal. (Looked for only
+    # when the years would refuse: it searches the reports' text.)
+    def uncovered(among: Mapping[str, ReportIdentity]) -> bool:
+        return (not any(set(query.years) & set(r.years) for r in among.values())
+                and not any(held(f"到{y}年", list(chosen)) for y in query.years))
+
+    if query.years and targets and uncovered(chosen):
         where = "、".join(targets)
         return Scope(frozenset(), f"已收录的{where}报告不涉及{'、'.join(query.years)}年")
-    if query.years and not horizons and not any(set(query.years) & set(r.years) for r in reports.values()):
+    if query.years and uncovered(reports):
         return Scope(frozenset(), f"已收录的报告不涉及{'、'.join(query.years)}年")
     return Scope(frozenset(chosen) if len(chosen) < len(reports) else None)
 

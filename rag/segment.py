@@ -296,26 +296,24 @@ def shorter_forms(word: str) -> list[ShortForm]:
 def holds_form(text: str, form: str) -> bool:
     """Tell whether `text` holds a word's form: anywhere for the word itself, and for a
     ShortForm only where the next character does not make it a longer word."""
-    if not isinstance(form, ShortForm):
-        return form in text
-    freq = _tokenizer().FREQ
-    at = text.find(form)
-    while at != -1:
-        after = text[at + len(form) : at + len(form) + 1]
-        if not after or not freq.get(form + after):
-            return True
-        at = text.find(form, at + 1)
-    return False
+    return form in text if not isinstance(form, ShortForm) else _holds_unextended(text, form, both_sides=False)
 
 
 def stands_alone(text: str, word: str) -> bool:
     """Tell whether `text` holds `word` somewhere not inside a longer dictionary word that
-    begins or ends one character around it (出口 in 其中出口3900亿元, not in 进出口): a check
-    of two dictionary entries per place, not a cut of the text."""
+    begins or ends one character around it (出口 in 其中出口3900亿元, not in 进出口)."""
+    return _holds_unextended(text, word, both_sides=True)
+
+
+def _holds_unextended(text: str, word: str, both_sides: bool) -> bool:
+    """Tell whether `text` holds `word` at a place where the character after it (and, with
+    `both_sides`, the one before it) does not make a longer dictionary word: two dictionary
+    entries per place, not a cut of the text."""
     freq = _tokenizer().FREQ
     at = text.find(word)
     while at != -1:
-        before, after = text[at - 1 : at] if at else "", text[at + len(word) : at + len(word) + 1]
+        before = text[at - 1 : at] if both_sides and at else ""
+        after = text[at + len(word) : at + len(word) + 1]
         if not (before and freq.get(before + word)) and not (after and freq.get(word + after)):
             return True
         at = text.find(word, at + 1)
