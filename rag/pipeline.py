@@ -354,16 +354,26 @@ class Staging:
             return None  # a damaged shard is embedded again
 
     def put(self, name: str, sha256: str, shard: Shard) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Keep the shard for a build that resumes. Best effort: a shard that cannot be kept
+        (the disk is full, or a build running at the same time cleared the folder) is only
+        embedded again by the next build, so the build goes on."""
         rows = {"passages": [[p.text, p.source, p.start, p.end, list(p.heading_path), p.context, list(p.pages)]
                              for p in shard.passages], "tokens": shard.tokens, "identity": shard.identity,
                 "document": shard.document.to_dict()}
         path = self._path(name, sha256)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, vectors=shard.vectors, sentence_vectors=shard.sentence_vectors,
-                 sentence_owner=shard.sentence_owner,
-                 rows=np.frombuffer(json.dumps(rows, ensure_ascii=False).encode("utf-8"), dtype=np.uint8))
-        os.replace(tmp, path)
+        # Each process writes its own temporary file: two builds staging the same report
+        # must not rename each other's half-written shard.
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as out:
+                np.savez(out, vectors=shard.vectors, sentence_vectors=shard.sentence_vectors,
+                         sentence_owner=shard.sentence_owner,
+                         rows=np.frombuffer(json.dumps(rows, ensure_ascii=False).encode("utf-8"), dtype=np.uint8))
+            os.replace(tmp, path)
+        except OSError as error:
+            log.warning("could not stage %s for a resumed build (%s); the build goes on", name, error)
+            tmp.unlink(missing_ok=True)
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -3,10 +3,12 @@ staleness without reading the corpus, word presence from the postings, and appro
 search past the size where exact search is too slow."""
 
 import json
+import os
 import shutil
 import threading
 import unicodedata
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,6 +72,30 @@ def test_an_interrupted_build_resumes_and_never_leaves_a_half_index(fake_config,
     assert any("88家" in t for t in resumed.seen)
     assert not any("321家" in t for t in resumed.seen)  # a-extra.txt was not embedded again
     assert {"a-extra.txt", "b-other.txt"} <= set(data.manifest["sources"]) and not staged.exists()
+
+
+def test_a_build_goes_on_when_another_build_clears_the_staging_folder(fake_config, fake_retriever, corpus_dir,
+                                                                     monkeypatch, caplog):
+    # Two builds of one index at once: the one that finishes first clears the staging folder
+    # while the other is keeping a shard there. The second build must still finish.
+    import rag.pipeline as pipeline
+    staged = fake_config.index_dir.parent / ".index.staging"
+    real_replace = os.replace
+
+    def other_build_clears_first(src, dst):
+        if Path(src).parent == staged:
+            shutil.rmtree(staged)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(pipeline.os, "replace", other_build_clears_first)
+    (corpus_dir / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="rag.pipeline"):
+        data = build_index(fake_config, FakeEmbedder())
+    assert "extra.txt" in data.manifest["sources"]
+    assert "could not stage extra.txt" in caplog.text and not staged.exists()
+    monkeypatch.undo()
+    reopened = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    assert reopened.search("电动自行车门店", k=1)[0].source == "extra.txt"
 
 
 def test_a_build_shows_progress_with_an_eta(fake_config, corpus_dir, capsys):
