@@ -11,6 +11,8 @@ Each scorer gives every candidate a score in [0, 1]:
   on the same topic the one with the figure in it comes first. Persons and bodies as
   kinds helped one question set and hurt the held-out one, so they are left out.
 - `year`: 1 when the passage's section titles name the one year the question asks about.
+- `year_fits`: 1 unless the passage's section titles name only other years than that one
+  (a question about 2022 and the 2023年工作安排 of the report that reviews 2022).
 - `section`: 1 when the question asks for a whole part of a report (the plan, the review,
   the problems: rag.sections) and the passage belongs to it.
 
@@ -66,18 +68,52 @@ SIGNAL_SCORERS: dict[str, Callable[[Candidates, Tuning], np.ndarray]] = {
     "dense": dense_scores,
     "keyword": keyword_scores,
 }
-_YEAR = lazy_pattern(r"((?:19|20)\d{2})年")
+_YEAR = lazy_pattern(r"((?:19|20)\d{2})年(以来)?")
+# A year that names a document (2024年政府工作报告, 2023年统计公报) says which report is
+# meant, not the time its answer is about: the problems of the 2024 report are in its review
+# of 2023.
+_DOCUMENT_YEAR = lazy_pattern(r"((?:19|20)\d{2})年度?的?(?:报告|[^\s，。？?]{0,10}?(?:工作报告|统计公报|情况的?报告))")
+
+
+def content_year(query: Query) -> str | None:
+    """Return the one year a question's answer is about, or None (no year, a period such as
+    between 2022 and 2023, or only the year of the report it names)."""
+    named = {m.group(1) for m in _DOCUMENT_YEAR.finditer(query.folded)}
+    years = [y for y in query.years if y not in named]
+    return years[0] if len(years) == 1 else None
+
+
+def section_years(passage: Passage) -> tuple[set[str], bool]:
+    """Return the years a passage's section titles name (2025年 of 2025年工作安排) and
+    whether they leave the end open (2021年以来工作回顾: the years since, up to the report's)."""
+    found = _YEAR.findall("".join(passage.heading_path))
+    return {year for year, _ in found}, any(since for _, since in found)
 
 
 def in_asked_year(query: Query, passages: Sequence[Passage]) -> list[bool]:
-    """Tell, for each passage, whether its section titles speak of a year the question names
-    (2024年工作回顾 for a question about 2024, 2025年工作安排 for one about 2025): in a report
-    that reviews one year and plans the next, the section says which year a figure is of.
-    Only for a question about one year (between 2022 and 2023 names a period)."""
-    if len(query.years) != 1:
+    """Tell, for each passage, whether its section titles speak of the year the question
+    asks about (2024年工作回顾 for a question about 2024, 2025年工作安排 for one about 2025):
+    in a report that reviews one year and plans the next, the section says which year a
+    figure is of."""
+    year = content_year(query)
+    if year is None:
         return [False] * len(passages)
-    wanted = set(query.years)
-    return [bool(wanted & set(_YEAR.findall("".join(p.heading_path)))) for p in passages]
+    return [year in section_years(p)[0] for p in passages]
+
+
+def not_of_another_year(query: Query, passages: Sequence[Passage]) -> list[bool]:
+    """Tell, for each passage, whether its section titles leave open the year the question
+    asks about: False only under titles that name other years alone (2023年工作安排 for a
+    question about 2022, whose figures are in 过去一年工作回顾). All False for a question
+    about no one year, so that it changes no ranking."""
+    year = content_year(query)
+    if year is None:
+        return [False] * len(passages)
+    fits = []
+    for p in passages:
+        years, open_ended = section_years(p)
+        fits.append(not years or open_ended or year in years)
+    return fits
 
 
 def in_asked_section(query: Query, passages: Sequence[Passage]) -> list[bool]:
@@ -93,6 +129,7 @@ def in_asked_section(query: Query, passages: Sequence[Passage]) -> list[bool]:
 TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage]], list[bool]]] = {
     "kind": lambda query, passages: holds_asked_kind(query, [p.text for p in passages]),
     "year": in_asked_year,
+    "year_fits": not_of_another_year,
     "section": in_asked_section,
 }
 
@@ -106,7 +143,7 @@ class Fusion:
     @classmethod
     def hybrid(cls, tuning: Tuning) -> Fusion:
         return cls({"dense": tuning.dense, "keyword": tuning.keyword, "kind": tuning.kind, "year": tuning.year,
-                    "section": tuning.section})
+                    "year_fits": tuning.year_fits, "section": tuning.section})
 
     @classmethod
     def only(cls, scorer: str) -> Fusion:

@@ -2,9 +2,10 @@
 
 import pytest
 
-from rag import Fusion, Passage, QuestionError, Query, Tuning
+from rag import Config, Fusion, Passage, QuestionError, Query, Retriever, Tuning
 from rag.keyword import BM25
 from rag.segment import keyword_tokens
+from tests.conftest import FakeEmbedder
 
 
 def test_hits_are_ranked_best_first_with_scores_in_unit_range(fake_retriever):
@@ -154,3 +155,37 @@ def test_a_question_about_one_year_favours_the_section_of_that_year():
     assert in_asked_year(Query.of("2025年地区生产总值增长目标是多少"), [review, plan]) == [False, True]
     assert in_asked_year(Query.of("2024年地区生产总值增长多少"), [review, plan]) == [True, False]
     assert in_asked_year(Query.of("2024年和2025年分别是多少"), [review, plan]) == [False, False]  # a period
+
+
+def test_a_section_of_another_year_does_not_answer_a_question_about_one_year():
+    from rag.scorers import in_asked_year, not_of_another_year
+
+    review = Passage("全年完成固定资产投资1708亿元。", "r.txt", 0, 16, ("一、过去一年工作回顾",))
+    plan = Passage("全年完成固定资产投资力争超过2000亿元。", "r.txt", 20, 40, ("二、2023年工作安排",))
+    since = Passage("固定资产投资年均增长8%。", "r.txt", 50, 62, ("一、2021年以来工作回顾",))
+    fits = not_of_another_year(Query.of("2022年固定资产投资完成了多少亿元"), [review, plan, since])
+    assert fits == [True, False, True]  # a section since 2021 may hold 2022
+    assert not_of_another_year(Query.of("2023年固定资产投资目标是多少"), [review, plan, since]) == [True, True, True]
+    # A question about no one year changes no ranking.
+    assert not_of_another_year(Query.of("固定资产投资完成了多少"), [review, plan]) == [False, False]
+    # The year of the report a question names is not the year its answer is about: the
+    # problems of the 2024 report are in its review of 2023.
+    problems = Passage("同时也清醒看到，经济回升向好的基础还不稳固。", "r.txt", 0, 20, ("一、2023年工作回顾",))
+    question = Query.of("国务院2024年政府工作报告承认当前面临的困难和挑战有哪些？")
+    assert not_of_another_year(question, [problems]) == [False] and in_asked_year(question, [problems]) == [False]
+
+
+def test_the_review_of_the_year_asked_about_ranks_before_the_next_years_plan(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "baoan-2023.txt").write_text(
+        "2023年深圳市宝安区政府工作报告\n\n一、过去一年工作回顾\n\n"
+        "2022年，经济发展遇到多年未有的困难和挑战。全年GDP同比增长3.5%，固定资产投资额全年完成1708亿元，"
+        "外贸进出口总额5098亿元。\n\n二、2023年工作安排\n\n"
+        "继续发挥全市投资第一区的拉动作用。宝安固定资产投资完成额连续三年全市第一。"
+        "全年完成固定资产投资力争超过2000亿元，总量保持全市第一。\n", encoding="utf-8")
+    retriever = Retriever.load(config=Config(corpus_dir=corpus, index_dir=tmp_path / "index"),
+                               embedder=FakeEmbedder())
+    top = retriever.search("宝安区2022年固定资产投资完成了多少亿元？", k=2)
+    assert "1708亿元" in top[0].text
+    assert retriever.ask("宝安区2022年固定资产投资完成了多少亿元？").answer.text == "1708亿元"
