@@ -87,7 +87,9 @@ _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 �
 _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 累计 合计 全年 全部 一共 总共 目标 预期 计划 打算 实际 "
                      "比例 比重 多大 达到 达 增加 增长 提高 新增 现在 目前 大概 大约 原来 原先 原本 起初 此前 之前 以前 "
                      "全长 总长 长度 全程".split())  # a length is said by its unit (郊野径35.4公里)
-_ADDITIONS = frozenset("新增 净增 新建 累计".split())
+# Words of addition: verbs, whatever a dictionary tags them (jieba has 新建 for the county,
+# 新设 for a body), so never what is counted.
+_ADDITIONS = frozenset("新增 净增 新建 新开 新设 累计".split())
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
 UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省|(?:现在|目前|如今|现)(?:已经?)?(?:有|达到?)")
@@ -251,7 +253,7 @@ class Asked:
         if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
             patterns, units = ("years",), ("年",)
         words = list(words)
-        forms = {t: english.get(t) or (t, *_abbreviations(t)) for t in terms}
+        forms = {t: english.get(t) or (t, *_latin_spellings(t, question), *_abbreviations(t)) for t in terms}
         return cls(question, kind, patterns, terms, forms, in_english,
                    units,
                    frozenset(asked_years(asking)),
@@ -320,6 +322,15 @@ def _figure_follows(text: str, end: int) -> bool:
     return bool(after) and (after in "%％.．" or "\u3400" <= after <= "\u9fff")
 
 
+def _latin_spellings(term: str, question: str) -> list[str]:
+    """Return the other ways a report may write a question's term with Latin letters in it:
+    terms are lower case (5g), the reports write 5G, GDP, PM2.5, or as the question did."""
+    if not re.search(r"[a-z]", term):
+        return []
+    asked = re.search(re.escape(term), question, re.I)
+    return sorted({term.upper(), asked.group(0) if asked else term} - {term})
+
+
 def _abbreviations(word: str) -> list[str]:
     """Return the forms a report may write a quantity's name in without its 量: 粮食总产1142亿斤
     for 总产量. Only that: other shorter forms name other things (局长 is no 副局长)."""
@@ -344,7 +355,8 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
         return (), False
 
     def noun(w: str, flag: str) -> bool:
-        return flag[:1] in "nv" and flag not in ("v", "vd", "vg") and not UNIT_ONLY.fullmatch(w)
+        return (flag[:1] in "nv" and flag not in ("v", "vd", "vg") and not UNIT_ONLY.fullmatch(w)
+                and w not in _ADDITIONS)
 
     def counts(w: str) -> bool:
         return w in terms and w not in _GENERIC and in_corpus(w)

@@ -608,3 +608,20 @@ def test_by_how_much_is_not_answered_by_where_a_change_started_or_ended():
     assert answer_of("高新技术企业增加了多少家？", [text]) is None
     assert answer_of("高新技术企业现在有多少家？", [text]).text == "1.5万家"
     assert answer_of("森林覆盖率提高到多少？", [text]).text == "36.5%"
+
+
+def test_a_word_of_addition_is_no_noun_of_what_is_counted():
+    # jieba's dictionary tags 新建 as a place (a county): it must not stand for 基站.
+    parks = "建设公园城市，实施“山海连城”计划，新建改造公园20个、碧道270公里。"
+    assert answer_of("深圳2022年计划新建多少个5G基站？", [hit(parks)]) is None
+    towers = "建成国家新型互联网交换中心，新建5G基站5018个、多功能智能杆7106根。"
+    assert answer_of("新建了多少个5G基站？", [hit(parks), hit(towers, rank=2)]).text == "5018个"
+
+
+def test_latin_words_of_the_question_count_in_the_reports_capitals():
+    # Questions are read in lower case (5g, pm2.5); the reports write 5G and PM2.5.
+    text = "空气质量优良率95.3%，PM2.5平均浓度连续5年下降、降至17微克/立方米。"
+    assert answer_of("2022年PM2.5是多少？", [hit(text, heading=("2022年工作回顾",))]).text == "17微克/立方米"
+    towers = "建成国家新型互联网交换中心，新建5G基站5018个、多功能智能杆7106根。"
+    reports_words = lambda t: t != "基战"  # noqa: E731
+    assert answer_of("新建了多少个5g基战？", [hit(towers)], reports_words).text == "5018个"  # a typo of 基站
