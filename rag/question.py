@@ -10,12 +10,12 @@ here segments text: rag.query cuts the question once and hands its words in.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
-from .segment import DEMONSTRATIVES, STOPWORDS, has_word_character, shorter_forms
+from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, shorter_forms
 from .spans import NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -253,7 +253,9 @@ class Asked:
         if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
             patterns, units = ("years",), ("年",)
         words = list(words)
-        forms = {t: english.get(t) or (t, *_latin_spellings(t, question), *_abbreviations(t)) for t in terms}
+        phrases = _noun_phrases(words, terms)
+        forms = {t: english.get(t) or (t, *_latin_spellings(t, question), *_abbreviations(t),
+                                       *(p for p in phrases if t in p.parts)) for t in terms}
         return cls(question, kind, patterns, terms, forms, in_english,
                    units,
                    frozenset(asked_years(asking)),
@@ -320,6 +322,20 @@ def _figure_follows(text: str, end: int) -> bool:
     (A check in Python: a character class over the CJK range costs ms to compile.)"""
     after = text[end : end + 1]
     return bool(after) and (after in "%％.．" or "\u3400" <= after <= "\u9fff")
+
+
+def _noun_phrases(words: Sequence[str], terms: Mapping[str, float]) -> list[Abbreviated]:
+    """Return the runs of two or more Chinese content words written together in a question
+    (国家 高新技术 企业): a report may write the run shortened (国高企业), and then holds each word."""
+    phrases, run = [], []
+    for w in [*words, ""]:
+        if w in terms and w not in _GENERIC and all("\u3400" <= c <= "\u9fff" for c in w):
+            run.append(w)
+            continue
+        if len(run) >= 2:
+            phrases.append(Abbreviated(tuple(run)))
+        run = []
+    return phrases
 
 
 def _latin_spellings(term: str, question: str) -> list[str]:

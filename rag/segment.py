@@ -26,7 +26,7 @@ import sqlite3
 import sys
 import threading
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -293,10 +293,51 @@ def shorter_forms(word: str) -> list[ShortForm]:
             and (word.endswith(p) or (word.startswith(p) and word[-1] not in "率比"))]
 
 
+class Abbreviated(str):
+    """A noun phrase of a question, its words in `parts` (国家 高新技术 企业), that stands for
+    each of them: a text holds it when it holds the phrase or an abbreviation of it."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: tuple[str, ...]):
+        phrase = super().__new__(cls, "".join(parts))
+        phrase.parts = tuple(parts)
+        return phrase
+
+
 def holds_form(text: str, form: str) -> bool:
-    """Tell whether `text` holds a word's form: anywhere for the word itself, and for a
-    ShortForm only where the next character does not make it a longer word."""
+    """Tell whether `text` holds a word's form: anywhere for the word itself, for a
+    ShortForm only where the next character does not make it a longer word, and for an
+    Abbreviated phrase also as an abbreviation (国高企业)."""
+    if isinstance(form, Abbreviated):
+        return form in text or holds_abbreviation(text, form.parts)
     return form in text if not isinstance(form, ShortForm) else _holds_unextended(text, form, both_sides=False)
+
+
+def holds_abbreviation(text: str, parts: Sequence[str]) -> bool:
+    """Tell whether `text` writes a noun phrase the way reports shorten one: some characters
+    of each of its words, in order, starting with the phrase's first character and ending
+    with its last, at least three, and not a piece of the phrase itself (国高企业 for 国家
+    高新技术企业, 规上工业 for 规模以上工业, 社零总额 for 社会消费品零售总额)."""
+    phrase = "".join(parts)
+    if len(parts) < 2 or len(phrase) < 4:
+        return False
+    owner = [k for k, part in enumerate(parts) for _ in part]  # which word each character is of
+    start = text.find(phrase[0])
+    while start >= 0:
+        at, used = 0, set()
+        for end in range(start, min(len(text), start + len(phrase) - 1)):
+            found = phrase.find(text[end], at)
+            if found < 0:
+                break
+            used.add(owner[found])
+            at = found + 1
+            written = text[start : end + 1]
+            if (at == len(phrase) and len(written) >= 3 and len(used) == len(parts)
+                    and written not in phrase):
+                return True
+        start = text.find(phrase[0], start + 1)
+    return False
 
 
 def stands_alone(text: str, word: str) -> bool:

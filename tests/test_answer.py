@@ -625,3 +625,24 @@ def test_latin_words_of_the_question_count_in_the_reports_capitals():
     towers = "建成国家新型互联网交换中心，新建5G基站5018个、多功能智能杆7106根。"
     reports_words = lambda t: t != "基战"  # noqa: E731
     assert answer_of("新建了多少个5g基战？", [hit(towers)], reports_words).text == "5018个"  # a typo of 基站
+
+
+def test_a_noun_phrase_counts_where_the_report_shortens_it():
+    # The question writes 国家高新技术企业, the report 国高企业; 国家级…企业 is another count.
+    text = ("国高企业达到7061家，连续六年全国区县级第一。国家级专精特新“小巨人”企业135家、"
+            "国家级孵化器17个，均为全市第一。")
+    assert answer_of("国家高新技术企业有多少家？", [hit(text)]).text == "7061家"
+
+
+@pytest.mark.parametrize("text, parts, holds", [
+    ("国高企业达到7061家", ("国家", "高新技术", "企业"), True),
+    ("规上工业增加值增长5%", ("规模以上", "工业"), True),
+    ("社零总额增长6%", ("社会消费品", "零售", "总额"), True),
+    ("国有企业改革", ("国家", "高新技术", "企业"), False),   # 有 is no character of the phrase
+    ("国家企业信用信息", ("国家", "高新技术", "企业"), False),  # nothing of 高新技术
+    ("高新技术企业1.2万家", ("国家", "高新技术", "企业"), False),  # a piece of the phrase is no abbreviation
+    ("固投增长10%", ("固定资产", "投资"), False),  # two characters are too few to tell
+])
+def test_abbreviations_keep_a_character_of_every_word_in_order(text, parts, holds):
+    from rag.segment import holds_abbreviation
+    assert holds_abbreviation(text, parts) is holds
