@@ -85,7 +85,9 @@ def content_year(query: Query) -> str | None:
 
 def section_years(passage: Passage) -> tuple[set[str], bool]:
     """Return the years a passage's section titles name (2025年 of 2025年工作安排) and
-    whether they leave the end open (2021年以来工作回顾: the years since, up to the report's)."""
+    whether they leave the end open (2021年以来工作回顾: the years since, up to the report's).
+    A five-year plan's years (“十四五”时期) are left out: such a title is no evidence against
+    a year, and lifting it for each of its five years put reviews of the period first."""
     found = _YEAR.findall("".join(passage.heading_path))
     return {year for year, _ in found}, any(since for _, since in found)
 

@@ -126,3 +126,18 @@ def names_report(word: str, names: str) -> bool:
         return False
     pattern = re.compile(".{0,2}".join(map(re.escape, word)))
     return any(pattern.search(line) for line in names.splitlines())
+
+
+# Five-year plans by the number of their plan: the 十一五 ran 2006–2010, each next one five
+# years on. A section titled “十三五”时期发展成就 is about 2016–2020.
+_FIVE_YEAR_PLAN = lazy_pattern(r"十([一二三四五六七八九])五")
+_PLAN_NUMBERS = "一二三四五六七八九"
+
+
+def plan_period_years(title: str) -> set[str]:
+    """Return the years of the five-year plans a section title names (“十四五” → 2021–2025)."""
+    years: set[str] = set()
+    for m in _FIVE_YEAR_PLAN.finditer(title):
+        first = 2006 + 5 * _PLAN_NUMBERS.index(m.group(1))
+        years |= {str(y) for y in range(first, first + 5)}
+    return years

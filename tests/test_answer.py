@@ -646,3 +646,28 @@ def test_a_noun_phrase_counts_where_the_report_shortens_it():
 def test_abbreviations_keep_a_character_of_every_word_in_order(text, parts, holds):
     from rag.segment import holds_abbreviation
     assert holds_abbreviation(text, parts) is holds
+
+
+def test_a_five_year_plans_review_is_no_answer_about_the_year_after_it():
+    # 深圳's 2021 report reviews the 十三五 (2016–2020): its figures are not 2021's.
+    review = under("对外开放水平提升，实际利用外资383亿美元。", "一、“十三五”时期发展成就")
+    assert answer_of("2021年实际利用外资多少亿美元？", [review]) is None
+    assert answer_of("2019年实际利用外资多少亿美元？", [review]).text == "383亿美元"
+
+
+def test_what_was_done_is_not_read_from_the_plan_for_that_year():
+    plan = under("加快新型基础设施建设，新建5G基站5000个。", "三、2021年工作安排")
+    done = under("建成国家新型互联网交换中心，新建5G基站5018个。", "一、2021年以来工作回顾")
+    assert answer_of("2021年新建了多少个5G基站？", [plan, done]).text == "5018个"
+    assert answer_of("2021年计划新建多少个5G基站？", [plan]).text == "5000个"
+    # A title that reviews is no plan, though it says 主要工作 (a 2026 report's first part).
+    review = under("地区生产总值从2020年的2.83万亿元提高到2025年的3.87万亿元。",
+                   "一、“十四五”时期发展成就和2025年主要工作")
+    assert answer_of("2025年地区生产总值达到了多少？", [review]).text == "3.87万亿元"
+
+
+def test_five_year_plans_are_read_as_their_years():
+    from rag.sections import plan_period_years
+    assert plan_period_years("一、“十三五”时期发展成就") == {"2016", "2017", "2018", "2019", "2020"}
+    assert plan_period_years("二、“十五五”时期主要目标任务") == {"2026", "2027", "2028", "2029", "2030"}
+    assert plan_period_years("三、2021年工作安排") == set()
