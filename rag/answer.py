@@ -151,11 +151,6 @@ _QUALIFIER_OR_QUOTES = lazy_pattern(r"[“”‘’《》\"]|左右$|以上$|以
 _PLAN_SECTION = lazy_pattern(r"安排|任务|打算|计划|目标|主要工作|重点工作|建议|要求|展望|思路|部署")
 # …unless the same title says it reviews: “十四五”时期发展成就和2025年主要工作 is what was done.
 _REVIEW_TITLE = lazy_pattern(r"回顾|成就|成效|成绩")
-
-
-def _in_plan(heading_path: Sequence[str]) -> bool:
-    """Tell whether a passage is in a part of its report that plans (2025年工作安排)."""
-    return any(_PLAN_SECTION.search(t) and not _REVIEW_TITLE.search(t) for t in heading_path)
 _ASKS_NOW = lazy_pattern(r"现在|目前|现有|如今|至今|截至|已经|已有|\bnow\b|\bcurrently\b|\bso far\b", re.I)
 # A question about what was done (新建了多少, 实际增长) is answered by results, not by the plan
 # that set the year's target (2021年工作安排: 新建5G基站5000个; done: 5018个).
@@ -165,6 +160,11 @@ _HEADING_YEAR = lazy_pattern(r"((?:19|20)\d{2})年")
 
 
 _HEADING_RELATIVE = ((lazy_pattern(r"过去一年|去年|上一年"), -1), (lazy_pattern(r"今年|本年"), 0))
+
+
+def _in_plan(heading_path: Sequence[str]) -> bool:
+    """Tell whether a passage is in a part of its report that plans (2025年工作安排)."""
+    return any(_PLAN_SECTION.search(t) and not _REVIEW_TITLE.search(t) for t in heading_path)
 
 
 def _issued_year(report: ReportIdentity | None) -> str:
