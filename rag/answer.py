@@ -121,8 +121,12 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         title = report.title if report else ""
         topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
-        for candidate in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
-                                     years=years):
+        # A plan's figure is a target: a question about what was done takes it only when no
+        # review states one (山东对孤儿…每人给多少 is answered by the plan alone).
+        planned = _PLANNED if in_plan and query.asks_what_was_done() else 0.0
+        for score, answer in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
+                                         years=years):
+            candidate = (score - planned, answer)
             rivals.append(candidate)
             if best is None or candidate[0] > best[0]:
                 best = candidate
@@ -131,6 +135,8 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     return best[1] if best else None
 
 
+# What a plan's figure loses, as a candidate answer to a question about what was done.
+_PLANNED = 1.0
 # An English question reaches a sentence through dictionary translations, which often fit
 # two figures of one sentence (beds in hospitals, beds in all health institutions): its answer
 # must stand out by this much from the best different figure.
@@ -186,11 +192,14 @@ def _speaks_of_the_years(years: set[str], report: ReportIdentity | None, hit: Hi
     2025年工作安排); without one, the years of the report's title count as spoken of
     throughout."""
     headings = "".join(hit.heading_path)
-    heading_years = set(_HEADING_YEAR.findall(headings)) | plan_period_years(headings)
+    heading_years = set(_HEADING_YEAR.findall(headings))
     issued = _issued_year(report)
     if issued and not heading_years:  # 过去一年工作回顾 / 今年工作安排
         heading_years |= {str(int(issued) + shift) for cue, shift in _HEADING_RELATIVE if cue.search(headings)}
-    granted = heading_years or set(report.title_years if report else ())
+    # A five-year plan's title (“十三五”时期发展成就) speaks of the period as a whole: not of
+    # its report's year, nor of any one year of it unless the passage names that year.
+    period = bool(plan_period_years(headings))
+    granted = heading_years if heading_years or period else set(report.title_years if report else ())
     return all(y in granted or y + "年" in scope for y in years)
 
 

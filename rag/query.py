@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .normalize import fold
+from .patterns import lazy_pattern
 from .places import Place, find_national, find_places, find_places_in_english
 from .question import Asked, asked_kind, asked_years, asking_span, is_refusable, question_terms
 from .sections import asked_section, topic_words
@@ -68,6 +69,12 @@ def _tag(lexicon: Lexicon, word: str) -> str:
     if found or len(word) < 2 or word in STOPWORDS or not any("\u3400" <= c <= "\u9fff" for c in word):
         return found
     return dictionary_tag(word)
+
+
+# What a question about a plan says (目标, 今年要, 将, 预计); 主要, 重要, 需要 are no 要.
+_ASKS_PLAN = lazy_pattern(r"目标|预期|预计|计划|打算|力争|争取|规划|准备|下一步|今年|明年|未来|(?<![主重需只])要(?!求|素|点)|将|拟|"
+                          r"\b(?:target|plan|planned|plans|aim|goal|will|expected)\b", re.I)
+_FIGURE_KINDS = ("count", "amount", "percent", "date")
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,14 @@ class Query:
         topic = topic_words(words, {p.written for p in places}) if section else ()
         return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), present,
                    _highlight_terms(words), places, years, section, topic)
+
+    def asks_what_was_done(self) -> bool:
+        """Tell whether the question asks for a figure of results: a count, amount, percentage
+        or date, with no word of a plan in it (2024年机场旅客吞吐量是多少, not 2024年目标是多少):
+        a year's results are in the next report's review, its plan states targets."""
+        asked = self.asked
+        return (asked is not None and asked.kind in _FIGURE_KINDS and not asked.wants_target
+                and not _ASKS_PLAN.search(self.folded))
 
     def literal_share(self, leaving_out: Collection[str] = ()) -> float:
         """Return the share of the question's word weight that the reports use, the words in

@@ -13,6 +13,8 @@ Each scorer gives every candidate a score in [0, 1]:
 - `year`: 1 when the passage's section titles name the one year the question asks about.
 - `year_fits`: 1 unless the passage's section titles name only other years than that one
   (a question about 2022 and the 2023年工作安排 of the report that reviews 2022).
+- `done`: 1 when a question asks for a figure of results (no word of a plan in it) and the
+  passage is outside the part of its report that plans.
 - `section`: 1 when the question asks for a whole part of a report (the plan, the review,
   the problems: rag.sections) and the passage belongs to it.
 
@@ -118,6 +120,16 @@ def not_of_another_year(query: Query, passages: Sequence[Passage]) -> list[bool]
     return fits
 
 
+def outside_the_plan(query: Query, passages: Sequence[Passage]) -> list[bool]:
+    """Tell, for each passage, whether it is outside the part of its report that plans, for a
+    question about what was done: a year's figures are in the next report's review, and the
+    plan of that year states its targets (机场旅客吞吐量超5800万人次 is 2024's target; 2024's
+    result, 6147.7万人次, is in the 2025 report). All False for other questions."""
+    if not query.asks_what_was_done():
+        return [False] * len(passages)
+    return [section_of(p.heading_path, p.text)[0] != "plan" for p in passages]
+
+
 def in_asked_section(query: Query, passages: Sequence[Passage]) -> list[bool]:
     """Tell, for each passage, whether it belongs to the part of a report the question asks
     for (rag.sections: under 2025年工作安排 for 2025年有什么打算, in the paragraph that opens
@@ -132,6 +144,7 @@ TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage]], list[bool]]] = {
     "kind": lambda query, passages: holds_asked_kind(query, [p.text for p in passages]),
     "year": in_asked_year,
     "year_fits": not_of_another_year,
+    "done": outside_the_plan,
     "section": in_asked_section,
 }
 
@@ -145,7 +158,8 @@ class Fusion:
     @classmethod
     def hybrid(cls, tuning: Tuning) -> Fusion:
         return cls({"dense": tuning.dense, "keyword": tuning.keyword, "kind": tuning.kind, "year": tuning.year,
-                    "year_fits": tuning.year_fits, "section": tuning.section})
+                    "year_fits": tuning.year_fits, "done": tuning.done,
+                    "section": tuning.section})
 
     @classmethod
     def only(cls, scorer: str) -> Fusion:

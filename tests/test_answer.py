@@ -652,7 +652,11 @@ def test_a_five_year_plans_review_is_no_answer_about_the_year_after_it():
     # 深圳's 2021 report reviews the 十三五 (2016–2020): its figures are not 2021's.
     review = under("对外开放水平提升，实际利用外资383亿美元。", "一、“十三五”时期发展成就")
     assert answer_of("2021年实际利用外资多少亿美元？", [review]) is None
-    assert answer_of("2019年实际利用外资多少亿美元？", [review]).text == "383亿美元"
+    # …nor about one year of the five, unless the passage names it.
+    assert answer_of("2019年实际利用外资多少亿美元？", [review]) is None
+    named = under("2019年实际利用外资383亿美元。", "一、“十三五”时期发展成就")
+    assert answer_of("2019年实际利用外资多少亿美元？", [named]).text == "383亿美元"
+    assert answer_of("实际利用外资多少亿美元？", [review]).text == "383亿美元"
 
 
 def test_what_was_done_is_not_read_from_the_plan_for_that_year():

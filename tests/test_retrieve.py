@@ -189,3 +189,30 @@ def test_the_review_of_the_year_asked_about_ranks_before_the_next_years_plan(tmp
     top = retriever.search("宝安区2022年固定资产投资完成了多少亿元？", k=2)
     assert "1708亿元" in top[0].text
     assert retriever.ask("宝安区2022年固定资产投资完成了多少亿元？").answer.text == "1708亿元"
+
+
+def test_a_question_about_what_was_done_ranks_the_review_before_the_plan(tmp_path):
+    from rag.scorers import outside_the_plan
+
+    plan = Passage("机场旅客吞吐量超5800万人次。", "r2024.txt", 0, 14, ("二、2024年工作安排",))
+    review = Passage("机场旅客吞吐量达6147.7万人次。", "r2025.txt", 0, 16, ("一、2024年工作回顾",))
+    assert outside_the_plan(Query.of("深圳2024年机场旅客吞吐量是多少？"), [plan, review]) == [False, True]
+    # A question about a plan, or not about a figure, changes no ranking.
+    for question in ("深圳2024年机场旅客吞吐量目标是多少？", "2024年预计有多少高校毕业生？", "今年要新建多少公里地铁？",
+                     "机场建设有什么打算？"):
+        assert outside_the_plan(Query.of(question), [plan, review]) == [False, False], question
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "shenzhen-2024.txt").write_text(
+        "2024年深圳市政府工作报告\n\n一、2023年工作回顾\n\n全年完成固定资产投资增长10%。\n\n二、2024年工作安排\n\n"
+        "打造高效畅联的枢纽城市。加快建设深圳机场三跑道，新增国际及地区航空客运货运航线10条以上，"
+        "机场旅客吞吐量超5800万人次，货邮吞吐量增长6.0%。\n", encoding="utf-8")
+    (corpus / "shenzhen-2025.txt").write_text(
+        "2025年深圳市政府工作报告\n\n一、2024年工作回顾\n\n"
+        "枢纽城市建设提速，深圳机场旅客吞吐量达6147.7万人次、增长15.1%，新开通国际航线20条。\n\n"
+        "二、2025年工作安排\n\n机场旅客吞吐量力争突破6500万人次。\n", encoding="utf-8")
+    retriever = Retriever.load(config=Config(corpus_dir=corpus, index_dir=tmp_path / "index"),
+                               embedder=FakeEmbedder())
+    assert "6147.7万人次" in retriever.search("深圳2024年机场旅客吞吐量是多少？", k=3)[0].text
+    assert retriever.ask("深圳2024年机场旅客吞吐量是多少？").answer.text == "6147.7万人次"
