@@ -26,7 +26,7 @@ from .passage import Passage
 from .patterns import lazy_pattern
 from .split import split_points
 
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 # Paragraphs at most this long at the end of a report are its closing block
 # (特此报告 / issuing body / date / 抄送), and at most this long anywhere are
 # packed together with their short neighbours.
@@ -47,6 +47,7 @@ UNMARKED_HEADING_CHARS = 16
 _ITEM_START = lazy_pattern(r"(?:^|(?<=[。；：;:]))\s*([一二三四五六七八九十]{1,2}是)")
 _ITEM_LEAD = lazy_pattern(r"[一二三四五六七八九十]{1,2}是")
 _FIRST_SENTENCE = lazy_pattern(r"[^。！？；]*")
+_LAST_SENTENCE = lazy_pattern(r"[^。！？；]*[。！？；：:]?$")
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,14 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
             body = _Span(pending[0].start, body.end)  # the lead line goes with what it introduces
             pending.clear()
         flush(path)
-        for item in _items(text, body):
+        items, opening = _items(text, body)
+        for i, item in enumerate(items):
             lead = _lead(text, item)
             for k, piece in enumerate(_pieces(text, source, item, path, max_chars)):
-                passages.append(piece if k == 0 else _with_context(piece, lead))
+                # Every item after the first carries the sentence that opened the list
+                # (我们也清醒看到…差距和挑战。), which the first item's passage holds.
+                context = " ".join(c for c in (opening if i else "", lead if k else "") if c)
+                passages.append(_with_context(piece, context))
     flush((CLOSING_LABEL,) if closing_from < len(paragraphs) else tuple(h for _, h in stack))
     return passages
 
@@ -214,20 +219,24 @@ def _skip_space(text: str, pos: int, end: int) -> int:
     return pos
 
 
-def _items(text: str, body: _Span) -> list[_Span]:
-    """Cut a body paragraph at inline items (一是…二是…) when it has them."""
+def _items(text: str, body: _Span) -> tuple[list[_Span], str]:
+    """Cut a body paragraph at inline items (一是…二是…) when it has them. What opens the
+    list (我们也清醒看到深圳发展存在的差距和挑战。) goes with the first item, not alone: it is
+    also returned, to be the context of the others."""
     segment = text[body.start : body.end]
     starts = [m.start(1) for m in _ITEM_START.finditer(segment)]
     if not starts or not segment[starts[0]:].startswith("一是"):
-        return [body]
-    bounds = ([0] if starts[0] > 0 else []) + starts + [len(segment)]
+        return [body], ""
+    # The sentence right before 一是 is the one that introduces the list.
+    opening = _LAST_SENTENCE.search(segment[: starts[0]].strip()).group(0)
+    bounds = [0] + starts[1:] + [len(segment)]
     spans = []
     for a, b in zip(bounds, bounds[1:]):
         while b > a and segment[b - 1].isspace():
             b -= 1
         if b > a:
             spans.append(_Span(body.start + a, body.start + b))
-    return spans
+    return spans, opening
 
 
 def _lead(text: str, item: _Span) -> str:

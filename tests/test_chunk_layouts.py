@@ -93,3 +93,15 @@ def test_a_lead_line_is_cited_with_the_paragraph_it_introduces():
     text = f"一、过去五年工作回顾\n这是极不平凡的五年。\n{body}\n"
     [passage] = chunk_report(text, "r.txt")
     assert passage.text == f"这是极不平凡的五年。\n{body}"
+
+
+def test_the_sentence_opening_a_list_goes_with_its_first_item_and_frames_the_rest():
+    # 深圳 2021: the sentence before 一是 was a passage of 20 characters on its own, and a
+    # question about 差距和挑战 found it and none of the items.
+    passages = passages_of("shenzhen-gov-work-report-2021.txt")
+    opening = "我们也清醒看到深圳发展存在的差距和挑战。"
+    first = holding(passages, opening)
+    assert first.text.startswith(opening) and "一是深圳在综合实力" in first.text
+    second = holding(passages, "二是关键核心技术")
+    assert second.context == opening and opening in second.match_text()
+    assert not any(p.text == opening for p in passages)
