@@ -94,7 +94,8 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
         flush(path)
         items, opening = _items(text, body)
         for i, item in enumerate(items):
-            lead = _lead(text, item)
+            # The first item's title follows the opening: 一是… is where it starts.
+            lead = _lead(text, _Span(text.index("一是", item.start, item.end), item.end) if i == 0 and opening else item)
             for k, piece in enumerate(_pieces(text, source, item, path, max_chars)):
                 # Every item after the first carries the sentence that opened the list
                 # (我们也清醒看到…差距和挑战。), which the first item's passage holds.

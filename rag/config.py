@@ -36,8 +36,8 @@ class Tuning:
 
     Fusion: a passage's score is the weighted mean of its scorers' scores (weights are
     divided by their sum): `dense`, `keyword`, `kind`, `year`, `year_fits`, `done` and
-    `section` (rag.scorers). Measured with eval.run on both question sets: kind from 0.02 to 0.07 gave
-    the same gains; dense and keyword at half each of the rest.
+    `section` (rag.scorers). Measured with eval.run on both question sets: kind from 0.02 to
+    0.07 gave the same gains; dense and keyword at half each of the rest.
     """
 
     dense: float = 0.48

@@ -105,3 +105,8 @@ def test_the_sentence_opening_a_list_goes_with_its_first_item_and_frames_the_res
     second = holding(passages, "二是关键核心技术")
     assert second.context == opening and opening in second.match_text()
     assert not any(p.text == opening for p in passages)
+    # A first item too long for one passage still gives its title to the pieces after it.
+    hunan = passages_of("hunan-gov-work-report-2025.txt")
+    first = holding(hunan, "一是奋力拼经济，稳住经济基本盘")
+    following = hunan[hunan.index(first) + 1]
+    assert following.context == "一是奋力拼经济，稳住经济基本盘"
