@@ -116,6 +116,6 @@ class Searcher:
                 pool = None  # the pool would be everything: ask for everything, which is final
             cands = self.store.candidates(query, vector, self.tuning.expansion, k=pool, sources=sources)
             fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
-            if pool is None or fusion.settled(cands, parts, self.tuning, k):
+            if pool is None or fusion.settled(query, cands, parts, self.tuning, k):
                 return cands, fused, parts
             pool *= 4

@@ -147,6 +147,15 @@ TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage]], list[bool]]] = {
     "done": outside_the_plan,
     "section": in_asked_section,
 }
+# Whether a text scorer can lift anything for a question: one that cannot is skipped, so that
+# no passage rows are read for it and a pool need not leave room for its lift.
+APPLIES: dict[str, Callable[[Query], bool]] = {
+    "kind": lambda query: query.asked is not None and query.asked.kind in TYPED_KINDS,
+    "year": lambda query: content_year(query) is not None,
+    "year_fits": lambda query: content_year(query) is not None,
+    "done": lambda query: query.asks_what_was_done(),
+    "section": lambda query: bool(query.section),
+}
 
 
 @dataclass(frozen=True)
@@ -186,7 +195,7 @@ class Fusion:
             if name in parts and weight:
                 fused += (weight / total) * parts[name]
         for name, weight in self.weights.items():
-            if name in TEXT_SCORERS and weight and len(fused):
+            if name in TEXT_SCORERS and weight and len(fused) and APPLIES[name](query):
                 lift = weight / total
                 kth = min(k, len(fused))
                 kth_best = np.partition(fused, -kth)[-kth]
@@ -195,12 +204,14 @@ class Fusion:
                 fused[could_reach[np.array(held, dtype=bool)]] += lift
         return fused, parts
 
-    def settled(self, cands: Candidates, parts: dict[str, np.ndarray], tuning: Tuning, k: int) -> bool:
+    def settled(self, query: Query, cands: Candidates, parts: dict[str, np.ndarray], tuning: Tuning,
+                k: int) -> bool:
         """Tell whether the top k of a candidate pool are the top k of all passages: its
         k-th best score before the text scorers' lifts is above the best score any passage
-        left out could reach with every lift (strictly, so that no tie with a passage left
-        out could reorder them). Then the same passages get the same lifts as among all
-        passages, since the threshold the lifts are given by is the same k-th score."""
+        left out could reach with every lift that applies to the question (strictly, so that
+        no tie with a passage left out could reorder them). Then the same passages get the
+        same lifts as among all passages, since the threshold the lifts are given by is the
+        same k-th score."""
         if cands.dense_ceiling is None and cands.keyword_ceiling is None:
             return True
         if len(cands.ids) < k:
@@ -210,5 +221,5 @@ class Fusion:
         ceilings = {"dense": float(calibrated((cands.dense_ceiling or 0.0) / 2, tuning)),
                     "keyword": min(1.0, max(0.0, cands.keyword_ceiling or 0.0))}
         reachable = sum((self.weights.get(name, 0.0) / total) * ceilings[name] for name in SIGNAL_SCORERS)
-        reachable += sum(w / total for name, w in self.weights.items() if name in TEXT_SCORERS)
+        reachable += sum(w / total for name, w in self.weights.items() if name in TEXT_SCORERS and APPLIES[name](query))
         return float(np.partition(signal, -k)[-k]) > reachable
