@@ -106,7 +106,7 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     for hit in hits[: 1 if asked.english else max_hits]:
         report = reports.get(hit.source)
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
-        years = _asked_years(asked, report)
+        years = _asked_years(query, report)
         if not _speaks_of_the_years(years, report, hit, scope):
             continue  # the question is about a year this passage does not speak of
         if any(q not in scope for q in asked.quoted):
@@ -180,10 +180,16 @@ def _issued_year(report: ReportIdentity | None) -> str:
     return report.date[:4] if report.date[:4].isdigit() else max(report.title_years, default="")
 
 
-def _asked_years(asked: Asked, report: ReportIdentity | None) -> set[str]:
-    """Return the years a question asks about, 今年/去年 counted from the report's date."""
-    issued = _issued_year(report)
-    return set(asked.years) | ({str(int(issued) + shift) for shift in asked.relative} if issued else set())
+def _asked_years(query: Query, report: ReportIdentity | None) -> set[str]:
+    """Return the years a question asks about, 今年/去年 counted from the report's date; not
+    the year that names this report (2025 of 2025年政府工作报告里粮食产量是多少, answered by
+    its review of 2024) unless the plan of that year is asked for (Query.content_years)."""
+    asked, issued = query.asked, _issued_year(report)
+    relative = {str(int(issued) + shift) for shift in asked.relative} if issued else set()
+    # A year naming a report that is not this one's (福田区2022年政府工作报告 for the 2023
+    # report) is a year this one must speak of.
+    titled = set(report.title_years) if report else set()
+    return (set(asked.years) & (set(query.content_years) | (set(query.report_years) - titled))) | relative
 
 
 def _speaks_of_the_years(years: set[str], report: ReportIdentity | None, hit: Hit, scope: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Protocol
 from .normalize import fold
 from .patterns import lazy_pattern
 from .places import Place, find_national, find_places, find_places_in_english
-from .question import Asked, asked_kind, asked_years, asking_span, is_refusable, question_terms
+from .question import Asked, asked_kind, asked_years, asking_span, document_years, is_refusable, question_terms
 from .sections import asked_section, topic_words
 from .segment import DEMONSTRATIVES, STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
 
@@ -92,6 +92,10 @@ class Query:
     highlight: tuple[str, ...] = field(default=())  # words to mark in passages, longest first
     places: tuple[Place, ...] = ()  # administrative divisions the question names (rag.places)
     years: tuple[str, ...] = ()  # years the question names (2024年, in 2024)
+    # …of which those that name a report by its year (2025 of 深圳市2025年政府工作报告): they
+    # say which report is meant, not which year the answer is of.
+    report_years: tuple[str, ...] = ()
+    content_years: tuple[str, ...] = ()  # the years the answer is about: named apart from a report's name
     # The part of a report a question that is not factual asks for (rag.sections: "plan",
     # "review", "problems"; "" for others), and its words that name a topic within that part
     # (() when it asks for the whole part: 四川2025年有什么打算).
@@ -127,12 +131,19 @@ class Query:
             asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
                              {p.written for p in places}, lambda w: _tag(lexicon, w))
             refusable = is_refusable(folded, folded[start:end])
-        years = tuple(sorted(set(asked_years(folded))))
+        named = asked_years(folded)
+        years = tuple(sorted(set(named)))
         present = tuple(sorted((t, w, lexicon.contains(t)) for t, w in question_terms(words).items()))
         section = asked_section(folded) if asked is None else ""
+        naming = document_years(folded)
+        report_years = tuple(y for y in years if y in naming)
+        # A report's year is the year of its plan (2021年政府工作报告提出的增长目标: 2021's), and
+        # a year also named apart from the report's name is asked (2025年报告说2025年…).
+        plans = section == "plan" or bool(_ASKS_PLAN.search(folded))
+        content_years = tuple(y for y in years if named.count(y) > naming.count(y) or plans)
         topic = topic_words(words, {p.written for p in places}) if section else ()
         return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), present,
-                   _highlight_terms(words), places, years, section, topic)
+                   _highlight_terms(words), places, years, report_years, content_years, section, topic)
 
     def asks_what_was_done(self) -> bool:
         """Tell whether the question asks for a figure of results: a count, amount, percentage

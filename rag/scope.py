@@ -7,7 +7,8 @@ A question that names a region is about the reports of that region: of the regio
 (深圳南山区 → 南山区). A question whose named regions no report covers, where the reports
 never even mention the name, is refused (湖南省2025年GDP目标 over reports of other provinces);
 one naming a year that none of its reports speaks of is refused too (罗湖2019年… when the
-罗湖 reports cover 2021–2022). Explicit filters (report, year, region, body) narrow the
+罗湖 reports cover 2021–2022). A question that names a report by its year (2025年政府工作报告)
+is about the reports whose title has that year. Explicit filters (report, year, region, body) narrow the
 reports before any of this.
 """
 
@@ -61,6 +62,11 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
                 return Scope(frozenset(), f"已收录的报告中没有关于{'、'.join(targets)}的报告")
         else:
             chosen = {s: r for s, r in chosen.items() if s in in_scope}
+    # A year that names a report (深圳市2025年政府工作报告) picks the reports so titled, where
+    # some are: the 2026 report also speaks of 2025, but it is not the report asked about.
+    titled = {s: r for s, r in chosen.items() if set(query.report_years) & set(r.title_years)}
+    if titled:
+        chosen = titled
     # A plan's horizon (到2030年) is a year its report speaks of, though the report covers
     # none of it: a question about it gets the passages, not a refusal. (Looked for only
     # when the years would refuse: it searches the reports' text.)

@@ -71,17 +71,12 @@ SIGNAL_SCORERS: dict[str, Callable[[Candidates, Tuning], np.ndarray]] = {
     "keyword": keyword_scores,
 }
 _YEAR = lazy_pattern(r"((?:19|20)\d{2})年(以来)?")
-# A year that names a document (2024年政府工作报告, 2023年统计公报) says which report is
-# meant, not the time its answer is about: the problems of the 2024 report are in its review
-# of 2023.
-_DOCUMENT_YEAR = lazy_pattern(r"((?:19|20)\d{2})年度?的?(?:报告|[^\s，。？?]{0,10}?(?:工作报告|统计公报|情况的?报告))")
 
 
 def content_year(query: Query) -> str | None:
     """Return the one year a question's answer is about, or None (no year, a period such as
     between 2022 and 2023, or only the year of the report it names)."""
-    named = {m.group(1) for m in _DOCUMENT_YEAR.finditer(query.folded)}
-    years = [y for y in query.years if y not in named]
+    years = query.content_years
     return years[0] if len(years) == 1 else None
 
 

@@ -675,3 +675,18 @@ def test_five_year_plans_are_read_as_their_years():
     assert plan_period_years("一、“十三五”时期发展成就") == {"2016", "2017", "2018", "2019", "2020"}
     assert plan_period_years("二、“十五五”时期主要目标任务") == {"2026", "2027", "2028", "2029", "2030"}
     assert plan_period_years("三、2021年工作安排") == set()
+
+
+def test_the_year_that_names_the_report_is_not_the_year_asked_about():
+    # 2025年政府工作报告里粮食产量 asks for what that report states: its review of 2024.
+    from rag.identity import ReportIdentity
+
+    report = {"r.txt": ReportIdentity("r.txt", title="2025年安徽省政府工作报告", region="安徽省", region_code="34", date="2025年1月20日",
+                                      title_years=("2025",))}
+    review = under("全省地区生产总值增长5.8%。粮食产量836.9亿斤，再创历史新高。", "一、2024年工作回顾")
+    opening = hit("2025年1月20日在安徽省第十四届人民代表大会第三次会议上")
+    assert answer_of("安徽2025年政府工作报告里粮食产量是多少", [review, opening], reports=report).text == "836.9亿斤"
+    assert answer_of("2025年政府工作报告中去年粮食产量是多少", [review], reports=report).text == "836.9亿斤"
+    # A year named apart from the report's name is still asked about.
+    assert answer_of("2025年政府工作报告说2025年粮食产量是多少", [review], reports=report) is None
+

@@ -108,6 +108,21 @@ def test_a_region_or_year_no_report_covers_is_refused(question, why):
     assert why in s.refusal and s.sources == frozenset()
 
 
+def test_a_year_that_names_a_report_picks_the_reports_so_titled():
+    reports = {"sz25.txt": ReportIdentity("sz25.txt", region="深圳市", region_code="4403", years=("2024", "2025"),
+                                          title_years=("2025",)),
+               "sz26.txt": ReportIdentity("sz26.txt", region="深圳市", region_code="4403", years=("2025", "2026"),
+                                          title_years=("2026",))}
+    lexicon = Lexicon()
+    def scope_over(question):
+        return scope_of(Query.of(question, lexicon), reports, lexicon.contains)
+    # The 2026 report speaks of 2025 too, but it is not the 2025 report.
+    assert scope_over("深圳市2025年政府工作报告中机场旅客吞吐量是多少").sources == {"sz25.txt"}
+    assert scope_over("深圳2025年机场旅客吞吐量是多少").sources is None  # a year the answer is of
+    assert Query.of("2025年政府工作报告里粮食产量是多少").content_years == ()
+    assert Query.of("2025年政府工作报告说2025年粮食产量是多少").content_years == ("2025",)
+
+
 def test_a_place_name_the_reports_use_in_a_longer_name_is_no_grounds_for_refusal():
     assert scope("湖南的游客有多少").refusal != ""     # a region no report covers
     assert scope("成都地铁运营里程是多少").refusal == ""  # the 四川 report may speak of 成都
