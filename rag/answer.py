@@ -273,6 +273,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if asked.attribute and not _support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
                                             sentence + "".join(hit.heading_path)):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
+        if asked.modifiers and _another_things(asked, sentence):
+            continue  # 汽车产量 for 钢铁产量
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  - (_UNQUOTED if (start, end) in unquoted else 0.0)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
@@ -280,6 +282,22 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total)
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+def _another_things(asked: Asked, sentence: str) -> bool:
+    """Tell whether a sentence speaks of the measured noun as other things': it holds none of
+    the words the question puts before that noun (钢铁 of 钢铁产量) and writes the noun right
+    after a word of its own (汽车产量…，产量均居全国第2位 is about cars, not steel)."""
+    if _support(dict.fromkeys(asked.modifiers, 1.0), asked.forms, sentence):
+        return False
+    return any(i > 0 and _CJK_CHAR.match(sentence[i - 1]) and sentence[i - 1] not in _BOUNDARY
+               for form in asked.forms.get(asked.measured, (asked.measured,))
+               for i in (m.start() for m in re.finditer(re.escape(form), sentence)))
+
+
+_CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")
+# Characters that end a phrase rather than qualify the noun after them (全年粮食播种面积…、产量).
+_BOUNDARY = frozenset("的之和与及或等")
 
 
 # A name the report sets off (“渔邨模式”, 《…》) is surer than one read from beside its noun.

@@ -209,6 +209,9 @@ class Asked:
     # The noun right before the question word (总里程 in 总里程是多少): the figure that follows
     # it in a sentence is the one asked for. "" when the counted noun comes after (多少家企业).
     measured: str = ""
+    # The nouns written right before that one (钢铁 of 钢铁产量是多少): a sentence that holds
+    # none of them and writes that noun after another word (汽车产量) speaks of another thing's.
+    modifiers: tuple[str, ...] = ()
     wants_target: bool = False  # 目标/预期/计划: a planned figure, not last year's result
     wants_total: bool = False  # 一共/总量/累计: the total, not an addition or a part
     wants_new: bool = False  # 新增/新建: the addition, not the total
@@ -242,7 +245,7 @@ class Asked:
         nouns = {t: w for t, w in terms.items() if t not in places and t not in english  # GDP: through translations only
                  and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
         counted = not in_english and kind in ("count", "amount", "percent")
-        attribute, named_before = _attribute(words, nouns, tag, in_corpus) if counted else ((), False)
+        attribute, named_before, modifiers = _attribute(words, nouns, tag, in_corpus) if counted else ((), False, ())
         # …and what the reports might not speak of: nouns only (a verb may be put otherwise)
         key_nouns = _attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ()
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
@@ -263,6 +266,7 @@ class Asked:
                    tuple(q for q in _QUOTED_IN_QUESTION.findall(question) if len(q) >= 2),
                    attribute, key_nouns,
                    attribute[0] if named_before else _english_counted(asking, terms, english) if in_english else "",
+                   modifiers,
                    bool(_ASKS_TARGET.search(asking)),
                    bool(_ASKS_TOTAL.search(asking)), bool(_ASKS_NEW.search(asking)),
                    bool(_ASKS_LEVEL.search(asking)), bool(_ASKS_CHANGE.search(asking)),
@@ -366,10 +370,11 @@ def _abbreviations(word: str) -> list[str]:
 
 def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],
                in_corpus: Callable[[str], bool] = lambda w: True,
-               statistic_verbs: bool = True) -> tuple[tuple[str, ...], bool]:
+               statistic_verbs: bool = True) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     """Return the nouns naming what is counted, next to the question word (多少/几): the
     nearest before it (高速公路 in 高速公路有多少公里) and the head of the noun phrase after it,
-    its unit skipped (用户 in 新增了多少管道天然气用户). Only nouns the reports use count (a
+    its unit skipped (用户 in 新增了多少管道天然气用户); and the nouns right before the first (钢铁 in
+    钢铁产量是多少). Only nouns the reports use count (a
     typo's word is no evidence either way). Parts of speech come from `tag` (the reports'
     vocabulary with jieba's dictionary tags, stored with the index: no tagging pass at query
     time); a word it does not know counts as a noun. Also says whether the first noun
@@ -379,7 +384,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
     tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "v" if w[-1] in "了着" else "n")) for w in words]
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
     if at is None:
-        return (), False
+        return (), False, ()
 
     def noun(w: str, flag: str) -> bool:
         return (flag[:1] in "nv" and flag not in ("v", "vd", "vg") and not UNIT_ONLY.fullmatch(w)
@@ -397,12 +402,18 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
                 and tagged[i - 1][0] in _ADDITIONS)
 
     found = []  # the noun before the question word first, when there is one
+    modifiers: list[str] = []
     for i in range(at - 1, -1, -1):
         w, flag = tagged[i]
         if w in _CLAUSE_BREAKS:
             break
         if (noun(w, flag) and counts(w)) or names_a_statistic(i):
             found.append(w)
+            # …and the nouns written right before it, which say whose it is (钢铁 of 钢铁产量)
+            for m, mflag in reversed(tagged[:i]):
+                if not (noun(m, mflag) and counts(m)):
+                    break
+                modifiers.append(m)
             break
         if w not in _LINKING and w not in _GENERIC and not noun(w, flag):
             break  # 市局处理了多少: the agent of a verb is not what is counted
@@ -413,7 +424,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
         if noun(w, flag):
             run.append(w)
     head = next((w for w in reversed(run) if counts(w)), None)
-    return tuple(found + ([head] if head else [])), bool(found)
+    return tuple(found + ([head] if head else [])), bool(found), tuple(modifiers)
 
 
 # Question words after which a name question names what it asks the name of (哪个社区), or

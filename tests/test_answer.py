@@ -690,3 +690,12 @@ def test_the_year_that_names_the_report_is_not_the_year_asked_about():
     # A year named apart from the report's name is still asked about.
     assert answer_of("2025年政府工作报告说2025年粮食产量是多少", [review], reports=report) is None
 
+
+def test_a_figure_of_another_things_measure_is_no_answer():
+    # 钢铁产量: a sentence about 汽车产量 and 新能源汽车产量 holds no figure of steel.
+    text = "汽车产量继续保持40%以上增长、达357万辆，新能源汽车产量增长94.5%、达168.4万辆，产量均居全国第2位。"
+    assert answer_of("钢铁产量是多少", [hit(text)]) is None
+    assert answer_of("汽车产量是多少", [hit(text)]).text == "357万辆"
+    wheat = "全年小麦播种面积1.1亿亩、产量825亿斤以上。"
+    assert answer_of("小麦产量是多少", [hit(wheat)]).text == "825亿斤以上"
+    assert answer_of("机场旅客吞吐量是多少", [hit("旅客吞吐量达6147.7万人次。")]).text == "6147.7万人次"
