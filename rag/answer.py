@@ -19,7 +19,7 @@ from .passage import Hit
 from .patterns import lazy_pattern
 from .places import Place
 from .question import Asked, asked_years
-from .sections import names_report, plan_period_years
+from .sections import names_report, years_of_titles
 from .query import Query
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
@@ -162,10 +162,6 @@ _ASKS_NOW = lazy_pattern(r"现在|目前|现有|如今|至今|截至|已经|已�
 # that set the year's target (2021年工作安排: 新建5G基站5000个; done: 5018个).
 _ASKS_RESULT = lazy_pattern(r"了(?:多少|几)|实际|完成了|\bdid\b|\bactual(?:ly)?\b", re.I)
 _TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
-_HEADING_YEAR = lazy_pattern(r"((?:19|20)\d{2})年")
-
-
-_HEADING_RELATIVE = ((lazy_pattern(r"过去一年|去年|上一年"), -1), (lazy_pattern(r"今年|本年"), 0))
 
 
 def _in_plan(heading_path: Sequence[str]) -> bool:
@@ -173,18 +169,11 @@ def _in_plan(heading_path: Sequence[str]) -> bool:
     return any(_PLAN_SECTION.search(t) and not _REVIEW_TITLE.search(t) for t in heading_path)
 
 
-def _issued_year(report: ReportIdentity | None) -> str:
-    """Return the year a report was given in (its date, else its title's latest year)."""
-    if report is None:
-        return ""
-    return report.date[:4] if report.date[:4].isdigit() else max(report.title_years, default="")
-
-
 def _asked_years(query: Query, report: ReportIdentity | None) -> set[str]:
     """Return the years a question asks about, 今年/去年 counted from the report's date; not
     the year that names this report (2025 of 2025年政府工作报告里粮食产量是多少, answered by
     its review of 2024) unless the plan of that year is asked for (Query.content_years)."""
-    asked, issued = query.asked, _issued_year(report)
+    asked, issued = query.asked, report.issued_year if report else ""
     relative = {str(int(issued) + shift) for shift in asked.relative} if issued else set()
     # A year naming a report that is not this one's (福田区2022年政府工作报告 for the 2023
     # report) is a year this one must speak of.
@@ -194,18 +183,10 @@ def _asked_years(query: Query, report: ReportIdentity | None) -> set[str]:
 
 def _speaks_of_the_years(years: set[str], report: ReportIdentity | None, hit: Hit, scope: str) -> bool:
     """Tell whether the passage speaks of every year the question asks about (`years`,
-    _asked_years). Section titles say which year a passage is about (2024年工作回顾,
-    2025年工作安排); without one, the years of the report's title count as spoken of
-    throughout."""
-    headings = "".join(hit.heading_path)
-    heading_years = set(_HEADING_YEAR.findall(headings))
-    issued = _issued_year(report)
-    if issued and not heading_years:  # 过去一年工作回顾 / 今年工作安排
-        heading_years |= {str(int(issued) + shift) for cue, shift in _HEADING_RELATIVE if cue.search(headings)}
-    # A five-year plan's title (“十三五”时期发展成就) speaks of the period as a whole: not of
-    # its report's year, nor of any one year of it unless the passage names that year.
-    period = bool(plan_period_years(headings))
-    granted = heading_years if heading_years or period else set(report.title_years if report else ())
+    _asked_years): by its section titles (2024年工作回顾, 过去一年…; rag.sections.years_of_titles,
+    without an open end) or by naming the year in its text."""
+    granted, _ = years_of_titles(hit.heading_path, report.issued_year if report else "",
+                                 report.title_years if report else ())
     return all(y in granted or y + "年" in scope for y in years)
 
 

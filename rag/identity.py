@@ -50,6 +50,11 @@ class ReportIdentity:
             return NATIONAL
         return Place(self.region, self.region_code) if self.region_code else None
 
+    @property
+    def issued_year(self) -> str:
+        """The year the report was given in: its date's, else its title's latest, else ""."""
+        return self.date[:4] if self.date[:4].isdigit() else max(self.title_years, default="")
+
     def label(self) -> str:
         """Return what a citation shows: the title, else the issuing body, else the file name."""
         return self.title or self.body or self.source

@@ -20,7 +20,7 @@ from .normalize import fold
 from .patterns import lazy_pattern
 from .places import Place, find_national, find_places, find_places_in_english
 from .question import Asked, asked_kind, asked_years, asking_span, document_years, is_refusable, question_terms
-from .sections import asked_section, topic_words
+from .sections import asked_section, asking_clauses, topic_words
 from .segment import DEMONSTRATIVES, STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
 
 
@@ -96,6 +96,7 @@ class Query:
     # say which report is meant, not which year the answer is of.
     report_years: tuple[str, ...] = ()
     content_years: tuple[str, ...] = ()  # the years the answer is about: named apart from a report's name
+    year: str = ""  # the one year the whole question is about, "" when none or several
     # The part of a report a question that is not factual asks for (rag.sections: "plan",
     # "review", "problems"; "" for others), and its words that name a topic within that part
     # (() when it asks for the whole part: 四川2025年有什么打算).
@@ -141,9 +142,15 @@ class Query:
         # a year also named apart from the report's name is asked (2025年报告说2025年…).
         plans = section == "plan" or bool(_ASKS_PLAN.search(folded))
         content_years = tuple(y for y in years if named.count(y) > naming.count(y) or plans)
+        # The one year the whole question is about. A year carries on from a first ask to the
+        # next (2022年末有多少家？比上年末增长多少？), but one that only a later ask names is that
+        # ask's alone (目前惠及多少家？2024年打算怎么做？).
+        asking = asking_clauses(folded)
+        whole = len(content_years) == 1 and (len(asking) < 2 or bool(asked_years(asking[0])))
+        year = content_years[0] if whole else ""
         topic = topic_words(words, {p.written for p in places}) if section else ()
         return cls(text, folded, tuple(words), tuple(tokens), expansions, asked, bool(refusable), present,
-                   _highlight_terms(words), places, years, report_years, content_years, section, topic)
+                   _highlight_terms(words), places, years, report_years, content_years, year, section, topic)
 
     def asks_what_was_done(self) -> bool:
         """Tell whether the question asks for a figure of results: a count, amount, percentage

@@ -115,7 +115,7 @@ class Searcher:
             if pool is not None and pool >= len(self.store):
                 pool = None  # the pool would be everything: ask for everything, which is final
             cands = self.store.candidates(query, vector, self.tuning.expansion, k=pool, sources=sources)
-            fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k)
+            fused, parts = fusion.fuse(query, cands, self.store.rows, self.tuning, k, self.store.reports)
             if pool is None or fusion.settled(query, cands, parts, self.tuning, k):
                 return cands, fused, parts
             pool *= 4

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
 from .config import Tuning
+from .identity import ReportIdentity
 from .passage import Passage
-from .patterns import lazy_pattern
 from .query import Query
-from .sections import section_of
+from .sections import section_of, years_of_titles
 from .spans import find
 from .store import Candidates
 
@@ -70,47 +71,47 @@ SIGNAL_SCORERS: dict[str, Callable[[Candidates, Tuning], np.ndarray]] = {
     "dense": dense_scores,
     "keyword": keyword_scores,
 }
-_YEAR = lazy_pattern(r"((?:19|20)\d{2})年(以来)?")
-
-
 def content_year(query: Query) -> str | None:
     """Return the one year a question's answer is about, or None (no year, a period such as
-    between 2022 and 2023, or only the year of the report it names)."""
-    years = query.content_years
-    return years[0] if len(years) == 1 else None
+    between 2022 and 2023, only the year of the report it names, or a year only a later ask
+    of several names: Query.year)."""
+    return query.year or None
 
 
-def section_years(passage: Passage) -> tuple[set[str], bool]:
-    """Return the years a passage's section titles name (2025年 of 2025年工作安排) and
-    whether they leave the end open (2021年以来工作回顾: the years since, up to the report's).
-    A five-year plan's years (“十四五”时期) are left out: such a title is no evidence against
-    a year, and lifting it for each of its five years put reviews of the period first."""
-    found = _YEAR.findall("".join(passage.heading_path))
-    return {year for year, _ in found}, any(since for _, since in found)
+def passage_years(passage: Passage, reports: Mapping[str, ReportIdentity]) -> tuple[set[str], bool]:
+    """Return the years a passage is about by its section titles and its report
+    (rag.sections.years_of_titles), and whether they leave the end open."""
+    report = reports.get(passage.source)
+    return years_of_titles(passage.heading_path, report.issued_year if report else "",
+                           report.title_years if report else ())
 
 
-def in_asked_year(query: Query, passages: Sequence[Passage]) -> list[bool]:
-    """Tell, for each passage, whether its section titles speak of the year the question
-    asks about (2024年工作回顾 for a question about 2024, 2025年工作安排 for one about 2025):
-    in a report that reviews one year and plans the next, the section says which year a
-    figure is of."""
+def in_asked_year(query: Query, passages: Sequence[Passage],
+                  reports: Mapping[str, ReportIdentity] = MappingProxyType({})) -> list[bool]:
+    """Tell, for each passage, whether it is about the year the question asks about by its
+    section titles (2024年工作回顾 for a question about 2024, 2025年工作安排 for one about 2025)
+    or, under titles that name none, its report's title (2022年成都市…统计公报): in a report
+    that reviews one year and plans the next, the section says which year a figure is of,
+    and a year's communiqué beside the year before's says it by its title."""
     year = content_year(query)
     if year is None:
         return [False] * len(passages)
-    return [year in section_years(p)[0] for p in passages]
+    return [year in passage_years(p, reports)[0] for p in passages]
 
 
-def not_of_another_year(query: Query, passages: Sequence[Passage]) -> list[bool]:
-    """Tell, for each passage, whether its section titles leave open the year the question
-    asks about: False only under titles that name other years alone (2023年工作安排 for a
-    question about 2022, whose figures are in 过去一年工作回顾). All False for a question
-    about no one year, so that it changes no ranking."""
+def not_of_another_year(query: Query, passages: Sequence[Passage],
+                        reports: Mapping[str, ReportIdentity] = MappingProxyType({})) -> list[bool]:
+    """Tell, for each passage, whether it leaves open the year the question asks about: False
+    only when its section titles, or under titles naming none its report's title, name other
+    years alone (2023年工作安排 for a question about 2022, whose figures are in 过去一年工作回顾;
+    the 2021 communiqué for a question about 2022). All False for a question about no one
+    year, so that it changes no ranking."""
     year = content_year(query)
     if year is None:
         return [False] * len(passages)
     fits = []
     for p in passages:
-        years, open_ended = section_years(p)
+        years, open_ended = passage_years(p, reports)
         fits.append(not years or open_ended or year in years)
     return fits
 
@@ -135,12 +136,13 @@ def in_asked_section(query: Query, passages: Sequence[Passage]) -> list[bool]:
 
 
 # Scorers that read passages, asked only about candidates that could reach the top k.
-TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage]], list[bool]]] = {
-    "kind": lambda query, passages: holds_asked_kind(query, [p.text for p in passages]),
+# Each is given the question, the passages and the reports' identities (by source).
+TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage], Mapping[str, ReportIdentity]], list[bool]]] = {
+    "kind": lambda query, passages, reports: holds_asked_kind(query, [p.text for p in passages]),
     "year": in_asked_year,
     "year_fits": not_of_another_year,
-    "done": outside_the_plan,
-    "section": in_asked_section,
+    "done": lambda query, passages, reports: outside_the_plan(query, passages),
+    "section": lambda query, passages, reports: in_asked_section(query, passages),
 }
 # Whether a text scorer can lift anything for a question: one that cannot is skipped, so that
 # no passage rows are read for it and a pool need not leave room for its lift.
@@ -181,8 +183,10 @@ class Fusion:
                              f"{sorted(SIGNAL_SCORERS.keys() | TEXT_SCORERS.keys())}; got {dict(self.weights)}")
 
     def fuse(self, query: Query, cands: Candidates, rows: Callable[[np.ndarray], list[Passage]],
-             tuning: Tuning, k: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Return each candidate's fused score and each signal scorer's scores."""
+             tuning: Tuning, k: int, reports: Mapping[str, ReportIdentity] = MappingProxyType({}),
+             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Return each candidate's fused score and each signal scorer's scores; `reports` are
+        the identities of the candidates' reports, by source."""
         total = sum(self.weights.values())
         parts = {name: fn(cands, tuning) for name, fn in SIGNAL_SCORERS.items()}
         fused = np.zeros(len(cands.ids), dtype=np.float64)
@@ -195,7 +199,7 @@ class Fusion:
                 kth = min(k, len(fused))
                 kth_best = np.partition(fused, -kth)[-kth]
                 could_reach = np.flatnonzero(fused + lift >= kth_best)
-                held = TEXT_SCORERS[name](query, rows(cands.ids[could_reach]))
+                held = TEXT_SCORERS[name](query, rows(cands.ids[could_reach]), reports)
                 fused[could_reach[np.array(held, dtype=bool)]] += lift
         return fused, parts
 

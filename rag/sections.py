@@ -16,7 +16,7 @@ that opens an acknowledgement of problems, from its first sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from .patterns import LazyPattern, lazy_pattern
 from .segment import has_word_character
@@ -62,9 +62,14 @@ def asked_section(question: str) -> str:
     """Return the part of a report a question asks for ("plan", "review", "problems"), or "".
     Every clause that asks something must ask for that part: 去年做了什么，今年又要开展什么
     asks about one topic in two parts, which no single part answers."""
-    asking = [c for c in re.split(r"[，,；;？?。]", question) if _ASKING.search(c)] or [question]
+    asking = asking_clauses(question) or [question]
     parts = {next((part for part, cue in _QUESTION_CUES.items() if cue.search(c)), "") for c in asking}
     return parts.pop() if len(parts) == 1 else ""
+
+
+def asking_clauses(question: str) -> list[str]:
+    """Return the clauses of a question that ask something, in order."""
+    return [c for c in re.split(r"[，,；;？?。]", question) if _ASKING.search(c)]
 
 
 # A clause that asks: a question word, or an everyday one (怎么, 吗).
@@ -126,6 +131,36 @@ def names_report(word: str, names: str) -> bool:
         return False
     pattern = re.compile(".{0,2}".join(map(re.escape, word)))
     return any(pattern.search(line) for line in names.splitlines())
+
+
+_TITLE_YEAR = lazy_pattern(r"((?:19|20)\d{2})年(以来)?")
+# Titles that name years by the report's: 过去一年工作回顾 in a report given in 2025 is 2024's.
+_RELATIVE_TITLES = ((lazy_pattern(r"过去一年|去年|上一年"), (-1,)),
+                    (lazy_pattern(r"过去五年|五年来"), (-5, -4, -3, -2, -1)),
+                    (lazy_pattern(r"今年|本年"), (0,)))
+
+
+def years_of_titles(heading_path: Sequence[str], issued: str = "",
+                    title_years: Collection[str] = ()) -> tuple[set[str], bool]:
+    """Return the years a passage is about by its section titles, and whether they leave the
+    end open (2021年以来工作回顾: up to the report's own): the years the titles name (2024年
+    工作回顾); else those they name by the year the report was `issued` (过去一年, 今年); else
+    none under a five-year plan's title (“十三五”时期发展成就 speaks of the period as a whole:
+    lifting it for each of its years put reviews of the period first); else the years of the
+    report's title, which a report without such titles is about throughout (a statistical
+    communiqué, a rule-of-law report)."""
+    titles = "".join(heading_path)
+    found = _TITLE_YEAR.findall(titles)
+    if found:
+        return {year for year, _ in found}, any(since for _, since in found)
+    if issued:
+        relative = {str(int(issued) + shift) for cue, shifts in _RELATIVE_TITLES if cue.search(titles)
+                    for shift in shifts}
+        if relative:
+            return relative, False
+    if plan_period_years(titles):
+        return set(), False
+    return set(title_years), False
 
 
 # Five-year plans by the number of their plan: the 十一五 ran 2006–2010, each next one five

@@ -175,6 +175,38 @@ def test_a_section_of_another_year_does_not_answer_a_question_about_one_year():
     assert not_of_another_year(question, [problems]) == [False] and in_asked_year(question, [problems]) == [False]
 
 
+def test_a_report_without_years_in_its_titles_is_about_its_title_s_year():
+    # Two communiqués of consecutive years state the same figures: their titles tell them apart.
+    from rag.identity import ReportIdentity
+    from rag.scorers import in_asked_year, not_of_another_year
+
+    reports = {"cd21.txt": ReportIdentity("cd21.txt", title_years=("2021",), date="2022年3月25日"),
+               "cd22.txt": ReportIdentity("cd22.txt", title_years=("2022",), date="2023年3月25日"),
+               "gov.txt": ReportIdentity("gov.txt", title_years=("2023",), date="2023年1月10日")}
+    older = Passage("年末常住人口2119.2万人。", "cd21.txt", 0, 14, ("一、综合",))
+    newer = Passage("年末常住人口2126.8万人。", "cd22.txt", 0, 14, ("一、综合",))
+    review = Passage("年末常住人口2126.8万人。", "gov.txt", 0, 14, ("一、过去一年工作回顾",))
+    question = Query.of("成都2022年末常住人口是多少")
+    assert not_of_another_year(question, [older, newer, review], reports) == [False, True, True]
+    assert in_asked_year(question, [older, newer, review], reports) == [False, True, True]  # 过去一年 of 2023: 2022
+    # Without the reports' identities, nothing is known against either.
+    assert not_of_another_year(question, [older, newer]) == [True, True]
+
+
+def test_a_year_only_a_later_ask_names_does_not_rank_the_first_ask_s_passages():
+    from rag.identity import ReportIdentity
+    from rag.scorers import not_of_another_year
+
+    reports = {"r.txt": ReportIdentity("r.txt", title_years=("2023",), date="2024年1月5日")}
+    review = Passage("不予行政处罚惠及经营主体7968家。", "r.txt", 0, 18, ("一、主要举措和成效",))
+    plan = Passage("继续推行包容审慎监管。", "r.txt", 20, 31, ("三、2024年工作打算",))
+    mixed = Query.of("不予行政处罚制度到目前惠及了多少家经营主体？2024年在这方面还打算怎么做？")
+    assert not_of_another_year(mixed, [review, plan], reports) == [False, False]  # no one year: no change
+    # A year of the first ask carries on to the next.
+    carried = Query.of("2024年不予行政处罚惠及多少家？比上年增长了多少？")
+    assert not_of_another_year(carried, [review, plan], reports) == [False, True]
+
+
 def test_the_review_of_the_year_asked_about_ranks_before_the_next_years_plan(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

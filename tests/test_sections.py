@@ -145,3 +145,17 @@ def test_a_name_beside_its_noun_is_answered(question, text, name):
 ])
 def test_a_near_miss_gets_no_name(question, text):
     assert _answer(question, text) is None
+
+
+@pytest.mark.parametrize("titles, issued, title_years, years", [
+    (("一、2024年工作回顾", "（一）经济"), "2025", ("2025",), ({"2024"}, False)),   # the titles name it
+    (("一、2021年以来工作回顾",), "2023", ("2023",), ({"2021"}, True)),           # …up to the report's
+    (("一、过去一年工作回顾",), "2025", ("2025",), ({"2024"}, False)),             # by the report's date
+    (("一、过去五年工作回顾",), "2023", ("2023",), ({"2018", "2019", "2020", "2021", "2022"}, False)),
+    (("一、“十三五”时期发展成就",), "2021", ("2021",), (set(), False)),            # a period as a whole
+    (("一、综合",), "2023", ("2022",), ({"2022"}, False)),                         # a communiqué's title
+    ((), "", (), (set(), False)),
+])
+def test_the_years_a_passage_is_about_by_its_titles(titles, issued, title_years, years):
+    from rag.sections import years_of_titles
+    assert years_of_titles(titles, issued, title_years) == years
