@@ -477,5 +477,17 @@ def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, t
         return True
     if query.literal_share(leaving_out=asked.key_nouns) < tuning.literal_share:
         return True  # put in other words: a missing noun says more about wording than content
-    # a report that writes 粮食总产 speaks of the 总产量 asked about (rag.segment.shorter_forms)
-    return any(present(w) or any(present(p) for p in shorter_forms(w)) for w in asked.key_nouns)
+    # a report that writes 粮食总产 speaks of the 总产量 asked about (rag.segment.shorter_forms),
+    # and one that writes 城镇新增就业143.02万人 of the 就业人数 asked about
+    return any(present(w) or any(present(p) for p in shorter_forms(w)) or present(_counted_thing(w))
+               for w in asked.key_nouns)
+
+
+# Nouns that only say "how many" of the word before them (就业人数, 企业数量, 投资规模).
+_QUANTITY_NOUNS = ("人数", "人次", "数量", "总数", "个数", "户数", "家数", "件数", "次数", "总量", "规模", "金额")
+
+
+def _counted_thing(noun: str) -> str:
+    """Return what a noun of quantity counts (就业 of 就业人数), or the noun itself."""
+    thing = next((noun[: -len(q)] for q in _QUANTITY_NOUNS if noun.endswith(q)), "")
+    return thing if len(thing) >= 2 else noun

@@ -505,6 +505,17 @@ def test_a_shorter_form_of_the_counted_noun_is_no_evidence_of_absence():
     assert not judge_answerable(Query.of("食品抽检合格率是多少？", Words(spoken_of)), checks, None, present=spoken_of)
 
 
+def test_a_noun_of_quantity_is_spoken_of_where_what_it_counts_is():
+    # 就业人数 is a word of another report of the archive; this one writes 新增就业143.02万人.
+    jobs = [hit("城镇新增就业143.02万人，居民人均可支配收入增长5.3%。")]
+    in_corpus = {"城镇", "新增", "就业", "就业人数", "收入"}.__contains__
+    spoken_of = {"城镇", "新增", "就业", "收入"}.__contains__
+    assert judge_answerable(Query.of("城镇新增就业人数是多少？", Words(in_corpus)), jobs, None, present=spoken_of)
+    # …but a thing the report never speaks of is still absent.
+    assert not judge_answerable(Query.of("城镇失业人数是多少？", Words({"城镇", "失业", "失业人数"}.__contains__)),
+                                jobs, None, present=spoken_of)
+
+
 def test_a_verb_the_reports_never_use_is_no_noun_whose_absence_refuses():
     text = [hit("清理规范节庆、论坛、展会，数量分别压减75%、95%、73%。")]
     spoken_of = {"清理", "规范", "节庆", "论坛", "展会", "数量", "压减", "浙江"}.__contains__
