@@ -19,7 +19,7 @@ from .passage import Hit
 from .patterns import lazy_pattern
 from .places import Place
 from .question import Asked, asked_years
-from .sections import names_report, years_of_titles
+from .sections import names_report, section_of, years_of_titles
 from .query import Query
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
@@ -113,7 +113,7 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
             continue  # a name the question quotes must be there
         if not _places_hold(query, report, scope):
             continue  # a place the question names is neither this report's nor in the passage
-        in_plan = _in_plan(hit.heading_path)
+        in_plan = section_of(hit.heading_path, "")[0] == "plan"  # by its titles (rag.sections)
         if asked.wants_target and not (in_plan or _TARGET_CUE.search(hit.text)):
             continue  # a target is asked for: a passage of results has none
         if in_plan and not asked.wants_target and (_ASKS_NOW.search(asked.question) or _ASKS_RESULT.search(asked.question)):
@@ -153,20 +153,13 @@ def _rivals(best: tuple[float, Answer], candidates: Sequence[tuple[float, Answer
 _QUALIFIER_OR_QUOTES = lazy_pattern(r"[“”‘’《》\"]|左右$|以上$|以内$|以下$")
 
 
-# Section titles of plans, and words that mark a planned figure.
-_PLAN_SECTION = lazy_pattern(r"安排|任务|打算|计划|目标|主要工作|重点工作|建议|要求|展望|思路|部署")
-# …unless the same title says it reviews: “十四五”时期发展成就和2025年主要工作 is what was done.
-_REVIEW_TITLE = lazy_pattern(r"回顾|成就|成效|成绩")
+# A question about how things stand now: no plan says it.
 _ASKS_NOW = lazy_pattern(r"现在|目前|现有|如今|至今|截至|已经|已有|\bnow\b|\bcurrently\b|\bso far\b", re.I)
 # A question about what was done (新建了多少, 实际增长) is answered by results, not by the plan
 # that set the year's target (2021年工作安排: 新建5G基站5000个; done: 5018个).
 _ASKS_RESULT = lazy_pattern(r"了(?:多少|几)|实际|完成了|\bdid\b|\bactual(?:ly)?\b", re.I)
+# Words that mark a planned figure.
 _TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
-
-
-def _in_plan(heading_path: Sequence[str]) -> bool:
-    """Tell whether a passage is in a part of its report that plans (2025年工作安排)."""
-    return any(_PLAN_SECTION.search(t) and not _REVIEW_TITLE.search(t) for t in heading_path)
 
 
 def _asked_years(query: Query, report: ReportIdentity | None) -> set[str]:
