@@ -19,7 +19,7 @@ from typing import Protocol
 from .normalize import fold
 from .patterns import lazy_pattern
 from .places import Place, find_national, find_places, find_places_in_english
-from .question import Asked, asked_kind, asked_years, asking_span, document_years, is_refusable, question_terms
+from .question import FIGURE_KINDS, Asked, asked_kind, asked_years, asking_span, document_years, is_refusable, question_terms
 from .sections import asked_section, asking_clauses, topic_words
 from .segment import DEMONSTRATIVES, STOPWORDS, cut, dictionary_tag, has_word_character, search_words, tokens_of
 
@@ -74,7 +74,6 @@ def _tag(lexicon: Lexicon, word: str) -> str:
 # What a question about a plan says (目标, 今年要, 将, 预计); 主要, 重要, 需要 are no 要.
 _ASKS_PLAN = lazy_pattern(r"目标|预期|预计|计划|打算|力争|争取|规划|准备|下一步|今年|明年|未来|(?<![主重需只])要(?!求|素|点)|将|拟|"
                           r"\b(?:target|plan|planned|plans|aim|goal|will|expected)\b", re.I)
-_FIGURE_KINDS = ("count", "amount", "percent", "date")
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ class Query:
         or date, with no word of a plan in it (2024年机场旅客吞吐量是多少, not 2024年目标是多少):
         a year's results are in the next report's review, its plan states targets."""
         asked = self.asked
-        return (asked is not None and asked.kind in _FIGURE_KINDS and not asked.wants_target
+        return (asked is not None and asked.kind in FIGURE_KINDS and not asked.wants_target
                 and not _ASKS_PLAN.search(self.folded))
 
     def literal_share(self, leaving_out: Collection[str] = ()) -> float:

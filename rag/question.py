@@ -23,6 +23,10 @@ _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"), (
 
 # Nouns that say what kind of name is wanted: an answer must contain one the question
 # uses, or be followed by it closely (“安全守护开学季”2个集中整治周行动).
+# The kinds of answer that are figures: their spans are precise (a count, an amount, a
+# percentage, a date), so retrieval may favour passages holding one, and they are results or
+# targets (a name or a person is neither).
+FIGURE_KINDS = ("count", "amount", "percent", "date")
 NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
               "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
               "平台", "品牌", "大学", "专家", "研究", "制度", "机制", "计划", "工程")

@@ -36,12 +36,11 @@ from .config import Tuning
 from .identity import ReportIdentity
 from .passage import Passage
 from .query import Query
+from .question import FIGURE_KINDS
 from .sections import section_of, years_of_titles
 from .spans import find
 from .store import Candidates
 
-# The kinds whose spans are precise enough for retrieval to favour passages holding one.
-TYPED_KINDS = ("count", "amount", "percent", "date")
 
 
 def dense_scores(cands: Candidates, tuning: Tuning) -> np.ndarray:
@@ -59,9 +58,9 @@ def keyword_scores(cands: Candidates, tuning: Tuning) -> np.ndarray:
 
 def holds_asked_kind(query: Query, texts: Sequence[str]) -> list[bool]:
     """Tell, for each text, whether it holds a span of the kind the question asks for when
-    that kind is one of TYPED_KINDS; all False for other questions."""
+    that kind is one of FIGURE_KINDS; all False for other questions."""
     asked = query.asked
-    if asked is None or asked.kind not in TYPED_KINDS:
+    if asked is None or asked.kind not in FIGURE_KINDS:
         return [False] * len(texts)
     return [any(asked.fits(text[a:b]) for a, b in find(text, asked.span_kinds())) for text in texts]
 
@@ -147,7 +146,7 @@ TEXT_SCORERS: dict[str, Callable[[Query, Sequence[Passage], Mapping[str, ReportI
 # Whether a text scorer can lift anything for a question: one that cannot is skipped, so that
 # no passage rows are read for it and a pool need not leave room for its lift.
 APPLIES: dict[str, Callable[[Query], bool]] = {
-    "kind": lambda query: query.asked is not None and query.asked.kind in TYPED_KINDS,
+    "kind": lambda query: query.asked is not None and query.asked.kind in FIGURE_KINDS,
     "year": lambda query: content_year(query) is not None,
     "year_fits": lambda query: content_year(query) is not None,
     "done": lambda query: query.asks_what_was_done(),
