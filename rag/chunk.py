@@ -26,7 +26,7 @@ from .passage import Passage
 from .patterns import lazy_pattern
 from .split import split_points
 
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 # Paragraphs at most this long at the end of a report are its closing block
 # (特此报告 / issuing body / date / 抄送), and at most this long anywhere are
 # packed together with their short neighbours.
@@ -43,6 +43,7 @@ _UNMARKED_RANK = 2  # an unnumbered section title: outer to 一、 and （一）
 _NOTE_MARK = lazy_pattern(r"^(?:[0-9０-９]{1,3}\s*[.．、]|[①-⑳]|[\[〔［【][0-9０-９]{1,3}[\]〕］】])")
 _END_PUNCTUATION = "。！？；：!?;:，,、"
 UNMARKED_HEADING_CHARS = 16
+_ENDS_IN_A_FIGURE = lazy_pattern(r"\s[-+−]?[\d.,%％]*\d[%％]?$")
 
 _ITEM_START = lazy_pattern(r"(?:^|(?<=[。；：;:]))\s*([一二三四五六七八九十]{1,2}是)")
 _ITEM_LEAD = lazy_pattern(r"[一二三四五六七八九十]{1,2}是")
@@ -156,9 +157,10 @@ def _is_unmarked_title(line: str) -> bool:
     line = line.strip()
     han = sum("\u3400" <= c <= "\u9fff" for c in line)
     # at least four characters of words: not a table's number or a one-word cell (农村); and
-    # not a table row as the Word and HTML readers write it (地区生产总值 | 1234亿元)
+    # not a table row, as the Word and HTML readers write it (地区生产总值 | 1234亿元) or as a
+    # text file does (其他用品和服务 102.0: a name and its figures)
     return han >= 4 and len(line) <= UNMARKED_HEADING_CHARS and not any(c in line for c in _END_PUNCTUATION) \
-        and "|" not in line
+        and "|" not in line and not _ENDS_IN_A_FIGURE.search(line)
 
 
 def _nothing_under(raw: list[Heading | None], paragraphs: list[_Span], text: str, i: int, rank: int,

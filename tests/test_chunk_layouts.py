@@ -80,6 +80,17 @@ def test_a_table_cell_or_a_number_is_not_a_heading():
     assert notes.heading_path == ("注释：",)
 
 
+def test_a_table_row_of_a_name_and_its_figures_is_not_a_heading():
+    # 其他用品和服务 102.0, the last row of a price table, was a title over the rest of the report.
+    for name in ("chengdu-stats-communique-2022.txt", "chengdu-stats-communique-2021.txt"):
+        passages = passages_of(name)
+        table = holding(passages, "居民消费价格指数")
+        assert "其他用品和服务 10" in table.text and table.heading_path == ("一、综合", "（四）物价")
+        assert holding(passages, "年末常住人口").heading_path == ("一、综合", "（五）人口")
+        assert holding(passages, "汽车 万辆").heading_path == ("二、国民经济各行业", "（二）工业和建筑业")
+        assert not any(any(ch.isdigit() for ch in p.heading_path[0][-3:]) for p in passages if p.heading_path)
+
+
 def test_numbered_lines_with_nothing_under_them_are_cited_list_items():
     text = "一、总体要求\n今年的工作很多，下面分项说明，以便对照检查和推进落实各项任务，确保完成。\n" \
            "二、十件实事\n1．新建学校10所。\n2．新增床位500张。\n三、保障\n加强组织领导，层层压实责任，确保各项任务落地见效，形成工作合力。\n"
