@@ -23,6 +23,7 @@ from .sections import names_report, section_of, years_of_titles
 from .query import Query
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
+from .tables import cells
 
 __all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
 
@@ -124,8 +125,9 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         # A plan's figure is a target: a question about what was done takes it only when no
         # review states one (山东对孤儿…每人给多少 is answered by the plan alone).
         planned = _PLANNED if in_plan and query.asks_what_was_done() else 0.0
-        for score, answer in _candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
-                                         years=years):
+        found = list(_candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
+                                 years=years)) + _table_candidates(query, hit)
+        for score, answer in found:
             candidate = (score - planned, answer)
             rivals.append(candidate)
             if best is None or candidate[0] > best[0]:
@@ -256,6 +258,51 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total)
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
+    """Return (score, answer) for the figures of tables written as text in the hit (rag.tables)
+    that the question names by their row and asks for in their unit or by their column
+    (2022年成都汽车产量是多少万辆 → the row 汽车, unit 万辆 → 62.1). Only levels: a change (比上年
+    增长) is read from a table's growth column by no question here. A row the question writes
+    after a word of its own (新能源汽车 for the row 汽车) is another thing's."""
+    asked = query.asked
+    if asked.kind not in ("count", "amount") or asked.wants_change or asked.english:
+        return []
+    # The question without the places and years that frame it: what is left names the row.
+    question = query.folded
+    for name in {p.written or p.name for p in query.places} | {f"{y}年" for y in query.years}:
+        question = question.replace(name, " ")
+    question = question.replace("年末", " ").replace("全年", " ")
+    found = []
+    for cell in cells(hit.text):
+        # 移动通信手持机（手机）: the row by its name or by the name in brackets
+        names = [re.sub(r"[（(][^）)]*[）)]", "", cell.row), *re.findall(r"[（(]([^）)]+)[）)]", cell.row)]
+        row = next((n for n in names if len(n) >= 2 and _names_row(question, n)), "")
+        if not row:
+            continue
+        if _GROWTH_COLUMN.search(cell.column + cell.unit):
+            continue
+        unit_fits = bool(asked.units) and any(cell.unit.endswith(u) for u in asked.units)
+        if not (unit_fits or (not asked.units and cell.column and cell.column in question)):
+            continue
+        found.append((_TABLE_SCORE + len(row) / len(query.folded) - 0.1 * (hit.rank - 1),
+                      Answer(hit.text[cell.start:cell.end], hit.source, hit.start + cell.start,
+                             hit.start + cell.end, hit.rank)))
+    return found
+
+
+def _names_row(question: str, row: str) -> bool:
+    """Tell whether a question writes a row's name as a word of its own (汽车 in 汽车产量, not
+    in 新能源汽车产量)."""
+    at = question.find(row)
+    return at >= 0 and not (at > 0 and _CJK_CHAR.match(question[at - 1]) and question[at - 1] not in _BOUNDARY)
+
+
+# A table's figure named by its row and unit ranks below a sentence that holds the
+# question's words in its own clause (support + 2 × local ≈ 3), which also shows its unit.
+_TABLE_SCORE = 2.0
+_GROWTH_COLUMN = lazy_pattern(r"增长|增速|比上年|下降|[%％]")
 
 
 def _another_things(asked: Asked, sentence: str) -> bool:

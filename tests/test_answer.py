@@ -710,3 +710,13 @@ def test_a_figure_of_another_things_measure_is_no_answer():
     wheat = "全年小麦播种面积1.1亿亩、产量825亿斤以上。"
     assert answer_of("小麦产量是多少", [hit(wheat)]).text == "825亿斤以上"
     assert answer_of("机场旅客吞吐量是多少", [hit("旅客吞吐量达6147.7万人次。")]).text == "6147.7万人次"
+
+
+def test_a_figure_of_a_table_is_read_by_its_row_and_unit():
+    table = hit("表3：2022年主要工业产品产量及其增长速度\n产品名称 单位 产量 比上年增长（%）\n"
+                "汽车 万辆 62.1 7.1\n移动通信手持机（手机） 万台 406.3 -40.3\n")
+    assert answer_of("2022年汽车产量是多少万辆？", [table]).text == "62.1"
+    assert answer_of("2022年手机产量是多少万台？", [table]).text == "406.3"  # the name in brackets
+    assert answer_of("新能源汽车产量是多少万辆？", [table]) is None  # another row's word
+    assert answer_of("汽车产量是多少万吨？", [table]) is None  # another unit
+    assert answer_of("汽车产量比上年增长多少？", [table]) is None  # a change: not from a table

@@ -1,0 +1,73 @@
+"""Tables written as text: one row per line, cells split by spaces, under a line of titles.
+
+A statistical communiqué's tables reach the reports as text (a PDF's text layer, a web
+page's table flattened):
+
+    表3：2022年规模以上工业企业主要工业产品产量及其增长速度
+    产品名称 单位 产量 比上年增长（%）
+    汽车 万辆 62.1 7.1
+
+`cells` reads each figure of such a table with what names it: its row (汽车), its column
+(产量) and its unit (万辆: the row's 单位 cell, else the unit the column's title names in
+brackets, 2022年（亿元） → 亿元). A line whose cells do not line up with the titles above
+it is no row, and ends the table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FIGURE = re.compile(r"[-+−]?\d+(?:\.\d+)?[%％]?")
+_BRACKETED_UNIT = re.compile(r"[（(]([^（）()]{1,6})[）)]\s*$")
+_ROW_LEAD = re.compile(r"^(?:其中|内|包括)[:：]?")  # 其中:食品烟酒 is the row 食品烟酒
+_SENTENCE_MARKS = re.compile(r"[。；;，,]")
+UNIT_TITLE = "单位"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A figure of a table, and what names it."""
+
+    row: str  # 汽车
+    column: str  # 产量
+    unit: str  # 万辆; "" when the table does not say
+    start: int  # where the figure stands in the text
+    end: int
+
+
+def cells(text: str) -> list[Cell]:
+    """Return the figures of every table written as text in `text`, in reading order."""
+    found: list[Cell] = []
+    titles: list[str] | None = None
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        tokens = [(m.group(), offset + m.start()) for m in re.finditer(r"\S+", line)]
+        offset += len(line)
+        if len(tokens) < 2 or _SENTENCE_MARKS.search(line):
+            titles = None
+            continue
+        figures = [_FIGURE.fullmatch(t) is not None for t, _ in tokens]
+        if not any(figures):
+            titles = [t for t, _ in tokens]  # a line of titles: the rows below it follow them
+            continue
+        if titles is None or len(tokens) != len(titles) or figures[0]:
+            titles = None
+            continue
+        found += _row(tokens, figures, titles)
+    return found
+
+
+def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str]) -> list[Cell]:
+    name = _ROW_LEAD.sub("", tokens[0][0])
+    unit_at = titles.index(UNIT_TITLE) if UNIT_TITLE in titles else None
+    row_unit = tokens[unit_at][0] if unit_at is not None and not figures[unit_at] else ""
+    out = []
+    for (token, at), title, figure in zip(tokens[1:], titles[1:], figures[1:]):
+        if not figure:
+            continue
+        bracketed = _BRACKETED_UNIT.search(title)
+        unit = row_unit or (bracketed.group(1) if bracketed else "")
+        column = _BRACKETED_UNIT.sub("", title)
+        out.append(Cell(name, column, unit, at, at + len(token)))
+    return out

@@ -1,0 +1,36 @@
+"""Tables written as text: each figure with its row, column and unit."""
+
+from rag.tables import cells
+
+TABLE = """表3：2022年规模以上工业企业主要工业产品产量及其增长速度
+产品名称 单位 产量 比上年增长（%）
+汽车 万辆 62.1 7.1
+移动通信手持机（手机） 万台 406.3 -40.3
+全年实现货物进出口总额8346.4亿元，比上年增长2.3%。
+集成电路 亿块 89.5 2.1
+"""
+
+
+def figures(text):
+    return [(c.row, c.column, c.unit, text[c.start:c.end]) for c in cells(text)]
+
+
+def test_each_figure_is_read_with_its_row_column_and_unit():
+    assert figures(TABLE)[:4] == [("汽车", "产量", "万辆", "62.1"), ("汽车", "比上年增长", "万辆", "7.1"),
+                                  ("移动通信手持机（手机）", "产量", "万台", "406.3"),
+                                  ("移动通信手持机（手机）", "比上年增长", "万台", "-40.3")]
+
+
+def test_a_sentence_ends_the_table():
+    # 集成电路 follows a sentence, not the titles: no row of the table above.
+    assert not any(row == "集成电路" for row, *_ in figures(TABLE))
+
+
+def test_a_column_title_may_name_the_unit():
+    text = "指标 2022年（亿元） 比上年增长（%）\n地区生产总值 20817.5 2.8\n其中:第一产业 588.4 3.8\n"
+    assert figures(text) == [("地区生产总值", "2022年", "亿元", "20817.5"), ("地区生产总值", "比上年增长", "%", "2.8"),
+                             ("第一产业", "2022年", "亿元", "588.4"), ("第一产业", "比上年增长", "%", "3.8")]
+
+
+def test_rows_that_do_not_line_up_with_the_titles_are_no_rows():
+    assert figures("产品名称 单位 产量\n汽车 万辆\n木质 家具 万件 1249.9\n") == []
