@@ -296,7 +296,7 @@ def _names_row(question: str, row: str) -> bool:
     """Tell whether a question writes a row's name as a word of its own (汽车 in 汽车产量, not
     in 新能源汽车产量)."""
     at = question.find(row)
-    return at >= 0 and not (at > 0 and _CJK_CHAR.match(question[at - 1]) and question[at - 1] not in _BOUNDARY)
+    return at >= 0 and not _after_a_word(question, at)
 
 
 # A table's figure named by its row and unit ranks below a sentence that holds the
@@ -311,9 +311,14 @@ def _another_things(asked: Asked, sentence: str) -> bool:
     after a word of its own (汽车产量…，产量均居全国第2位 is about cars, not steel)."""
     if _support(dict.fromkeys(asked.modifiers, 1.0), asked.forms, sentence):
         return False
-    return any(i > 0 and _CJK_CHAR.match(sentence[i - 1]) and sentence[i - 1] not in _BOUNDARY
-               for form in asked.forms.get(asked.measured, (asked.measured,))
-               for i in (m.start() for m in re.finditer(re.escape(form), sentence)))
+    return any(_after_a_word(sentence, m.start()) for form in asked.forms.get(asked.measured, (asked.measured,))
+               for m in re.finditer(re.escape(form), sentence))
+
+
+def _after_a_word(text: str, at: int) -> bool:
+    """Tell whether what stands at `at` is written right after a word of the text's own, which
+    makes it part of a longer name (车 before 产量 in 汽车产量; not 、产量, nor 的产量)."""
+    return at > 0 and bool(_CJK_CHAR.match(text[at - 1])) and text[at - 1] not in _BOUNDARY
 
 
 _CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")

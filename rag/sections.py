@@ -10,7 +10,9 @@ The title words below were read from the headings of the reports in eval/corpus/
 top-level title there falls in one part or none); the question words are the everyday
 ways to ask for each part. `asked_section` reads the part a question asks for;
 `section_of` the part a passage belongs to, from its heading path or, for the paragraph
-that opens an acknowledgement of problems, from its first sentence.
+that opens an acknowledgement of problems, from its first sentence; `years_of_titles` the
+years a passage is about, from its titles and its report's (2024年工作回顾, 过去一年, a
+communiqué's title year), for retrieval's year scorers and the answer step alike.
 """
 
 from __future__ import annotations
