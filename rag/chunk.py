@@ -26,7 +26,7 @@ from .passage import Passage
 from .patterns import lazy_pattern
 from .split import split_points
 
-CHUNKER_VERSION = 5
+CHUNKER_VERSION = 6
 # Paragraphs at most this long at the end of a report are its closing block
 # (特此报告 / issuing body / date / 抄送), and at most this long anywhere are
 # packed together with their short neighbours.

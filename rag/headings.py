@@ -27,6 +27,10 @@ _MARKERS: list[tuple[int, LazyPattern]] = [
 ]
 _MARKDOWN = lazy_pattern(r"(#{1,6})\s+")
 _SENTENCE_END = lazy_pattern(r"[。！？!?]")
+_OPENERS, _CLOSERS = "“《（(", "”》）)"
+# A line of a table written as text, marked as a part of the row above (# 日本 146.1 -19.1):
+# not a Markdown title.
+_TABLE_ROW = lazy_pattern(r"\S+(?:\s+[-+−]?\d+(?:\.\d+)?[%％]?)+\s*")
 
 # A first sentence longer than this is body text, not a heading title.
 MAX_TITLE_CHARS = 60
@@ -49,7 +53,7 @@ class Heading:
 def parse_heading(paragraph: str) -> Heading | None:
     """Return the heading that `paragraph` starts with, or None for body text."""
     md = _MARKDOWN.match(paragraph)
-    if md:
+    if md and not _TABLE_ROW.fullmatch(paragraph, md.end()):
         return Heading(len(md.group(1)) - 10, paragraph[md.end():].strip(), len(paragraph))
     for rank, pattern in _MARKERS:
         marker = pattern.match(paragraph)
@@ -59,11 +63,11 @@ def parse_heading(paragraph: str) -> Heading | None:
 
 
 def _split_title(rank: int, paragraph: str, marker_end: int) -> Heading:
-    end = _SENTENCE_END.search(paragraph, marker_end)
+    end = _sentence_end(paragraph, marker_end)
     if end is None:
         return Heading(rank, paragraph.strip(), len(paragraph))
-    title = paragraph[: end.start()].strip()
-    body = end.end()
+    title = paragraph[: end].strip()
+    body = end + 1
     if len(title) > MAX_TITLE_CHARS or rank == 7:
         # A numbered paragraph without a short title, or a law article: the marker
         # alone names it and everything after it is cited body text.
@@ -71,3 +75,19 @@ def _split_title(rank: int, paragraph: str, marker_end: int) -> Heading:
     while body < len(paragraph) and paragraph[body].isspace():
         body += 1
     return Heading(rank, title, body)
+
+
+def _sentence_end(paragraph: str, start: int) -> int | None:
+    """Return where the first sentence from `start` ends: outside quotes and brackets when
+    they close (“欢乐暑期?社工陪伴” is one name), else at the first mark."""
+    depth = 0
+    for i in range(start, len(paragraph)):
+        ch = paragraph[i]
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth = max(0, depth - 1)
+        elif depth == 0 and _SENTENCE_END.match(ch):
+            return i
+    first = _SENTENCE_END.search(paragraph, start)  # a quote left open: as before
+    return first.start() if first else None

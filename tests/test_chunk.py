@@ -118,13 +118,16 @@ def test_even_pieces_not_a_crumb():
     ("第二章 市场监管", 1, "第二章 市场监管", ""),
     ("第十二条 经营者应当依法经营。", 7, "第十二条", "经营者应当依法经营。"),
     ("## Section", -8, "Section", ""),
+    # a name the report quotes ends no title, whatever it holds (a ? typed for a ·)
+    ("42、开展“欢乐暑期?社工陪伴”关爱行动。举办活动30场。", 5, "42、开展“欢乐暑期?社工陪伴”关爱行动", "举办活动30场。"),
 ])
 def test_parse_heading(paragraph, rank, heading, body):
     h = parse_heading(paragraph)
     assert (h.rank, h.text, paragraph[h.body_offset:]) == (rank, heading, body)
 
 
-@pytest.mark.parametrize("paragraph", ["1.07万家次经营主体接受检查。", "2023年，市局法治建设取得成绩。", "一是落实制度。"])
+@pytest.mark.parametrize("paragraph", ["1.07万家次经营主体接受检查。", "2023年，市局法治建设取得成绩。", "一是落实制度。",
+                                       "# 日本 146.1 -19.1 307.9 6.5"])  # a table's part-row, marked #
 def test_body_text_is_not_a_heading(paragraph):
     assert parse_heading(paragraph) is None
 
