@@ -8,7 +8,7 @@ page's table flattened):
     汽车 万辆 62.1 7.1
 
 `cells` reads each figure of such a table with what names it: its row (汽车), its column
-(产量) and its unit (万辆: the row's 单位 cell, else the unit the column's title names in
+(产量) and its unit (万辆: the row's 单位 or 计量单位 cell, else the unit the column's title names in
 brackets, 2022年（亿元） → 亿元). A line whose cells do not line up with the titles above
 it is no row, and ends the table.
 """
@@ -60,7 +60,7 @@ def cells(text: str) -> list[Cell]:
 
 def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str]) -> list[Cell]:
     name = _ROW_LEAD.sub("", tokens[0][0])
-    unit_at = titles.index(UNIT_TITLE) if UNIT_TITLE in titles else None
+    unit_at = next((i for i, t in enumerate(titles) if t.endswith(UNIT_TITLE)), None)  # 单位, 计量单位
     row_unit = tokens[unit_at][0] if unit_at is not None and not figures[unit_at] else ""
     out = []
     for (token, at), title, figure in zip(tokens[1:], titles[1:], figures[1:]):

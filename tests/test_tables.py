@@ -34,3 +34,8 @@ def test_a_column_title_may_name_the_unit():
 
 def test_rows_that_do_not_line_up_with_the_titles_are_no_rows():
     assert figures("产品名称 单位 产量\n汽车 万辆\n木质 家具 万件 1249.9\n") == []
+
+
+def test_a_unit_column_may_be_called_by_another_name():
+    text = "产品名称 计量单位 2022年 比上年增长（%）\n汽车 辆 363399 1.9\n#新能源汽车 辆 154999 184.3\n"
+    assert figures(text)[2] == ("#新能源汽车", "2022年", "辆", "154999")
