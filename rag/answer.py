@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .config import Tuning
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
 from .places import Place
-from .question import Asked, asked_years
+from .question import Asked, asked_years, counted_thing
 from .sections import names_report, section_of, years_of_titles
 from .query import Query
 from .segment import holds_form, shorter_forms, stands_alone
@@ -105,6 +105,7 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     # An English question ranks on translated words and vectors: a figure outside its best
     # passage is too often a neighbour's.
     for hit in hits[: 1 if asked.english else max_hits]:
+        hit = _with_full_width_marks(hit)
         report = reports.get(hit.source)
         scope = "".join(hit.heading_path) + hit.passage.context + hit.text
         years = _asked_years(query, report)
@@ -135,6 +136,18 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     if best and asked.english and _rivals(best, rivals):
         return None  # translated words can't tell two figures apart: show the passages instead
     return best[1] if best else None
+
+
+def _with_full_width_marks(hit: Hit) -> Hit:
+    """Return the hit with a comma or semicolon typed in ASCII beside a Chinese character
+    read as the full-width mark it stands for (再就业2.0万人,就业困难人员…: two clauses, two
+    figures); one character for one, so offsets stay, and 1,234 stays a number."""
+    text = _ASCII_MARK.sub(lambda m: _FULL_WIDTH[m.group(0)], hit.text)
+    return hit if text == hit.text else replace(hit, passage=replace(hit.passage, text=text))
+
+
+_ASCII_MARK = lazy_pattern(r"(?<=[\u3400-\u9fff%％”）)])[,;](?!\d)|(?<!\d)[,;](?=[\u3400-\u9fff“（(])")
+_FULL_WIDTH = {",": "，", ";": "；"}
 
 
 # What a plan's figure loses, as a candidate answer to a question about what was done.
@@ -212,6 +225,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
         if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
+        per = _PER_UNIT.match(hit.text, end) if asked.kind in ("count", "amount", "percent") else None
+        if per:
+            if not (per.group(1) in asked.question or _PER_TIME.fullmatch(per.group(1))
+                    or _names_the_rate(asked, hit.text, start)):
+                continue  # 地均集约度达41.40亿元/平方公里 is no 地区生产总值
+            end, span = per.end(), hit.text[start : per.end()]
         # The sentence must hold the question; the span's own clause says which span it
         # means (检查企业3355家，约谈企业216家: 约谈 → 216家).
         sentence = _around(hit.text, start, end, "。！？；")
@@ -223,12 +242,16 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         named = set(asked_years(sentence))
         if years and named and not named & set(years):
             continue  # 到2030年…达到2.8% is 2030's figure, not this year's
-        support = _support(terms, asked.forms, sentence + "".join(hit.heading_path)) / total
+        # a noun of quantity that the figure follows what it counts of (就业人员10.8万人) is held
+        counted = _counted_right_before(hit.text, start, terms)
+        support = (_support(terms, asked.forms, sentence + "".join(hit.heading_path))
+                   + _not_held(terms, asked.forms, counted, sentence)) / total
         if support < min_support:
             continue
         clause = _around(hit.text, start, end, _CLAUSE_STOPS)
         local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
-        if not local and (_RANK_LINK if asked.kind == "rank" else _LINK).match(clause):  # …，达101.64亿元
+        if not local and ((_RANK_LINK if asked.kind == "rank" else _LINK).match(clause)  # …，达101.64亿元
+                          or (asked.wants_change and _CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
             local = _support(terms, asked.forms, _clause_before(hit.text, start, _CLAUSE_STOPS)) / total
         respective = _respective(hit.text, start, end)
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
@@ -246,18 +269,85 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         lead = _own_lead(hit.text, start)
         if ("年" in lead or "五" in lead) and _PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
             continue  # 年均增长8.0%, 五年净增608万户: a period's figure, not one year's
-        if asked.attribute and not _support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
-                                            sentence + "".join(hit.heading_path)):
+        if asked.attribute and not (_support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
+                                             sentence + "".join(hit.heading_path))
+                                    or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
+        if asked.counted and not counted:
+            continue  # 失业人数, which no report writes, is not read from 参加失业保险人数79.0万人
+        local += _not_held(terms, asked.forms, counted, clause) / total
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  - (_UNQUOTED if (start, end) in unquoted else 0.0)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
-                 + _reading(asked, hit.text[max(0, start - _LEAD_WINDOW) : start], hit.text[end : end + 4])
+                 + _reading(asked, _lead(hit.text, start), hit.text[end : end + 4], counted)
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
-                 + _WHOLE_WORDS * _as_words(terms, clause) / total)
+                 + _WHOLE_WORDS * _as_words(terms, clause) / total
+                 - (_AVERAGE_UNASKED if not asked.wants_average and _is_average(hit.text, start) else 0.0))
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+def _counted_right_before(text: str, start: int, terms: Mapping[str, float]) -> set[str]:
+    """Return the question's nouns of quantity whose counted thing the figure at `start`
+    follows (城镇新增就业25.3万人 states the 就业人数 of 新增就业人数; 参加失业保险人数79.0万人
+    counts the insured, not the 失业人数)."""
+    lead = _lead(text, start, _LEAD_WINDOW + 4)
+    return {t for t in terms if (thing := counted_thing(t)) != t
+            and re.search(re.escape(thing) + _AFTER_THE_THING, lead)}
+
+
+def _not_held(terms: Mapping[str, float], forms: Mapping[str, Iterable[str]], chosen: Collection[str],
+              text: str) -> float:
+    """Return the weight of the `chosen` terms that `text` does not hold."""
+    return sum(terms[t] for t in chosen if not any(holds_form(text, f) for f in forms[t]))
+
+
+def _is_average(text: str, start: int) -> bool:
+    """Tell whether a figure is one per person, household or area (人均地区生产总值178781元)."""
+    return bool(_AVERAGE.search(re.split(r"[，。；：！？,;]", text[max(0, start - 20) : start])[-1]))
+
+
+# A figure per person (人均地区生产总值) answers a question that does not ask for one only
+# when no total of the same thing fits it as well: reports state per-person incomes alone.
+_AVERAGE_UNASKED = 1.0
+_AVERAGE = lazy_pattern(r"[人户地日]均|平均")
+
+
+def _names_the_rate(asked: Asked, text: str, start: int) -> bool:
+    """Tell whether what the question asks about, as it writes it right before its question
+    word, stands right before a figure, a link between them at most (地均集约度达41.40亿元/
+    平方公里 for 地区生产总值地均集约度是多少; not for 地区生产总值是多少)."""
+    before = _ASKING_TAIL.sub("", _QUESTION_WORD_ON.split(asked.question)[0])
+    return len(before) >= 2 and bool(re.search(re.escape(before[-2:]) + r"(?:达到?|为|是|约)?$", _lead(text, start)))
+
+
+_QUESTION_WORD_ON = lazy_pattern(r"多少|几|\?|？")
+_ASKING_TAIL = lazy_pattern(r"(?:是|为|有|达到?|大概|大约|约)+$")
+
+
+# A figure per something (5.0批次/千人, 2280元/月): what follows the slash. Per a time, it
+# is how a wage or a standard is stated: the question need not say so.
+_PER_UNIT = lazy_pattern(r"/(千人|万人|百人|人|户|小时|季度|[年月日天周]|平方公里|平方米|公顷|亩|千米|公里|吨|立方米|千瓦时|"
+                         r"床|张|次|件|辆|标准煤)")
+_PER_TIME = lazy_pattern(r"[年月日天周]|小时|季度")
+# A clause that states a change of the figure before it (同比增加13天, 比上年增长5%).
+_CHANGE_CLAUSE = lazy_pattern(r"(?:同比|比上年|较上年|比去年|较去年|比上年末|与上年相比)?"
+                              r"(?:增加|增长|提高|提升|上升|下降|减少|降低|多|少)")
+
+
+def _lead(text: str, start: int, width: int = 0) -> str:
+    """Return the `width` characters before a figure, a footnote's mark and spaces left out
+    (地区生产总值[2] 16907.85亿元: the figure follows 地区生产总值)."""
+    width = width or _LEAD_WINDOW
+    return _FOOTNOTE_MARK.sub("", text[max(0, start - width - 8) : start])[-width:]
+
+
+_FOOTNOTE_MARK = lazy_pattern(r"\[\d{1,2}\]|[①-⑳]|\s+")
+
+
+# What may stand between a counted thing and its figure: 就业人数达, 就业人员, 就业为.
+_AFTER_THE_THING = r"(?:人数|人员|总数|数量)?(?:共|累计|达到?|为|约|超过?)?$"
 
 
 def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
@@ -277,7 +367,9 @@ def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
     found = []
     for cell in cells(hit.text):
         # 移动通信手持机（手机）: the row by its name or by the name in brackets
-        names = [re.sub(r"[（(][^）)]*[）)]", "", cell.row), *re.findall(r"[（(]([^）)]+)[）)]", cell.row)]
+        # and without the mark of a part (#新能源汽车, a row within 汽车)
+        row_name = cell.row.lstrip("#＃ ")
+        names = [re.sub(r"[（(][^）)]*[）)]", "", row_name), *re.findall(r"[（(]([^）)]+)[）)]", row_name)]
         row = next((n for n in names if len(n) >= 2 and _names_row(question, n)), "")
         if not row:
             continue
@@ -437,11 +529,12 @@ def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:
     return bool(asked.quoted) and all(q in near for q in asked.quoted)
 
 
-def _reading(asked: Asked, lead: str, trail: str) -> float:
+def _reading(asked: Asked, lead: str, trail: str, counted: Collection[str] = ()) -> float:
     """Return a bonus for the figure that reads as the one asked for: a total when the question
     asks for one (一共/总量/累计), an addition when it asks for that (新增), the new level of a
     change (由7家增加至12家: 12家), and the figure that follows the word the question asks
-    about (its head noun, 总里程45.2公里)."""
+    about (its head noun, 总里程45.2公里), or what that noun counts (就业25.3万人 of 就业人数:
+    `counted`, _counted_right_before)."""
     bonus = 0.0
     if asked.wants_total:
         bonus += 2.0 if _TOTAL_CUE.search(lead) and not _PART_CUE.search(lead[-4:]) else -1.0
@@ -453,7 +546,8 @@ def _reading(asked: Asked, lead: str, trail: str) -> float:
         bonus += 2.0
     elif _CHANGE_FROM.match(trail) and not _ASKS_ORIGIN.search(asked.question):
         bonus -= 2.0  # how many there are now is the change's end, not its start
-    if asked.measured and any(f in lead for f in asked.forms.get(asked.measured, (asked.measured,))):
+    if asked.measured and (asked.measured in counted
+                           or any(f in lead for f in asked.forms.get(asked.measured, (asked.measured,)))):
         bonus += 1.0
     return bonus
 
@@ -524,15 +618,5 @@ def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, t
         return True  # put in other words: a missing noun says more about wording than content
     # a report that writes 粮食总产 speaks of the 总产量 asked about (rag.segment.shorter_forms),
     # and one that writes 城镇新增就业143.02万人 of the 就业人数 asked about
-    return any(present(w) or any(present(p) for p in shorter_forms(w)) or present(_counted_thing(w))
+    return any(present(w) or any(present(p) for p in shorter_forms(w)) or present(counted_thing(w))
                for w in asked.key_nouns)
-
-
-# Nouns that only say "how many" of the word before them (就业人数, 企业数量, 投资规模).
-_QUANTITY_NOUNS = ("人数", "人次", "数量", "总数", "个数", "户数", "家数", "件数", "次数", "总量", "规模", "金额")
-
-
-def _counted_thing(noun: str) -> str:
-    """Return what a noun of quantity counts (就业 of 就业人数), or the noun itself."""
-    thing = next((noun[: -len(q)] for q in _QUANTITY_NOUNS if noun.endswith(q)), "")
-    return thing if len(thing) >= 2 else noun

@@ -40,12 +40,18 @@ _ASKS = [
     ("rank", lazy_pattern(r"第几|排名(?:多少|如何|怎么样|怎样)|(?<![安编])排在?多少|位次|名次|\bwhich place\b|\brank(?:ed|s)?\b", re.I),
      ("rank",)),
     ("amount", lazy_pattern(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
-    ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例)\s*[？?]?\s*$|\bpercent|\brate\b|"
+    ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例|占比|比重|增速|增幅|涨幅|降幅|增长(?:目标)?)\s*[？?]?\s*$|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
      ("percent",)),
     ("count", lazy_pattern(r"多少|(?<!第)几[万亿]?[个家件条项部批次期名位人台户份起宗种类所座辆艘架列趟头株棵套间张册本篇首届轮例笔处栋幢层口根支箱米吨斤亩元倍天周]|"
                           r"(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
                           r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
+    # A question put as the name of a measure, with no question word (湖北2024年粮食总产量,
+    # 浙江无还本续贷余额): that measure's figure. Rates are read by "percent" above.
+    ("count", lazy_pattern(r"^(?!.*(?:多少|几|什么|哪|谁|怎么|如何|吗|呢|是否|有没有|\b(?:how|what|which|who|when)\b))"
+                          r".*(?:(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|人数|件数|户数|家数|个数|"
+                          r"次数|总数|规模|投资|里程|GDP|利润|存栏|出栏|税收|存款|贷款)\s*[？?]?\s*$", re.I),
+     ("count", "percent")),
     ("org", lazy_pattern(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
     ("name", lazy_pattern(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|称[为作]?什么|"
@@ -70,7 +76,7 @@ _COUNT_WORD = lazy_pattern(r"^(?:多少|几)")
 _NOUN_UNITS = (
     (lazy_pattern(r"企业|公司|主体|商户|单位|机构|银行|门店|工厂|平台|医院"), ("家", "户", "所")),
     (lazy_pattern(r"学校|幼儿园|高校|院校"), ("所", "家", "个")),
-    (lazy_pattern(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口"),
+    (lazy_pattern(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口|人数"),
      ("人", "名", "人次", "位")),
     (lazy_pattern(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
     (lazy_pattern(r"用户|家庭|农户"), ("户", "万户", "家")),
@@ -103,7 +109,8 @@ _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩]均|平均|\b(?:per capita|av
 # 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
 _ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
 # 提高了多少 / 比上年增长多少 asks for the change itself (提高3.1个百分点), not the new level.
-_ASKS_CHANGE = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?(?:多少|几)")
+_ASKS_CHANGE = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?(?:多少|几)|"
+                            r"比.{1,8}?[多少]了?(?:多少|几)")  # 比上年多了多少天: by how much
 _ASKS_LEVEL = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
 _ASKS_TARGET = lazy_pattern(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
 _RELATIVE_YEARS = ((lazy_pattern(r"去年|上年|上一年|过去一年|前一年"), -1), (lazy_pattern(r"今年|本年|当年"), 0),
@@ -164,6 +171,17 @@ _ASKS_GROWTH = lazy_pattern(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降
 _PERCENT_UNITS = ("%", "％", "个百分点")
 _COUNT_WORDS = lazy_pattern(r"多少|(?<!第)几")
 _QUALIFIER = lazy_pattern(r"(?:左右|以上|以内|以下)$")
+
+
+# Nouns that only say "how many" of the word before them (就业人数, 企业数量, 投资规模).
+_QUANTITY_NOUNS = ("人数", "人次", "数量", "总数", "个数", "户数", "家数", "件数", "次数", "总量", "规模", "金额",
+                   "产量", "总产量")
+
+
+def counted_thing(noun: str) -> str:
+    """Return what a noun of quantity counts (就业 of 就业人数), or the noun itself."""
+    thing = next((noun[: -len(q)] for q in _QUANTITY_NOUNS if noun.endswith(q)), "")
+    return thing if len(thing) >= 2 else noun
 
 
 def _units_of(noun: str) -> tuple[str, ...]:
@@ -227,6 +245,10 @@ class Asked:
     # and the question's word right before it (交易): a name may stand unquoted beside it.
     name_head: str = ""
     name_lead: str = ""
+    # What a key noun of quantity counts when the reports never write that noun (失业 of
+    # 失业人数): the figure's own clause must speak of it, a neighbouring clause's figure
+    # (城镇新增就业143.02万人，城镇调查失业率4.5%) being another thing's.
+    counted: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
@@ -252,9 +274,13 @@ class Asked:
         attribute, named_before, modifiers = _attribute(words, nouns, tag, in_corpus) if counted else ((), False, ())
         # …and what the reports might not speak of: nouns only (a verb may be put otherwise)
         key_nouns = _attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ()
+        things = tuple(t for t in (counted_thing(n) for n in key_nouns if not in_corpus(n))
+                       if t not in key_nouns and in_corpus(t))
         before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
+        # A rate is no count of its noun's things: 常住人口城镇化率 is in %, not in 人.
         units = same_units(unit.group(1)) if unit else \
-            _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
+            _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else () if kind == "percent" else \
+            _units_of("".join(attribute[-1:])) or _units_of(before[-6:])
         if unit and unit.group(1) == "个":  # 个 counts anything: the report may use the noun's own word (学位6750座)
             units += tuple(u for u in _units_of("".join(attribute[-1:]) or before[-6:]) if u not in units)
         if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
@@ -276,7 +302,8 @@ class Asked:
                    bool(_ASKS_LEVEL.search(asking)), bool(_ASKS_CHANGE.search(asking)),
                    bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
-                   *(_name_head(words, tag) if kind == "name" else ("", "")))
+                   *(_name_head(words, tag) if kind == "name" else ("", "")),
+                   counted=things)
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the
@@ -296,7 +323,10 @@ class Asked:
         if kind == "name":
             if span.strip("“”‘’《》") in question:
                 return False  # the question already names it: it can't be the answer
-            return not self.heads or any(h in span or h in after or h in before for h in self.heads)
+            # the noun it asks the name of (哪个实验室), when no kind of name: a quoted name
+            # of something else (the 实验系统 it released) is no answer
+            heads = self.heads or ((self.name_head,) if self.name_head else ())
+            return not heads or any(h in span or h in after or h in before for h in heads)
         return True
 
     def span_kinds(self) -> tuple[str, ...]:
@@ -372,6 +402,11 @@ def _abbreviations(word: str) -> list[str]:
     return [f for f in shorter_forms(word) if word.endswith("量") and word.startswith(f)]
 
 
+# Words that ask something else than a figure: a question holding one and no count word
+# names no measure at its end.
+_ASKING_WORDS = frozenset("什么 哪 哪个 哪些 哪里 谁 怎么 怎样 如何 为什么 吗 呢 是否 有没有".split())
+
+
 def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],
                in_corpus: Callable[[str], bool] = lambda w: True,
                statistic_verbs: bool = True) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
@@ -386,7 +421,9 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
     name of a statistic (就业 in 城镇新增就业多少人) counts as what is counted."""
     # A word no dictionary tags is taken for a noun, unless an aspect particle ends it (建了).
     tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "v" if w[-1] in "了着" else "n")) for w in words]
-    at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)), None)
+    # A question with no count word names its measure last (湖北2024年粮食总产量).
+    at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)),
+              len(tagged) if not any(w in _ASKING_WORDS for w in words) else None)
     if at is None:
         return (), False, ()
 

@@ -435,8 +435,8 @@ def test_how_many_there_are_is_where_a_change_ended_not_where_it_started():
 
 def test_respectively_compares_subjects_on_what_sets_them_apart():
     text = "最低工资标准、最低生活保障标准分别提升至2360元/月、1300元/月。"
-    assert answer_of("最低工资标准提升至多少？", [hit(text)]).text == "2360元"
-    assert answer_of("最低生活保障标准提升至多少？", [hit(text)]).text == "1300元"
+    assert answer_of("最低工资标准提升至多少？", [hit(text)]).text == "2360元/月"  # a figure per month, as written
+    assert answer_of("最低生活保障标准提升至多少？", [hit(text)]).text == "1300元/月"
     # 标准 is in both; 低保 names neither as written: no figure rather than the wrong one.
     assert answer_of("低保标准提升至多少？", [hit(text)]) is None
 
@@ -720,3 +720,73 @@ def test_a_figure_of_a_table_is_read_by_its_row_and_unit():
     assert answer_of("新能源汽车产量是多少万辆？", [table]) is None  # another row's word
     assert answer_of("汽车产量是多少万吨？", [table]) is None  # another unit
     assert answer_of("汽车产量比上年增长多少？", [table]) is None  # a change: not from a table
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("湖北2024年粮食总产量", "count"), ("浙江无还本续贷余额", "count"), ("湖北数字经济增加值占比", "percent"),
+    ("湖北2024年规上工业增加值增速", "percent"), ("湖南2025年GDP增长目标", "percent"),
+    ("营商环境", None), ("空气质量", None), ("什么是数字经济增加值", None),
+])
+def test_a_question_put_as_the_name_of_a_measure_asks_for_its_figure(question, kind):
+    asked = asked_kind(question)
+    assert (asked[0] if asked else None) == kind
+
+
+def test_a_question_put_as_the_name_of_a_measure_gets_that_figure():
+    text = "全年粮食产量241.5万吨，下降1.7%。其中，夏粮产量114.6万吨，下降6.4%。"
+    assert answer_of("粮食产量", [hit(text)]).text == "241.5万吨"
+    assert answer_of("夏粮产量", [hit(text)]).text == "114.6万吨"
+
+
+def test_a_rate_is_no_count_of_its_nouns_things():
+    text = "年末常住人口707.9万人，常住人口城镇化率为67.42%，比上年末提高0.94个百分点。全市出生人口5.1万人，出生率为7.20‰。"
+    assert answer_of("常住人口城镇化率", [hit(text)]).text == "67.42%"
+    assert answer_of("出生率是多少", [hit(text)]).text == "7.20‰"
+
+
+def test_an_ascii_comma_between_chinese_clauses_parts_them():
+    text = "全年城镇新增就业人员10.8万人，失业人员实现再就业2.0万人,就业困难人员实现就业0.8万人。"
+    assert answer_of("失业人员再就业多少人", [hit(text)]).text == "2.0万人"
+
+
+def test_a_noun_of_quantity_is_stated_by_the_figure_after_what_it_counts():
+    text = "全年城镇新增就业25.3万人，城镇失业人员再就业9.0万人。农村富余劳动力向非农产业新增转移就业人数8.5万人。"
+    assert answer_of("城镇新增就业人数是多少？", [hit(text)]).text == "25.3万人"
+
+
+def test_a_count_no_report_writes_is_not_read_from_a_neighbouring_figure():
+    text = "2024年江苏城镇新增就业143.02万人，城镇调查失业率4.5%。参加失业保险人数79.0万人，年末领取失业保险金人数1.1万人。"
+    def present(word):  # the reports write 失业率 and 失业保险, never 失业人数
+        return word != "失业人数"
+
+    assert answer_of("江苏2024年城镇新增就业人数是多少", [hit(text)], in_corpus=present).text == "143.02万人"
+    assert answer_of("江苏2024年城镇失业人数是多少", [hit(text)], in_corpus=present) is None
+    assert answer_of("江苏2024年失业人数", [hit(text)], in_corpus=present) is None
+
+
+def test_a_change_is_read_from_the_clause_that_states_it():
+    text = "空气质量优良天数318天，同比增加13天。"
+    assert answer_of("空气质量优良天数比上年多了多少天？", [hit(text)]).text == "13天"
+
+
+def test_a_figure_per_something_answers_only_a_question_about_that_rate():
+    text = "实现地区生产总值3256.24亿元。地区生产总值地均集约度达41.40亿元/平方公里。食品抽检量由4.5批次/千人提升至5.0批次/千人。"
+    assert answer_of("地区生产总值是多少？", [hit(text[15:])]) is None
+    assert answer_of("地区生产总值地均集约度是多少？", [hit(text)]).text == "41.40亿元/平方公里"
+    assert answer_of("食品抽检量提升到每千人多少批次？", [hit(text)]).text == "5.0批次/千人"
+
+
+def test_a_footnote_mark_does_not_part_a_figure_from_its_noun():
+    text = "全年实现地区生产总值[2] 16907.85亿元，比上年增长2.1%。人均地区生产总值178781元，比上年增长1.8%。"
+    assert answer_of("地区生产总值是多少？", [hit(text)]).text == "16907.85亿元"
+    assert answer_of("人均地区生产总值是多少？", [hit(text)]).text == "178781元"
+
+
+def test_a_name_asked_by_its_noun_is_not_another_things_quoted_name():
+    text = "紫金山实验室发布“6G太赫兹100/200Gbps实时无线传输通信实验系统”。"
+    assert answer_of("发布6G太赫兹实时无线传输通信实验系统的是哪个实验室？", [hit(text)]).text == "紫金山实验室"
+
+
+def test_a_tables_part_row_answers_by_its_name_and_unit():
+    text = "产品名称 计量单位 2022年 比上年增长（%）\n汽车 辆 363399 1.9\n#新能源汽车 辆 154999 184.3\n"
+    assert answer_of("新能源汽车产量是多少辆？", [hit(text)]).text == "154999"
