@@ -25,7 +25,7 @@ from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
 
-__all__ = ["Answer", "Reply", "extract_answer", "judge_answerable"]
+__all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
 # How far after a name its head noun may stand (“安全守护开学季”2个集中整治周行动).
 _HEAD_WINDOW = 20
@@ -148,6 +148,17 @@ def _with_full_width_marks(hit: Hit) -> Hit:
 
 _ASCII_MARK = lazy_pattern(r"(?<=[\u3400-\u9fff%％”）)])[,;](?!\d)|(?<!\d)[,;](?=[\u3400-\u9fff“（(])")
 _FULL_WIDTH = {",": "，", ";": "；"}
+
+
+def answer_first(hits: Sequence[Hit], answer: Answer | None) -> tuple[list[Hit], Answer | None]:
+    """Return the hits with the passage that states the answer first, and the answer citing
+    it there: a reader checks the figure against the first passage shown. Not when the
+    first passage writes the same figure too (it may be the one that says it best)."""
+    hits = list(hits)
+    if answer is None or answer.hit_rank <= 1 or answer.hit_rank > len(hits) or answer.text in hits[0].text:
+        return hits, answer
+    ordered = [hits[answer.hit_rank - 1]] + [h for i, h in enumerate(hits) if i != answer.hit_rank - 1]
+    return [replace(h, rank=i) for i, h in enumerate(ordered, 1)], replace(answer, hit_rank=1)
 
 
 # What a plan's figure loses, as a candidate answer to a question about what was done.

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from .answer import Reply, extract_answer, judge_answerable
+from .answer import Reply, answer_first, extract_answer, judge_answerable
 from .config import Config
 from .document import Document
 from .embed import Embedder, load_embedder
@@ -220,7 +220,8 @@ class Retriever:
         answer = extract_answer(query, hits, reports=state.store.reports, tuning=tuning)
         answerable = judge_answerable(query, hits, answer, tuning,
                                       lambda word: state.store.mentions(word, scope.sources))
-        return self._reply(state, query, hits, answer if answerable else None, answerable)
+        hits, answer = answer_first(hits, answer if answerable else None)
+        return self._reply(state, query, hits, answer, answerable)
 
     @staticmethod
     def _reply(state: _State, query: Query, hits: list[Hit], answer, answerable: bool, refusal: str = "") -> Reply:

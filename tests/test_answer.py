@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer import extract_answer, judge_answerable
+from rag.answer import answer_first, extract_answer, judge_answerable
 from rag.passage import Hit, Passage
 from rag.identity import ReportIdentity
 from rag.query import AnyWords, Query
@@ -790,3 +790,17 @@ def test_a_name_asked_by_its_noun_is_not_another_things_quoted_name():
 def test_a_tables_part_row_answers_by_its_name_and_unit():
     text = "产品名称 计量单位 2022年 比上年增长（%）\n汽车 辆 363399 1.9\n#新能源汽车 辆 154999 184.3\n"
     assert answer_of("新能源汽车产量是多少辆？", [hit(text)]).text == "154999"
+
+
+def test_the_passage_that_states_the_answer_is_shown_first():
+    first = hit("全市新建公园20个，改造绿道100公里。", rank=1)
+    second = hit("全市新建成高速公路507公里，通车总里程突破1万公里。", rank=2)
+    found = answer_of("新建成的高速公路有多少公里？", [first, second])
+    assert (found.text, found.hit_rank) == ("507公里", 2)
+    hits, shown = answer_first([first, second], found)
+    assert [h.text for h in hits] == [second.text, first.text] and [h.rank for h in hits] == [1, 2]
+    assert shown.hit_rank == 1 and shown.start == found.start
+    # a first passage that writes the same figure keeps its place
+    same = hit("高速公路新建成507公里。", rank=1)
+    assert answer_first([same, second], found) == ([same, second], found)
+    assert answer_first([first, second], None) == ([first, second], None)

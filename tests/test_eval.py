@@ -361,9 +361,11 @@ def test_evaluate_judges_direct_answers_and_the_flag(fake):
     # Asked once per question, with k=5, apart from the searches.
     assert fake.asked == [(q.question, 5) for q in MORE_QUESTIONS]
     reply = {r["id"]: r["reply"] for r in report.per_question}
-    assert reply["n1"] == {"answerable": True, "answer": {"text": "7968", "source": "r.txt", "start": 6, "end": 10,
-                                                           "hit_rank": 1},
+    assert reply["n1"] == {"answerable": True, "first_shown_relevant": True,
+                           "answer": {"text": "7968", "source": "r.txt", "start": 6, "end": 10, "hit_rank": 1},
                            "gold_answer": "7968家", "gold_span": [6, 11], "outcome": "correct"}
+    # what a reader sees first: row 0 holds n1's gold, not n2's; an unanswerable one is not judged
+    assert [reply[q]["first_shown_relevant"] for q in ("n2", "u1")] == [False, None]
     assert [reply[q]["outcome"] for q in ("n2", "u1", "m1", "u2", "p1")] == ["wrong", "none", "none", "wrong", None]
     d = report.direct_answers
     # number + name: n1 correct, n2 wrong, m1 none. All with a gold answer: the same three.

@@ -67,7 +67,11 @@ def _direct_answers(report) -> str:
              "| questions | n | correct | wrong | no answer |", "|---|---:|---:|---:|---:|",
              row("**number + name**", d["number_name"]), row("all with a gold answer", d["all"])]
     lines += [row(f"· {kind}", s) for kind, s in d["by_kind"].items()]
-    lines += ["", f"- wrong: {'; '.join(wrong) or 'none'}",
+    shown = [r["reply"].get("first_shown_relevant") for r in report.per_question]
+    judged = [v for v in shown if v is not None]
+    lines += ["", f"- the passage `ask` shows first is relevant for {sum(judged)} of {len(judged)} answerable "
+              "questions (the answer's passage comes first: rag.answer.answer_first)",
+              f"- wrong: {'; '.join(wrong) or 'none'}",
               f"- no answer, number + name: {', '.join(d['number_name']['none_ids']) or 'none'}",
               "- no answer, other kinds: " + (", ".join(q for q in d["all"]["none_ids"]
                                                        if q not in d["number_name"]["none_ids"]) or "none")]

@@ -101,11 +101,13 @@ def judge_question(passages: Sequence, q: Question) -> dict[str, int]:
     """Return qrels for one question: every passage's id → 1 when it is in the question's
     report (any report when `source` is "") and holds a gold substring in its text or in a
     heading above it (a question about a whole section is answered by its passages)."""
-    def relevant(p) -> bool:
-        in_heading = len(p.text) <= MAX_RELEVANT_CHARS and any(g in h for g in q.gold for h in p.heading_path)
-        return is_relevant(p.text, q.gold) or in_heading
+    return {doc_id(p): int(answers_question(p, q)) for p in passages}
 
-    return {doc_id(p): int((not q.source or p.source == q.source) and relevant(p)) for p in passages}
+
+def answers_question(p, q: Question) -> bool:
+    """Tell whether a passage is relevant to a question (judge_question's rule)."""
+    in_heading = len(p.text) <= MAX_RELEVANT_CHARS and any(g in h for g in q.gold for h in p.heading_path)
+    return (not q.source or p.source == q.source) and (is_relevant(p.text, q.gold) or in_heading)
 
 
 def ask_all(retriever: Retriever, questions: Sequence[Question], fusion: Fusion, k: int) -> list[Searched]:
@@ -183,6 +185,8 @@ def reply_record(q: Question, reply: Reply, source_text: Callable[[str], str]) -
         outcome = answer_outcome(a.text if a else None, (a.start, a.end) if a else None, q.answer, gold_span)
     return {
         "answerable": reply.answerable,
+        # what a reader sees first (rag.answer.answer_first puts the answer's passage there)
+        "first_shown_relevant": answers_question(reply.hits[0].passage, q) if q.answerable and reply.hits else None,
         "answer": None if a is None else a.to_dict(),
         "gold_answer": q.answer,
         "gold_span": list(gold_span) if gold_span else None,
