@@ -238,6 +238,10 @@ def test_answer_outcome_by_text_or_by_overlap():
     # An unanswerable question has no gold: anything shown is wrong, nothing is "none".
     assert answer_outcome("7.8亿元", (16, 21), "", None) == "wrong"
     assert answer_outcome(None, None, "", None) == "none"
+    # A longer number that ends or starts with the gold is another figure.
+    assert answer_outcome("2.5%左右", None, "5%左右", None) == "wrong"
+    assert answer_outcome("59人", None, "9人", None) == "wrong"
+    assert answer_outcome("下降0.2%", None, "0.2%", None) == "correct"
 
 
 def test_outcome_shares():

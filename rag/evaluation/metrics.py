@@ -157,11 +157,24 @@ def answer_outcome(shown: str | None, shown_span: Span | None, gold_answer: str,
     """
     if shown is None:
         return "none"
-    if gold_answer and gold_answer in shown:
+    if gold_answer and _holds_whole(shown, gold_answer):
         return "correct"
     if shown_span is not None and gold_span is not None and overlaps(shown_span, gold_span):
         return "correct"
     return "wrong"
+
+
+def _holds_whole(shown: str, gold: str) -> bool:
+    """Tell whether `shown` holds `gold` not as the tail or head of a longer number (2.5%左右
+    does not hold 5%左右; 下降0.2% holds 0.2%)."""
+    digit = "0123456789０１２３４５６７８９"
+    for at in range(len(shown)):
+        if shown.startswith(gold, at):
+            before, after = shown[at - 1 : at], shown[at + len(gold) : at + len(gold) + 1]
+            if not (gold[0] in digit and before and before in digit + ".．") and not (
+                    gold[-1] in digit and after and after in digit + ".．"):
+                return True
+    return False
 
 
 def outcome_shares(outcomes: Mapping[str, str]) -> dict:
