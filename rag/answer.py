@@ -286,6 +286,11 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
+        if asked.wants_change and not asked.wants_level and not _CHANGE_WORD.search(
+                _around(hit.text, start, end, _CLAUSE_STOPS.replace("、", ""))):  # 分别增长5%、6.5%
+            continue  # 全年粮食播种面积207.32万亩 is a level, not the change asked for (比上年增加2.44万亩)
+        if _a_longer_names_figure(asked, hit.text, start):
+            continue  # 单位国内生产总值能耗降低2.5%: the 能耗's figure, not the 国内生产总值's
         if asked.counted and not counted:
             continue  # 失业人数, which no report writes, is not read from 参加失业保险人数79.0万人
         local += _not_held(terms, asked.forms, counted, clause) / total
@@ -296,7 +301,40 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total
                  - (_AVERAGE_UNASKED if not asked.wants_average and _is_average(hit.text, start) else 0.0))
+        if asked.wants_change and not _FALL.search(asked.question) and (fall := _FALL_BEFORE.search(hit.text, 0, start)):
+            start, span = fall.start(), hit.text[fall.start() : end]  # 涨了多少 → 下降0.2%, not 0.2%
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+# A fall written right before the figure of a change: the answer to a question that does
+# not ask for a fall shows it.
+_FALL = lazy_pattern(r"下降|降低|减少|回落|下滑|缩小|减产|\b(?:fall|fell|drop|decline|decrease)", re.I)
+_FALL_BEFORE = lazy_pattern(r"(?:下降|降低|减少|回落|下滑|缩小|减产)了?$")
+
+
+def _a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:
+    """Tell whether the noun the question measures stands, in the figure's clause, as the
+    head of a longer name (国内生产总值能耗, 地区生产总值地均集约度) whose figure this is."""
+    if not asked.measured or asked.english:
+        return False
+    clause_start = max(text.rfind(ch, 0, start) for ch in _CLAUSE_STOPS) + 1
+    lead = text[clause_start:start]
+    for form in asked.forms.get(asked.measured, (asked.measured,)):
+        at = lead.rfind(form)
+        if at >= 0 and len(form) >= 3:  # not a verb that counts (立案各类案件1150件): those are short
+            after = lead[at + len(form) :]
+            asked_on = asked.question[asked.question.find(form) + len(form) :] if form in asked.question else ""
+            return (len(after) >= 2 and bool(_CJK_CHAR.match(after[0])) and not _GOES_ON.match(after)
+                    and after[0] != asked_on[:1]  # the question's own longer name (机动车保友量, a slip)
+                    and after[:2] not in asked.question)  # 立案查处案件8735件 for 立案查处了多少件案件
+    return False
+
+
+# What may follow a measured noun in the clause of its own figure: a verb of change or of
+# being, a comparison, a qualifier (地区生产总值按可比价计算增长5.5%, 总量达到60013亿元).
+_GOES_ON = lazy_pattern(r"(?:增长|增加|增速|增幅|提高|提升|上升|下降|降低|减少|回落|达到?|为|是|比|较|按|同比|分别|实现|约|超|突破|"
+                        r"总量|总额|规模|累计|合计|共|预期|目标|力争|保持|完成|稳定|控制|首次|继续|由|从|在|的|占|居|增|降|涨|"
+                        r"年均|全年|预计|初步|持续|连续|已|将|要)")
 
 
 def _counted_right_before(text: str, start: int, terms: Mapping[str, float]) -> set[str]:
@@ -317,6 +355,10 @@ def _not_held(terms: Mapping[str, float], forms: Mapping[str, Iterable[str]], ch
 def _is_average(text: str, start: int) -> bool:
     """Tell whether a figure is one per person, household or area (人均地区生产总值178781元)."""
     return bool(_AVERAGE.search(re.split(r"[，。；：！？,;]", text[max(0, start - 20) : start])[-1]))
+
+
+# What a clause that states a change holds (比上年增加2.44万亩, 增产0.6%, 多13天).
+_CHANGE_WORD = lazy_pattern(r"[增减降涨升扩缩多少]|提高|提升|下滑|回落")
 
 
 # A figure per person (人均地区生产总值) answers a question that does not ask for one only
@@ -344,7 +386,7 @@ _PER_UNIT = lazy_pattern(r"/(千人|万人|百人|人|户|小时|季度|[年月�
 _PER_TIME = lazy_pattern(r"[年月日天周]|小时|季度")
 # A clause that states a change of the figure before it (同比增加13天, 比上年增长5%).
 _CHANGE_CLAUSE = lazy_pattern(r"(?:同比|比上年|较上年|比去年|较去年|比上年末|与上年相比)?"
-                              r"(?:增加|增长|提高|提升|上升|下降|减少|降低|多|少)")
+                              r"(?:增加|增长|提高|提升|上升|下降|减少|降低|增产|减产|多|少)")
 
 
 def _lead(text: str, start: int, width: int = 0) -> str:

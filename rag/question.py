@@ -109,11 +109,12 @@ _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩]均|平均|\b(?:per capita|av
 # 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
 _ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
 # 提高了多少 / 比上年增长多少 asks for the change itself (提高3.1个百分点), not the new level.
-_ASKS_CHANGE = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?(?:多少|几)|"
+_ASKS_CHANGE = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落|涨)了?(?:多少|几)|"
                             r"比.{1,8}?[多少]了?(?:多少|几)")  # 比上年多了多少天: by how much
 _ASKS_LEVEL = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
 _ASKS_TARGET = lazy_pattern(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
-_RELATIVE_YEARS = ((lazy_pattern(r"去年|上年|上一年|过去一年|前一年"), -1), (lazy_pattern(r"今年|本年|当年"), 0),
+# …but the year a change is measured from (比上年增加多少, 较去年) is no year asked about.
+_RELATIVE_YEARS = ((lazy_pattern(r"(?<![比较同与跟和])(?:去年|上年|上一年|过去一年|前一年)"), -1), (lazy_pattern(r"今年|本年|当年"), 0),
                    (lazy_pattern(r"明年"), 1))
 # The noun of an org question's cue (哪个单位, 什么部门) says what kind of answer, not what about.
 _ORG_CUE_NOUNS = ("单位", "部门", "机构", "机关")
@@ -167,7 +168,7 @@ _CUE_STARTS = "叫是有为"
 
 
 # 增长了多少 asks for a rate, whatever is growing.
-_ASKS_GROWTH = lazy_pattern(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降幅|(?:提高|下降|上升|回落)了?(?:多少|几)")
+_ASKS_GROWTH = lazy_pattern(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降幅|(?:提高|下降|上升|回落|涨)了?(?:多少|几)")
 _PERCENT_UNITS = ("%", "％", "个百分点")
 _COUNT_WORDS = lazy_pattern(r"多少|(?<!第)几")
 _QUALIFIER = lazy_pattern(r"(?:左右|以上|以内|以下)$")

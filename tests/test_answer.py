@@ -804,3 +804,27 @@ def test_the_passage_that_states_the_answer_is_shown_first():
     same = hit("高速公路新建成507公里。", rank=1)
     assert answer_first([same, second], found) == ([same, second], found)
     assert answer_first([first, second], None) == ([first, second], None)
+
+
+def test_the_year_a_change_is_measured_from_is_no_year_asked_about():
+    assert Query.of("南京2022年粮食播种面积比上年增加多少", Words()).asked.relative == ()
+    assert Query.of("去年粮食产量是多少", Words()).asked.relative == (-1,)
+
+
+def test_a_change_asked_for_is_not_a_level_and_shows_its_direction():
+    text = "全年粮食播种面积207.32万亩，比上年增加2.44万亩；粮食总产量99.03万吨，增产0.6%。全年居民消费价格比上年同期下降0.2%。"
+    assert answer_of("粮食播种面积增加了多少", [hit(text)]).text == "2.44万亩"
+    assert answer_of("粮食播种面积是多少", [hit(text)]).text == "207.32万亩"
+    assert answer_of("粮食总产量增加了多少", [hit(text)]).text == "0.6%"
+    # a fall, asked as a rise: the answer says which way
+    assert answer_of("居民消费价格涨了多少", [hit(text)]).text == "下降0.2%"
+
+
+def test_a_figure_of_a_longer_name_is_not_its_heads():
+    text = "国内生产总值增长5%左右；粮食产量1.3万亿斤以上；单位国内生产总值能耗降低2.5%左右。"
+    assert answer_of("国内生产总值预期增长多少？", [hit(text)]).text == "5%左右"
+    assert answer_of("单位国内生产总值能耗降低多少？", [hit(text)]).text == "2.5%左右"
+    assert answer_of("国内生产总值预期增长多少？", [hit(text[text.index("单位"):])]) is None
+    # …but a thing the question itself names after it is what is counted
+    text = "2023年1月—11月，共立案查处案件8735件，依法移送司法机关172件。"
+    assert answer_of("2023年前11个月立案查处了多少件案件？", [hit(text)]).text == "8735件"
