@@ -14,13 +14,17 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 
 from .config import Tuning
+from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
+                      FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
+                      RANK_LINK, TOTAL_CUE, around, clause_before, is_average, lead_before, own_lead,
+                      respective_subjects)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
 from .places import Place
+from .query import Query
 from .question import Asked, asked_years, counted_thing
 from .sections import names_report, section_of, years_of_titles
-from .query import Query
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
@@ -236,19 +240,19 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
         if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
-        per = _PER_UNIT.match(hit.text, end) if asked.kind in ("count", "amount", "percent") else None
+        per = PER_UNIT.match(hit.text, end) if asked.kind in ("count", "amount", "percent") else None
         if per:
-            if not (per.group(1) in asked.question or _PER_TIME.fullmatch(per.group(1))
+            if not (per.group(1) in asked.question or PER_TIME.fullmatch(per.group(1))
                     or _names_the_rate(asked, hit.text, start)):
                 continue  # 地均集约度达41.40亿元/平方公里 is no 地区生产总值
             end, span = per.end(), hit.text[start : per.end()]
         # The sentence must hold the question; the span's own clause says which span it
         # means (检查企业3355家，约谈企业216家: 约谈 → 216家).
-        sentence = _around(hit.text, start, end, "。！？；")
+        sentence = around(hit.text, start, end, "。！？；")
         if target_cue_needed and not _TARGET_CUE.search(sentence):
             continue
         if asked.wants_change and not asked.wants_level and (
-                _CHANGED_TO.search(hit.text[max(0, start - _LEAD_WINDOW) : start]) or _CHANGE_FROM.match(hit.text[end : end + 4])):
+                CHANGED_TO.search(hit.text[max(0, start - LEAD_WINDOW) : start]) or CHANGE_FROM.match(hit.text[end : end + 4])):
             continue  # 由9000家增加到1.5万家 states where a change started and ended, not by how much
         named = set(asked_years(sentence))
         if years and named and not named & set(years):
@@ -259,12 +263,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                    + _not_held(terms, asked.forms, counted, sentence)) / total
         if support < min_support:
             continue
-        clause = _around(hit.text, start, end, _CLAUSE_STOPS)
+        clause = around(hit.text, start, end, CLAUSE_STOPS)
         local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
-        if not local and ((_RANK_LINK if asked.kind == "rank" else _LINK).match(clause)  # …，达101.64亿元
-                          or (asked.wants_change and _CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
-            local = _support(terms, asked.forms, _clause_before(hit.text, start, _CLAUSE_STOPS)) / total
-        respective = _respective(hit.text, start, end)
+        if not local and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
+                          or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
+            local = _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
+        respective = respective_subjects(hit.text, start, end)
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
             own, others = (_naming(terms, asked.forms, heads) / total for heads in respective)
             if own <= others:
@@ -275,10 +279,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if not local and asked.kind not in ("date", "person", "org"):
             continue  # a figure or name whose own clause shares no word with the question (the
             # span's own words aside) is about something else; a date or a person may stand alone
-        if asked.wants_average and "均" not in clause + _clause_before(hit.text, start, _CLAUSE_STOPS):
+        if asked.wants_average and "均" not in clause + clause_before(hit.text, start, CLAUSE_STOPS):
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
-        lead = _own_lead(hit.text, start)
-        if ("年" in lead or "五" in lead) and _PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
+        lead = own_lead(hit.text, start)
+        if ("年" in lead or "五" in lead) and PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
             continue  # 年均增长8.0%, 五年净增608万户: a period's figure, not one year's
         if asked.attribute and not (_support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
                                              sentence + "".join(hit.heading_path))
@@ -286,8 +290,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
-        if asked.wants_change and not asked.wants_level and not _CHANGE_WORD.search(
-                _around(hit.text, start, end, _CLAUSE_STOPS.replace("、", ""))):  # 分别增长5%、6.5%
+        if asked.wants_change and not asked.wants_level and not CHANGE_WORD.search(
+                around(hit.text, start, end, CLAUSE_STOPS.replace("、", ""))):  # 分别增长5%、6.5%
             continue  # 全年粮食播种面积207.32万亩 is a level, not the change asked for (比上年增加2.44万亩)
         if _a_longer_names_figure(asked, hit.text, start):
             continue  # 单位国内生产总值能耗降低2.5%: the 能耗's figure, not the 国内生产总值's
@@ -297,19 +301,13 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  - (_UNQUOTED if (start, end) in unquoted else 0.0)
                  + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
-                 + _reading(asked, _lead(hit.text, start), hit.text[end : end + 4], counted)
+                 + _reading(asked, lead_before(hit.text, start), hit.text[end : end + 4], counted)
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total
-                 - (_AVERAGE_UNASKED if not asked.wants_average and _is_average(hit.text, start) else 0.0))
-        if asked.wants_change and not _FALL.search(asked.question) and (fall := _FALL_BEFORE.search(hit.text, 0, start)):
+                 - (_AVERAGE_UNASKED if not asked.wants_average and is_average(hit.text, start) else 0.0))
+        if asked.wants_change and not FALL.search(asked.question) and (fall := FALL_BEFORE.search(hit.text, 0, start)):
             start, span = fall.start(), hit.text[fall.start() : end]  # 涨了多少 → 下降0.2%, not 0.2%
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
-
-
-# A fall written right before the figure of a change: the answer to a question that does
-# not ask for a fall shows it.
-_FALL = lazy_pattern(r"下降|降低|减少|回落|下滑|缩小|减产|\b(?:fall|fell|drop|decline|decrease)", re.I)
-_FALL_BEFORE = lazy_pattern(r"(?:下降|降低|减少|回落|下滑|缩小|减产)了?$")
 
 
 def _a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:
@@ -317,7 +315,7 @@ def _a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:
     head of a longer name (国内生产总值能耗, 地区生产总值地均集约度) whose figure this is."""
     if not asked.measured or asked.english:
         return False
-    clause_start = max(text.rfind(ch, 0, start) for ch in _CLAUSE_STOPS) + 1
+    clause_start = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
     lead = text[clause_start:start]
     for form in asked.forms.get(asked.measured, (asked.measured,)):
         at = lead.rfind(form)
@@ -341,7 +339,7 @@ def _counted_right_before(text: str, start: int, terms: Mapping[str, float]) -> 
     """Return the question's nouns of quantity whose counted thing the figure at `start`
     follows (城镇新增就业25.3万人 states the 就业人数 of 新增就业人数; 参加失业保险人数79.0万人
     counts the insured, not the 失业人数)."""
-    lead = _lead(text, start, _LEAD_WINDOW + 4)
+    lead = lead_before(text, start, LEAD_WINDOW + 4)
     return {t for t in terms if (thing := counted_thing(t)) != t
             and re.search(re.escape(thing) + _AFTER_THE_THING, lead)}
 
@@ -352,19 +350,9 @@ def _not_held(terms: Mapping[str, float], forms: Mapping[str, Iterable[str]], ch
     return sum(terms[t] for t in chosen if not any(holds_form(text, f) for f in forms[t]))
 
 
-def _is_average(text: str, start: int) -> bool:
-    """Tell whether a figure is one per person, household or area (人均地区生产总值178781元)."""
-    return bool(_AVERAGE.search(re.split(r"[，。；：！？,;]", text[max(0, start - 20) : start])[-1]))
-
-
-# What a clause that states a change holds (比上年增加2.44万亩, 增产0.6%, 多13天).
-_CHANGE_WORD = lazy_pattern(r"[增减降涨升扩缩多少]|提高|提升|下滑|回落")
-
-
 # A figure per person (人均地区生产总值) answers a question that does not ask for one only
 # when no total of the same thing fits it as well: reports state per-person incomes alone.
 _AVERAGE_UNASKED = 1.0
-_AVERAGE = lazy_pattern(r"[人户地日]均|平均")
 
 
 def _names_the_rate(asked: Asked, text: str, start: int) -> bool:
@@ -372,31 +360,11 @@ def _names_the_rate(asked: Asked, text: str, start: int) -> bool:
     word, stands right before a figure, a link between them at most (地均集约度达41.40亿元/
     平方公里 for 地区生产总值地均集约度是多少; not for 地区生产总值是多少)."""
     before = _ASKING_TAIL.sub("", _QUESTION_WORD_ON.split(asked.question)[0])
-    return len(before) >= 2 and bool(re.search(re.escape(before[-2:]) + r"(?:达到?|为|是|约)?$", _lead(text, start)))
+    return len(before) >= 2 and bool(re.search(re.escape(before[-2:]) + r"(?:达到?|为|是|约)?$", lead_before(text, start)))
 
 
 _QUESTION_WORD_ON = lazy_pattern(r"多少|几|\?|？")
 _ASKING_TAIL = lazy_pattern(r"(?:是|为|有|达到?|大概|大约|约)+$")
-
-
-# A figure per something (5.0批次/千人, 2280元/月): what follows the slash. Per a time, it
-# is how a wage or a standard is stated: the question need not say so.
-_PER_UNIT = lazy_pattern(r"/(千人|万人|百人|人|户|小时|季度|[年月日天周]|平方公里|平方米|公顷|亩|千米|公里|吨|立方米|千瓦时|"
-                         r"床|张|次|件|辆|标准煤)")
-_PER_TIME = lazy_pattern(r"[年月日天周]|小时|季度")
-# A clause that states a change of the figure before it (同比增加13天, 比上年增长5%).
-_CHANGE_CLAUSE = lazy_pattern(r"(?:同比|比上年|较上年|比去年|较去年|比上年末|与上年相比)?"
-                              r"(?:增加|增长|提高|提升|上升|下降|减少|降低|增产|减产|多|少)")
-
-
-def _lead(text: str, start: int, width: int = 0) -> str:
-    """Return the `width` characters before a figure, a footnote's mark and spaces left out
-    (地区生产总值[2] 16907.85亿元: the figure follows 地区生产总值)."""
-    width = width or _LEAD_WINDOW
-    return _FOOTNOTE_MARK.sub("", text[max(0, start - width - 8) : start])[-width:]
-
-
-_FOOTNOTE_MARK = lazy_pattern(r"\[\d{1,2}\]|[①-⑳]|\s+")
 
 
 # What may stand between a counted thing and its figure: 就业人数达, 就业人员, 就业为.
@@ -481,25 +449,11 @@ def _inside(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
     return any(a < span[1] and span[0] < b for a, b in others)
 
 
-# What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,
-# 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
-_LEAD_WINDOW = 8
-# A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
-_LINK = lazy_pattern(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
-# …and a place in a ranking, what the clause before it ranks (13个创新药获批上市、居全国第一).
-_RANK_LINK = lazy_pattern(r"(?:继续|连续\d+年)?(?:保持|[位稳跃]?居|位列|列|排名?|(?:跃升|提升|上升)?至)")
 # A name holding this share of the question's words is the full name of what it describes
 # (长三角…不予处罚和从轻减轻处罚的规定全称是什么 → 《长三角地区…不予处罚和从轻减轻处罚规定》).
 _SPELLS_OUT = 0.6
-_TOTAL_CUE = lazy_pattern(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
-_PART_CUE = lazy_pattern(r"新增|净增|新建|新开|其中|增加|增长|提高|下降|减少")
-_LEVEL_LEAD = lazy_pattern(r"(?:到|至|达|为)$")
-_CHANGE_LEAD = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?$")
-# A figure followed by one of these is where a change started (由8人增至11人: 8人).
-_CHANGE_FROM = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
-# A figure after one of these is where a change ended.
-_CHANGED_TO = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升)(?:到|至)$|[增降升]至$")
-# …which is the answer only to a question about where it started.
+# A question about where a change started (原来有多少): only it is answered by the figure
+# before 增至 (rag.figures.CHANGE_FROM: 由8人增至11人 → 8人).
 _ASKS_ORIGIN = lazy_pattern(r"原来|原先|原本|起初|此前|之前|以前|由多少|从多少")
 
 
@@ -514,57 +468,9 @@ def _as_words(terms: dict[str, float], clause: str) -> float:
     return sum(weight for term, weight in terms.items() if stands_alone(clause, term))
 
 
-# What stands before a figure of a period rather than of one year (年均增长8.0%, 五年净增608万户,
-# 三年来累计…, “十三五”期间…), and what in a question asks for such a figure.
-_PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|内)?(?:累计|共|净增|新增|增加|增长)|"
-                            r"[两三四五六七八九十]年来|十[一二三四五]五”?(?:期间|时期)")
+# What in a question asks for a figure of a period (rag.figures.PERIOD_LEAD: 年均增长8.0%).
 _ASKS_PERIOD = lazy_pattern(r"年均|平均|每年|[两三四五六七八九十几多]年|期间|时期|以来|累计|十[一二三四五]五|"
                             r"\b(?:average|annual|per year|years)\b", re.I)
-
-
-def _own_lead(text: str, start: int) -> str:
-    """Return the text right before a span, back to the start of its clause."""
-    lead = text[max(0, start - _LEAD_WINDOW) : start]
-    return re.split(r"[，。；：！？]", lead)[-1]
-
-
-def _respective(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """For a figure in a list after 分别 (城镇、农村居民人均可支配收入分别增长5%、6.5%左右),
-    return the part of the subject list that is its own (农村) and the other parts (城镇);
-    None when the figure is in no such list or the two lists differ in length. The
-    last subject carries the head the subjects share (居民人均可支配收入), so each subject is
-    compared on its first characters only, as many as the longest of the others has."""
-    sentence_start = max(text.rfind(ch, 0, start) for ch in "。！？；\n") + 1
-    cue = text.rfind("分别", sentence_start, start)
-    if cue == -1:
-        return None
-    stops = [i for i in (text.find(ch, end) for ch in "，。；！？\n") if i != -1]
-    figures = text[cue + 2 : min(stops) if stops else len(text)].split("、")
-    subject_start = max(text.rfind(ch, sentence_start, cue) for ch in "，：；") + 1
-    subjects = text[max(subject_start, sentence_start) : cue].split("、")
-    if len(figures) < 2 or len(figures) != len(subjects):
-        return None
-    subjects = _distinguishing(subjects)
-    position, mine = cue + 2, None
-    for i, figure in enumerate(figures):
-        if position <= start < position + len(figure):
-            mine = i
-        position += len(figure) + 1
-    if mine is None:
-        return None
-    width = max(len(s) for s in subjects[:-1])
-    heads = [s[:width] for s in subjects]
-    return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
-
-
-def _distinguishing(subjects: list[str]) -> list[str]:
-    """Return the subjects without the words they all share at either end (最低工资标准、
-    最低生活保障标准 → 工资、生活保障): a question naming 标准 names neither of them."""
-    while len({s[:1] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
-        subjects = [s[1:] for s in subjects]
-    while len({s[-1:] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
-        subjects = [s[:-1] for s in subjects]
-    return subjects
 
 
 def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: Iterable[str]) -> float:
@@ -578,7 +484,7 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
 def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:
     """Tell whether a name the question quotes (“小巨人”) stands in the span's clause or in the
     clause before it: the figure is that name's, not its neighbour's."""
-    near = clause + _clause_before(text, start, _CLAUSE_STOPS)
+    near = clause + clause_before(text, start, CLAUSE_STOPS)
     return bool(asked.quoted) and all(q in near for q in asked.quoted)
 
 
@@ -590,14 +496,14 @@ def _reading(asked: Asked, lead: str, trail: str, counted: Collection[str] = ())
     `counted`, _counted_right_before)."""
     bonus = 0.0
     if asked.wants_total:
-        bonus += 2.0 if _TOTAL_CUE.search(lead) and not _PART_CUE.search(lead[-4:]) else -1.0
+        bonus += 2.0 if TOTAL_CUE.search(lead) and not PART_CUE.search(lead[-4:]) else -1.0
     elif asked.wants_new:
-        bonus += 1.0 if _PART_CUE.search(lead) else 0.0
+        bonus += 1.0 if PART_CUE.search(lead) else 0.0
     if asked.wants_change and not asked.wants_level:
-        bonus += 1.0 if _CHANGE_LEAD.search(lead) else -1.0 if _LEVEL_LEAD.search(lead) else 0.0
-    if asked.wants_level and _LEVEL_LEAD.search(lead):
+        bonus += 1.0 if CHANGE_LEAD.search(lead) else -1.0 if LEVEL_LEAD.search(lead) else 0.0
+    if asked.wants_level and LEVEL_LEAD.search(lead):
         bonus += 2.0
-    elif _CHANGE_FROM.match(trail) and not _ASKS_ORIGIN.search(asked.question):
+    elif CHANGE_FROM.match(trail) and not _ASKS_ORIGIN.search(asked.question):
         bonus -= 2.0  # how many there are now is the change's end, not its start
     if asked.measured and (asked.measured in counted
                            or any(f in lead for f in asked.forms.get(asked.measured, (asked.measured,)))):
@@ -623,23 +529,6 @@ def _nearness(terms: dict[str, float], forms: Mapping[str, Iterable[str]], text:
               end: int) -> float:
     """Return the share of question words that stand right next to the span."""
     return _support(terms, forms, text[max(0, start - 6) : end + 6]) / sum(terms.values())
-
-
-_CLAUSE_STOPS = "。！？；，、：\n"
-
-
-def _clause_before(text: str, start: int, stops: str) -> str:
-    """Return the clause before the one holding position `start`, within its sentence."""
-    begin = max(text.rfind(ch, 0, start) for ch in stops)
-    if begin <= 0 or text[begin] in "。！？；\n":
-        return ""
-    return _around(text, begin, begin, stops)
-
-
-def _around(text: str, start: int, end: int, stops: str) -> str:
-    left = max(text.rfind(ch, 0, start) for ch in stops) + 1
-    rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
-    return text[left : min(rights) if rights else len(text)]
 
 
 def _support(terms: dict[str, float], forms: Mapping[str, Iterable[str]], text: str) -> float:

@@ -16,7 +16,7 @@ RAG = PROJECT_ROOT / "rag"
 # Layers, lowest first: a module may import from its own layer or those below it.
 LAYERS = [
     {"errors", "normalize", "passage", "config", "spans", "segment", "headings", "places", "atomic", "document",
-     "layout", "patterns", "lookup", "filerows", "tables"},
+     "layout", "patterns", "lookup", "filerows", "tables", "figures"},
     {"load", "read_pdf", "read_docx", "read_html", "ocr", "split", "chunk", "sections", "question", "keyword", "ann",
      "crosslingual", "e5_offline", "e5_tokens", "embed", "embed_onnx", "identity"},
     {"query", "index"},

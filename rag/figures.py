@@ -1,0 +1,137 @@
+"""How a report writes a figure in its sentence: what stands before it (its lead), the clause
+and sentence around it, the change it may state, the rate per something it may be, and the
+list after 分别 it may belong to. Text only: what a question asks for is rag.question's, and
+which figure answers it is rag.answer's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .patterns import lazy_pattern
+
+
+# ------------------------------------------------------------------ clauses and leads
+
+CLAUSE_STOPS = "。！？；，、：\n"
+
+
+def around(text: str, start: int, end: int, stops: str) -> str:
+    """Return the text between the `stops` around positions `start`..`end`."""
+    left = max(text.rfind(ch, 0, start) for ch in stops) + 1
+    rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
+    return text[left : min(rights) if rights else len(text)]
+
+
+def clause_before(text: str, start: int, stops: str) -> str:
+    """Return the clause before the one holding position `start`, within its sentence."""
+    begin = max(text.rfind(ch, 0, start) for ch in stops)
+    if begin <= 0 or text[begin] in "。！？；\n":
+        return ""
+    return around(text, begin, begin, stops)
+
+
+# What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,
+# 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
+LEAD_WINDOW = 8
+# A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
+LINK = lazy_pattern(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
+# …and a place in a ranking, what the clause before it ranks (13个创新药获批上市、居全国第一).
+RANK_LINK = lazy_pattern(r"(?:继续|连续\d+年)?(?:保持|[位稳跃]?居|位列|列|排名?|(?:跃升|提升|上升)?至)")
+TOTAL_CUE = lazy_pattern(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")
+PART_CUE = lazy_pattern(r"新增|净增|新建|新开|其中|增加|增长|提高|下降|减少")
+LEVEL_LEAD = lazy_pattern(r"(?:到|至|达|为)$")
+CHANGE_LEAD = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落)了?$")
+# A figure followed by one of these is where a change started (由8人增至11人: 8人).
+CHANGE_FROM = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升|增|降|升|扩|缩)(?:到|至)")
+# A figure after one of these is where a change ended.
+CHANGED_TO = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小|跃升|攀升)(?:到|至)$|[增降升]至$")
+# What stands before a figure of a period rather than of one year (年均增长8.0%, 五年净增608万户,
+# 三年来累计…, “十三五”期间…).
+PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|内)?(?:累计|共|净增|新增|增加|增长)|"
+                            r"[两三四五六七八九十]年来|十[一二三四五]五”?(?:期间|时期)")
+
+
+def lead_before(text: str, start: int, width: int = 0) -> str:
+    """Return the `width` characters before a figure, a footnote's mark and spaces left out
+    (地区生产总值[2] 16907.85亿元: the figure follows 地区生产总值)."""
+    width = width or LEAD_WINDOW
+    return _FOOTNOTE_MARK.sub("", text[max(0, start - width - 8) : start])[-width:]
+
+
+_FOOTNOTE_MARK = lazy_pattern(r"\[\d{1,2}\]|[①-⑳]|\s+")
+
+
+def own_lead(text: str, start: int) -> str:
+    """Return the text right before a span, back to the start of its clause."""
+    lead = text[max(0, start - LEAD_WINDOW) : start]
+    return re.split(r"[，。；：！？]", lead)[-1]
+
+
+# ------------------------------------------------------------------ changes
+
+# A clause that states a change of the figure before it (同比增加13天, 比上年增长5%).
+CHANGE_CLAUSE = lazy_pattern(r"(?:同比|比上年|较上年|比去年|较去年|比上年末|与上年相比)?"
+                              r"(?:增加|增长|提高|提升|上升|下降|减少|降低|增产|减产|多|少)")
+# What a clause that states a change holds (比上年增加2.44万亩, 增产0.6%, 多13天).
+CHANGE_WORD = lazy_pattern(r"[增减降涨升扩缩多少]|提高|提升|下滑|回落")
+# A fall written right before the figure of a change: the answer to a question that does
+# not ask for a fall shows it.
+FALL = lazy_pattern(r"下降|降低|减少|回落|下滑|缩小|减产|\b(?:fall|fell|drop|decline|decrease)", re.I)
+FALL_BEFORE = lazy_pattern(r"(?:下降|降低|减少|回落|下滑|缩小|减产)了?$")
+
+
+# ------------------------------------------------------------------ rates and averages
+
+# A figure per something (5.0批次/千人, 2280元/月): what follows the slash. Per a time, it
+# is how a wage or a standard is stated: the question need not say so.
+PER_UNIT = lazy_pattern(r"/(千人|万人|百人|人|户|小时|季度|[年月日天周]|平方公里|平方米|公顷|亩|千米|公里|吨|立方米|千瓦时|"
+                         r"床|张|次|件|辆|标准煤)")
+PER_TIME = lazy_pattern(r"[年月日天周]|小时|季度")
+_AVERAGE = lazy_pattern(r"[人户地日]均|平均")
+
+
+def is_average(text: str, start: int) -> bool:
+    """Tell whether a figure is one per person, household or area (人均地区生产总值178781元)."""
+    return bool(_AVERAGE.search(re.split(r"[，。；：！？,;]", text[max(0, start - 20) : start])[-1]))
+
+
+# ------------------------------------------------------------------ lists after 分别
+
+def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """For a figure in a list after 分别 (城镇、农村居民人均可支配收入分别增长5%、6.5%左右),
+    return the part of the subject list that is its own (农村) and the other parts (城镇);
+    None when the figure is in no such list or the two lists differ in length. The
+    last subject carries the head the subjects share (居民人均可支配收入), so each subject is
+    compared on its first characters only, as many as the longest of the others has."""
+    sentence_start = max(text.rfind(ch, 0, start) for ch in "。！？；\n") + 1
+    cue = text.rfind("分别", sentence_start, start)
+    if cue == -1:
+        return None
+    stops = [i for i in (text.find(ch, end) for ch in "，。；！？\n") if i != -1]
+    figures = text[cue + 2 : min(stops) if stops else len(text)].split("、")
+    subject_start = max(text.rfind(ch, sentence_start, cue) for ch in "，：；") + 1
+    subjects = text[max(subject_start, sentence_start) : cue].split("、")
+    if len(figures) < 2 or len(figures) != len(subjects):
+        return None
+    subjects = _distinguishing(subjects)
+    position, mine = cue + 2, None
+    for i, figure in enumerate(figures):
+        if position <= start < position + len(figure):
+            mine = i
+        position += len(figure) + 1
+    if mine is None:
+        return None
+    width = max(len(s) for s in subjects[:-1])
+    heads = [s[:width] for s in subjects]
+    return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
+
+
+def _distinguishing(subjects: list[str]) -> list[str]:
+    """Return the subjects without the words they all share at either end (最低工资标准、
+    最低生活保障标准 → 工资、生活保障): a question naming 标准 names neither of them."""
+    while len({s[:1] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
+        subjects = [s[1:] for s in subjects]
+    while len({s[-1:] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
+        subjects = [s[:-1] for s in subjects]
+    return subjects
