@@ -77,8 +77,9 @@ CHANGE_CLAUSE = lazy_pattern(r"(?:同比|比上年|较上年|比去年|较去年
 CHANGE_WORD = lazy_pattern(r"[增减降涨升扩缩多少]|提高|提升|下滑|回落")
 # A fall written right before the figure of a change: the answer to a question that does
 # not ask for a fall shows it.
-FALL = lazy_pattern(r"下降|降低|减少|回落|下滑|缩小|减产|\b(?:fall|fell|drop|decline|decrease)", re.I)
-FALL_BEFORE = lazy_pattern(r"(?:下降|降低|减少|回落|下滑|缩小|减产)了?$")
+_FALLS = "下降|降低|减少|回落|下滑|缩小|减产"
+FALL = lazy_pattern(rf"{_FALLS}|\b(?:fall|fell|drop|decline|decrease)", re.I)
+FALL_BEFORE = lazy_pattern(rf"(?:{_FALLS})了?$")
 
 
 # ------------------------------------------------------------------ rates and averages

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .patterns import LazyPattern, lazy_pattern
+from .tables import ROW_OF_FIGURES
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _DIGITS = "0-9０-９"
@@ -28,9 +29,6 @@ _MARKERS: list[tuple[int, LazyPattern]] = [
 _MARKDOWN = lazy_pattern(r"(#{1,6})\s+")
 _SENTENCE_END = lazy_pattern(r"[。！？!?]")
 _OPENERS, _CLOSERS = "“《（(", "”》）)"
-# A line of a table written as text, marked as a part of the row above (# 日本 146.1 -19.1):
-# not a Markdown title.
-_TABLE_ROW = lazy_pattern(r"\S+(?:\s+[-+−]?\d+(?:\.\d+)?[%％]?)+\s*")
 
 # A first sentence longer than this is body text, not a heading title.
 MAX_TITLE_CHARS = 60
@@ -53,7 +51,8 @@ class Heading:
 def parse_heading(paragraph: str) -> Heading | None:
     """Return the heading that `paragraph` starts with, or None for body text."""
     md = _MARKDOWN.match(paragraph)
-    if md and not _TABLE_ROW.fullmatch(paragraph, md.end()):
+    # …but not a table's part-row (# 日本 146.1 -19.1: a part of the row above)
+    if md and not ROW_OF_FIGURES.fullmatch(paragraph, md.end()):
         return Heading(len(md.group(1)) - 10, paragraph[md.end():].strip(), len(paragraph))
     for rank, pattern in _MARKERS:
         marker = pattern.match(paragraph)

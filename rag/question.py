@@ -30,6 +30,9 @@ FIGURE_KINDS = ("count", "amount", "percent", "date")
 NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
               "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
               "平台", "品牌", "大学", "专家", "研究", "制度", "机制", "计划", "工程")
+# Words that ask something else than a figure: a question with none of them and no count word
+# that ends in the name of a measure asks for that measure (湖北2024年粮食总产量).
+_ASKING = r"多少|几|什么|哪|谁|怎么|怎样|如何|吗|呢|是否|有没有|\b(?:how|what|which|who|when)\b"
 # What the question asks for, tried in order, and the patterns that can answer it.
 _ASKS = [
     ("person", lazy_pattern(r"是谁|哪位|哪几位|什么人|\bwho\b|"
@@ -48,7 +51,7 @@ _ASKS = [
                           r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
     # A question put as the name of a measure, with no question word (湖北2024年粮食总产量,
     # 浙江无还本续贷余额): that measure's figure. Rates are read by "percent" above.
-    ("count", lazy_pattern(r"^(?!.*(?:多少|几|什么|哪|谁|怎么|如何|吗|呢|是否|有没有|\b(?:how|what|which|who|when)\b))"
+    ("count", lazy_pattern(rf"^(?!.*(?:{_ASKING}))"
                           r".*(?:(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|人数|件数|户数|家数|个数|"
                           r"次数|总数|规模|投资|里程|GDP|利润|存栏|出栏|税收|存款|贷款)\s*[？?]?\s*$", re.I),
      ("count", "percent")),
@@ -403,11 +406,6 @@ def _abbreviations(word: str) -> list[str]:
     return [f for f in shorter_forms(word) if word.endswith("量") and word.startswith(f)]
 
 
-# Words that ask something else than a figure: a question holding one and no count word
-# names no measure at its end.
-_ASKING_WORDS = frozenset("什么 哪 哪个 哪些 哪里 谁 怎么 怎样 如何 为什么 吗 呢 是否 有没有".split())
-
-
 def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],
                in_corpus: Callable[[str], bool] = lambda w: True,
                statistic_verbs: bool = True) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
@@ -424,7 +422,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
     tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "v" if w[-1] in "了着" else "n")) for w in words]
     # A question with no count word names its measure last (湖北2024年粮食总产量).
     at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)),
-              len(tagged) if not any(w in _ASKING_WORDS for w in words) else None)
+              len(tagged) if not re.search(_ASKING, "".join(words), re.I) else None)
     if at is None:
         return (), False, ()
 

@@ -18,10 +18,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FIGURE = re.compile(r"[-+−]?\d+(?:\.\d+)?[%％]?")
-_BRACKETED_UNIT = re.compile(r"[（(]([^（）()]{1,6})[）)]\s*$")
-_ROW_LEAD = re.compile(r"^(?:其中|内|包括)[:：]?")  # 其中:食品烟酒 is the row 食品烟酒
-_SENTENCE_MARKS = re.compile(r"[。；;，,]")
+from .patterns import lazy_pattern
+
+FIGURE = r"[-+−]?\d+(?:\.\d+)?[%％]?"  # a table's figure: 62.1, -40.3, 2.8%
+_FIGURE = lazy_pattern(FIGURE)
+# A line that is a name and its figures (其他用品和服务 102.0, # 日本 146.1 -19.1): a row.
+ROW_OF_FIGURES = lazy_pattern(rf"\S+(?:\s+{FIGURE})+\s*")
+_BRACKETED_UNIT = lazy_pattern(r"[（(]([^（）()]{1,6})[）)]\s*$")
+_ROW_LEAD = lazy_pattern(r"^(?:其中|内|包括)[:：]?")  # 其中:食品烟酒 is the row 食品烟酒
+_SENTENCE_MARKS = lazy_pattern(r"[。；;，,]")
 UNIT_TITLE = "单位"
 
 
