@@ -12,7 +12,8 @@ passage that holds the English word (GDP) when that scores higher.
 
 The postings are a sparse matrix stored by term (CSC: `ptr[j]:ptr[j+1]` are the passages
 holding term j and its counts) over a sorted vocabulary, all plain numpy arrays: an index
-folder memory-maps them, and a question touches only its own terms' postings. A term's
+folder memory-maps them, and a question reads only its own terms' postings (with `pread`,
+rag.filerows: mapped, the pages a question faults in stay in the process). A term's
 document frequency is the length of its column, read when asked for (`CorpusStats.df`
 is a view of the postings, not a dictionary built at open).
 """
@@ -25,6 +26,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from .filerows import RowFile
 
 K1 = 1.2
 B = 0.75
@@ -131,6 +134,7 @@ class BM25:
               doc_len: np.ndarray, stats: CorpusStats | None) -> None:
         self.vocabulary = Vocabulary(terms)
         self.ptr, self.docs, self.tf = ptr, docs, tf
+        self._docs_file, self._tf_file = RowFile.of(docs), RowFile.of(tf)
         self.doc_len = np.asarray(doc_len, dtype=np.float32)
         self.n_docs = len(self.doc_len)
         self.stats = stats or CorpusStats(self.n_docs, float(self.doc_len.mean()) if self.n_docs else 0.0,
@@ -163,7 +167,11 @@ class BM25:
         if j < 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         lo, hi = int(self.ptr[j]), int(self.ptr[j + 1])
-        return np.asarray(self.docs[lo:hi], dtype=np.int64), np.asarray(self.tf[lo:hi], dtype=np.float32)
+        if self._docs_file is not None and self._tf_file is not None:
+            docs, tf = self._docs_file.span(lo, hi), self._tf_file.span(lo, hi)
+        else:
+            docs, tf = self.docs[lo:hi], self.tf[lo:hi]
+        return np.asarray(docs, dtype=np.int64), np.asarray(tf, dtype=np.float32)
 
     def idf(self, term: str) -> float:
         return idf(self.stats.df.get(term, 0), self.stats.n_docs)

@@ -4,6 +4,7 @@ search past the size where exact search is too slow."""
 
 import json
 import os
+import re
 import shutil
 import threading
 import unicodedata
@@ -332,3 +333,29 @@ def test_an_update_copies_kept_rows_to_what_a_fresh_build_writes(fake_config, co
         assert {(h.source, h.start, round(h.score, 6)) for h in ours if h.score > ours[-1].score + 1e-6} \
             == {(h.source, h.start, round(h.score, 6)) for h in theirs if h.score > theirs[-1].score + 1e-6}
     assert updated_retriever.ask("蜂蜜产业园有几个").answer.text == "7个"
+
+
+def test_keyword_postings_of_an_index_folder_are_read_not_mapped(tmp_path):
+    """A question's postings are read with pread: they score as the postings in memory do, and
+    the file's pages do not stay in the process (mapped, 80 questions kept 79 MB of them)."""
+    from rag.keyword import BM25
+
+    rng = np.random.default_rng(0)
+    words = [f"词{i}" for i in range(400)]
+    docs = [list(rng.choice(words, size=60)) for _ in range(3000)]
+    in_memory = BM25.of(docs)
+    for name, array in in_memory.arrays().items():
+        np.save(tmp_path / f"{name}.npy", array)
+    mapped = BM25.from_arrays(*(np.asarray(np.load(tmp_path / f"{name}.npy", mmap_mode="r"))
+                                for name in ("terms", "ptr", "docs", "tf", "doc_len")))
+    for question in (["词1", "词7"], ["词399", "词0", "词200"], ["没有的词"]):
+        assert np.array_equal(mapped.scores(question), in_memory.scores(question)), question
+    smaps = Path("/proc/self/smaps")
+    if smaps.exists():
+        resident, current = 0, ""
+        for line in smaps.read_text().splitlines():
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping's first line ends with its file
+                current = line.split()[-1]
+            elif line.startswith("Rss:") and current.endswith(("docs.npy", "tf.npy")):
+                resident += int(line.split()[1])
+        assert resident == 0
