@@ -125,7 +125,8 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         if in_plan and not asked.wants_target and (_ASKS_NOW.search(asked.question) or _ASKS_RESULT.search(asked.question)):
             continue  # 现在有多少 asks how things stand, 新建了多少 what was done: no plan says either
         title = report.title if report else ""
-        topical = {t: w for t, w in asked.terms.items() if not names_report(t, title)}
+        home = _home_names(query, report)
+        topical = {t: w for t, w in asked.terms.items() if not names_report(t, title) and t not in home}
         terms = asked.terms if not hit.heading_path else topical  # the title passage has none
         # A plan's figure is a target: a question about what was done takes it only when no
         # review states one (山东对孤儿…每人给多少 is answered by the plan alone).
@@ -188,8 +189,15 @@ _ASKS_NOW = lazy_pattern(r"现在|目前|现有|如今|至今|截至|已经|已�
 # A question about what was done (新建了多少, 实际增长) is answered by results, not by the plan
 # that set the year's target (2021年工作安排: 新建5G基站5000个; done: 5018个).
 _ASKS_RESULT = lazy_pattern(r"了(?:多少|几)|实际|完成了|\bdid\b|\bactual(?:ly)?\b", re.I)
-# Words that mark a planned figure.
-_TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|要")
+# Words that mark a planned figure (要 as a verb: not 要求, 主要, 重要).
+_TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|(?<![主重需])要(?![求素点闻])")
+
+
+def _said_to_be_planned(text: str, start: int, end: int) -> bool:
+    """Whether a figure's sentence says it is planned before it, or right after it (增长5%左右):
+    a cue later in the sentence (…增长5.8%，顺利完成全年主要目标任务) speaks of something else."""
+    left = max(text.rfind(ch, 0, start) for ch in "。！？；") + 1
+    return bool(_TARGET_CUE.search(text, left, end + 2))
 
 
 def _asked_years(query: Query, report: ReportIdentity | None) -> set[str]:
@@ -224,6 +232,14 @@ def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> boo
                for name, places in written.items())
 
 
+def _home_names(query: Query, report: ReportIdentity | None) -> set[str]:
+    """Return the names the question writes of the report's region or of one containing it
+    (黔东南州 for the 黔东南苗族侗族自治州 report): like the words of its title, they say
+    which report, not which passage."""
+    home = report.place if report else None
+    return {p.written or p.name for p in query.places if home is not None and home.within(p)}
+
+
 def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float,
                 target_cue_needed: bool = False, years: Collection[str] = ()) -> Iterator[tuple[float, Answer]]:
     """Yield (score, answer) for each span of the asked kind in the hit that its sentence
@@ -237,6 +253,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
     unquoted = headed_spans(hit.text, asked.name_head, asked.name_lead) if asked.kind == "name" else []
     for start, end in quoted_or_titled + [s for s in unquoted if not _inside(s, quoted_or_titled)]:
         span = hit.text[start:end]
+        if span in asked.question:
+            continue  # the question's own words (法律顾问 for 法律顾问分别是谁) tell it nothing
         before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
         if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
@@ -249,7 +267,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         # The sentence must hold the question; the span's own clause says which span it
         # means (检查企业3355家，约谈企业216家: 约谈 → 216家).
         sentence = around(hit.text, start, end, "。！？；")
-        if target_cue_needed and not _TARGET_CUE.search(sentence):
+        if target_cue_needed and not _said_to_be_planned(hit.text, start, end):
             continue
         if asked.wants_change and not asked.wants_level and (
                 CHANGED_TO.search(hit.text[max(0, start - LEAD_WINDOW) : start]) or CHANGE_FROM.match(hit.text[end : end + 4])):

@@ -34,8 +34,9 @@ def clause_before(text: str, start: int, stops: str) -> str:
 # What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,
 # 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
 LEAD_WINDOW = 8
-# A clause that starts with a link (达101.64亿元) speaks of what the clause before it named.
-LINK = lazy_pattern(r"(?:总数|总量|总计|总额|总规模|共计|累计|合计|共|总)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
+# A clause that starts with a link (达101.64亿元), or with a total's own short noun and a link
+# (总长达449公里, 总面积为…), speaks of what the clause before it named.
+LINK = lazy_pattern(r"(?:总[\u4e00-\u9fff]{0,2}?|共计|累计|合计|共)?(?:达到?|为|是|超过?|突破|增至|降至|计)")
 # …and a place in a ranking, what the clause before it ranks (13个创新药获批上市、居全国第一).
 RANK_LINK = lazy_pattern(r"(?:继续|连续\d+年)?(?:保持|[位稳跃]?居|位列|列|排名?|(?:跃升|提升|上升)?至)")
 TOTAL_CUE = lazy_pattern(r"总|共|累计|合计|全部|达到?|增至|突破|超过?")

@@ -48,7 +48,7 @@ _ASKS = [
      ("percent",)),
     ("count", lazy_pattern(r"多少|(?<!第)几[万亿]?[个家件条项部批次期名位人台户份起宗种类所座辆艘架列趟头株棵套间张册本篇首届轮例笔处栋幢层口根支箱米吨斤亩元倍天周]|"
                           r"(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
-                          r"how (?:big|large|high|long)\b", re.I), ("count", "percent")),
+                          r"多[长高远深宽重](?![期远])|how (?:big|large|high|long)\b", re.I), ("count", "percent")),
     # A question put as the name of a measure, with no question word (湖北2024年粮食总产量,
     # 浙江无还本续贷余额): that measure's figure. Rates are read by "percent" above.
     ("count", lazy_pattern(rf"^(?!.*(?:{_ASKING}))"
@@ -71,7 +71,7 @@ ASKS_DAY = lazy_pattern(r"哪天|哪一天|几号(?!线)|what date|which day", r
 _ENGLISH_WORD = lazy_pattern(r"[A-Za-z]{2,}")
 _CJK = lazy_pattern(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
-_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|"
+_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|多[长高远深宽重]$|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
 _COUNT_WORD = lazy_pattern(r"^(?:多少|几)")
 # The measure words that count a noun, for a question that names the noun but no unit
@@ -401,9 +401,11 @@ def _latin_spellings(term: str, question: str) -> list[str]:
 
 
 def _abbreviations(word: str) -> list[str]:
-    """Return the forms a report may write a quantity's name in without its 量: 粮食总产1142亿斤
-    for 总产量. Only that: other shorter forms name other things (局长 is no 副局长)."""
-    return [f for f in shorter_forms(word) if word.endswith("量") and word.startswith(f)]
+    """Return the forms a report may write a quantity's name in without its 量 (粮食总产1142亿斤
+    for 总产量) or without its 总 (地铁线路长度…，总长达449公里 for 总长度: what the total is of).
+    Only those: other shorter forms name other things (局长 is no 副局长)."""
+    return [f for f in shorter_forms(word) if (word.endswith("量") and word.startswith(f))
+            or (word.startswith("总") and f == word[1:])]
 
 
 def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], str],

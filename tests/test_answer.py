@@ -828,3 +828,39 @@ def test_a_figure_of_a_longer_name_is_not_its_heads():
     # …but a thing the question itself names after it is what is counted
     text = "2023年1月—11月，共立案查处案件8735件，依法移送司法机关172件。"
     assert answer_of("2023年前11个月立案查处了多少件案件？", [hit(text)]).text == "8735件"
+
+
+def test_a_target_is_said_before_its_figure_or_right_after_it():
+    review = "2024年地区生产总值达13.7万亿元、增长5.8%、增量全国第一，顺利完成全年经济社会发展主要目标任务。"
+    assert answer_of("2024年地区生产总值增长预期目标是多少？", [hit(review)]) is None  # a result, not a target
+    planned = "2024年初提出地区生产总值增长5%左右，实际增长5.8%。"
+    assert answer_of("2024年地区生产总值增长预期目标是多少？", [hit(planned)]).text == "5%左右"
+
+
+def test_words_of_the_question_are_not_its_answer():
+    text = "选出25位法律专家作为新一届市局法律顾问，为重大行政决策提供法律意见。"
+    assert answer_of("市场监管局新聘的25位法律顾问分别是谁？", [hit(text)]) is None
+
+
+def test_a_total_is_written_without_its_total_word():
+    text = "年末全市轨道交通运营线路12条，新增地铁线路长度22.4公里，总长达449公里。"
+    assert answer_of("地铁线网总长度达到多少公里？", [hit(text)]).text == "449公里"
+
+
+@pytest.mark.parametrize("question", ["2024年新建成的山城绿道有多长？", "山城绿道新建了多长"])
+def test_how_long_asks_for_a_length(question):
+    assert asked_kind(question)[0] == "count"
+    text = "2024年建成山城步道90公里、山城绿道157公里，城市更新提质增效。"
+    assert answer_of(question, [hit(text)]).text == "157公里"
+
+
+def test_the_reports_own_place_is_no_word_a_sentence_must_repeat():
+    from rag.places import find_places
+
+    region = find_places("黔东南苗族侗族自治州")[0]
+    report = ReportIdentity("r.txt", title="黔东南苗族侗族自治州2023年国民经济和社会发展统计公报",
+                            region=region.name, region_code=region.code, title_years=("2023",))
+    text = "互联网出州宽带4160Gbps；光缆长度36.28公里，5G基站数量累计达到10588个，移动电话普及率126.5部/百人。"
+    found = answer_of("黔东南州截至2023年末累计建成了多少个5G基站？", [hit(text, heading=("六、交通运输和邮政通信",))],
+                      reports={"r.txt": report})
+    assert found.text == "10588个"
