@@ -448,13 +448,16 @@ def _another_things(asked: Asked, sentence: str) -> bool:
 
 def _after_a_word(text: str, at: int) -> bool:
     """Tell whether what stands at `at` is written right after a word of the text's own, which
-    makes it part of a longer name (车 before 产量 in 汽车产量; not 、产量, nor 的产量)."""
-    return at > 0 and bool(_CJK_CHAR.match(text[at - 1])) and text[at - 1] not in _BOUNDARY
+    makes it part of a longer name (车 before 产量 in 汽车产量; not 、产量, nor 的产量, nor
+    实现进出口总额 or 全市进出口总额, whose verb and place qualify nothing)."""
+    return (at > 0 and bool(_CJK_CHAR.match(text[at - 1])) and text[at - 1] not in _BOUNDARY
+            and not _LEADS_NOTHING.search(text, 0, at))
 
 
 _CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")
 # Characters that end a phrase rather than qualify the noun after them (全年粮食播种面积…、产量).
 _BOUNDARY = frozenset("的之和与及或等")
+_LEADS_NOTHING = lazy_pattern(r"(?:实现|完成|达到|全年|累计|新增|全[市省区州县国]|本[市省区州县])$")
 
 
 # A name the report sets off (“渔邨模式”, 《…》) is surer than one read from beside its noun.

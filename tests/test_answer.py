@@ -864,3 +864,12 @@ def test_the_reports_own_place_is_no_word_a_sentence_must_repeat():
     found = answer_of("黔东南州截至2023年末累计建成了多少个5G基站？", [hit(text, heading=("六、交通运输和邮政通信",))],
                       reports={"r.txt": report})
     assert found.text == "10588个"
+
+
+def test_a_verb_or_a_place_before_the_measured_noun_names_no_other_thing():
+    text = "外资外贸稳中提质。实现进出口总额1186.55亿美元，绝对值排名全市各区第一。"
+    assert answer_of("2015年外贸进出口总额是多少？", [hit(text, heading=("一、2015年工作回顾",))]).text == "1186.55亿美元"
+    text = "全年全市进出口总额6052亿元，同比增长11.9%。"
+    assert answer_of("外贸进出口总额是多少？", [hit(text)]).text == "6052亿元"
+    # …while another thing's name still does (汽车产量 is no 钢铁产量)
+    assert answer_of("钢铁产量是多少？", [hit("汽车产量62.1万辆，产量居全国第8位。")]) is None
