@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, TOTAL_CUE, around, clause_before, is_average, lead_before, own_lead,
+                      RANK_LINK, TOTAL_CUE, around, clause_before, is_average, lead_before, own_lead, parts_of_year,
                       respective_subjects)
 from .identity import ReportIdentity
 from .passage import Hit
@@ -232,6 +232,15 @@ def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> boo
                for name, places in written.items())
 
 
+def _period_of(hit: Hit, start: int, clause: str) -> frozenset[str]:
+    """Return the parts of a year a figure is of: those its own clause names, else the clause
+    before it (2023年1月—11月，共立案查处案件8735件), else the passage's section titles."""
+    for text in (clause, clause_before(hit.text, start, CLAUSE_STOPS), "".join(hit.heading_path)):
+        if found := parts_of_year(text):
+            return found
+    return frozenset()
+
+
 def _home_names(query: Query, report: ReportIdentity | None) -> set[str]:
     """Return the names the question writes of the report's region or of one containing it
     (黔东南州 for the 黔东南苗族侗族自治州 report): like the words of its title, they say
@@ -287,16 +296,26 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                           or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
             local = _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
         respective = respective_subjects(hit.text, start, end)
+        read_at = start  # where the words that say what the figure is end
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
             own, others = (_naming(terms, asked.forms, heads) / total for heads in respective)
             if own <= others:
                 continue  # another subject's figure, or the question names none of them
+            if len(_subjects_named(terms, respective[0] + respective[1])) >= 2:
+                continue  # 节庆、论坛、展会砍掉了多少 asks the whole list: no one figure of it answers
             local = max(local, own)
+            # Every figure of the list is read by what precedes the list (分别增长 → a change),
+            # in the clause of the subjects, the verb and the figures.
+            listed = hit.text.rfind("分别", 0, start)
+            read_at = listed + 2 + next((m.start() for m in _DIGIT.finditer(hit.text[listed + 2 : start + 1])), 0)
+            clause = around(hit.text, listed, end, CLAUSE_STOPS.replace("、", ""))
         if asked.kind == "name" and _support(terms, asked.forms, span) / total >= _SPELLS_OUT:
             local = max(local, _support(terms, asked.forms, clause) / total)  # the full name of what is described
         if not local and asked.kind not in ("date", "person", "org"):
             continue  # a figure or name whose own clause shares no word with the question (the
             # span's own words aside) is about something else; a date or a person may stand alone
+        if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):
+            continue  # 全年上涨2.2%, or 三季度增长4.6% after 克服二季度增速回落, is no figure of 二季度
         if asked.wants_average and "均" not in clause + clause_before(hit.text, start, CLAUSE_STOPS):
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
         lead = own_lead(hit.text, start)
@@ -306,6 +325,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                              sentence + "".join(hit.heading_path))
                                     or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
+        if any(any(f in asked.question for f in scope) and not any(f in near for f in scope)
+               for scope in _STATISTICAL_SCOPES for near in [clause_before(hit.text, start, CLAUSE_STOPS) + clause]):
+            continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
         if asked.wants_change and not asked.wants_level and not CHANGE_WORD.search(
@@ -318,8 +340,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         local += _not_held(terms, asked.forms, counted, clause) / total
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  - (_UNQUOTED if (start, end) in unquoted else 0.0)
-                 + 0.1 * _nearness(terms, asked.forms, hit.text, start, end) - 0.1 * (hit.rank - 1)
-                 + _reading(asked, lead_before(hit.text, start), hit.text[end : end + 4], counted)
+                 + 0.1 * _nearness(terms, asked.forms, hit.text, read_at, end) - 0.1 * (hit.rank - 1)
+                 + _reading(asked, lead_before(hit.text, read_at), hit.text[end : end + 4], counted)
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total
                  - (_AVERAGE_UNASKED if not asked.wants_average and is_average(hit.text, start) else 0.0))
@@ -455,6 +477,7 @@ def _after_a_word(text: str, at: int) -> bool:
 
 
 _CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")
+_DIGIT = lazy_pattern(r"\d")
 # Characters that end a phrase rather than qualify the noun after them (全年粮食播种面积…、产量).
 _BOUNDARY = frozenset("的之和与及或等")
 _LEADS_NOTHING = lazy_pattern(r"(?:实现|完成|达到|全年|累计|新增|全[市省区州县国]|本[市省区州县])$")
@@ -500,6 +523,22 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
     heads = [h for h in heads if len(h) >= 2]
     return sum(weight for term, weight in terms.items()
                if any(f in h or h in f for f in forms[term] for h in heads))
+
+
+# Scopes that make another statistic of the same name: industry above the size threshold
+# (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
+_STATISTICAL_SCOPES = (("规模以上", "规上"), ("限额以上", "限上"))
+
+
+def _subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:
+    """Return the subjects of a list that a question word names alone (装备 of 高技术制造业、
+    装备制造业; not 制造业, which both hold)."""
+    named = set()
+    for term in terms:
+        naming = [s for s in subjects if len(s) >= 2 and (term in s or s in term)]
+        if len(naming) == 1:
+            named.add(naming[0])
+    return named
 
 
 def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:

@@ -110,10 +110,20 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     cue = text.rfind("分别", sentence_start, start)
     if cue == -1:
         return None
-    stops = [i for i in (text.find(ch, end) for ch in "，。；！？\n") if i != -1]
-    figures = text[cue + 2 : min(stops) if stops else len(text)].split("、")
+    stops = [i for i in (text.find(ch, cue) for ch in "，。；！？\n") if i != -1]
+    list_end = min(stops) if stops else len(text)
+    if end > list_end:
+        return None  # a figure of a later clause (…分别增长11.2%、8.1%，社会消费品零售总额增长3.6%)
+    figures = text[cue + 2 : list_end].split("、")
     subject_start = max(text.rfind(ch, sentence_start, cue) for ch in "，：；") + 1
     subjects = text[max(subject_start, sentence_start) : cue].split("、")
+    if len(subjects) == 1 and subject_start > sentence_start:
+        # The subjects may be the list of the clause before (高技术制造业、装备制造业增加值分别
+        # 增长12.5%、13.1%，占规模以上工业比重分别提高到21.7%、33.6%).
+        before = text[max(text.rfind(ch, sentence_start, subject_start - 1) for ch in "，：；") + 1 : subject_start - 1]
+        before = before[: before.find("分别")] if "分别" in before else before
+        if len(before.split("、")) == len(figures):
+            subjects = before.split("、")
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
     subjects = _distinguishing(subjects)
@@ -137,3 +147,33 @@ def _distinguishing(subjects: list[str]) -> list[str]:
     while len({s[-1:] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
         subjects = [s[:-1] for s in subjects]
     return subjects
+
+
+# ------------------------------------------------------------------ parts of a year
+
+# A quarter, a half or a month of a year as the period of a figure (二季度, 第二季度, 前三季度,
+# 上半年, 12月份, 1—11月, 前11个月). A bare 3月 is left out: a question's date of an event
+# (2023年3月开通的地铁) is no period its figure must be of.
+_MONTH = r"(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
+_PART_OF_YEAR = lazy_pattern(rf"(前)?第?([一二三四1-4])季度|([上下])半年|"
+                             rf"(?:1|一)月?\s*[-—－~至到]\s*{_MONTH}月|前{_MONTH}个月|{_MONTH}月(?:份|末|底)")
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+
+
+def parts_of_year(text: str) -> frozenset[str]:
+    """Return the parts of a year a text names as periods, as keys (Q2, Q1-3, H1, M12, M1-11)."""
+    keys = set()
+    for m in _PART_OF_YEAR.finditer(text):
+        through, quarter, half = m.group(1), m.group(2), m.group(3)
+        if quarter:
+            q = _NUMERALS.get(quarter) or int(quarter)
+            keys.add(f"Q1-{q}" if through else f"Q{q}")
+        elif half:
+            keys.add("H1" if half == "上" else "H2")
+        else:
+            up_to = m.group(4) or m.group(5)  # 1—11月, 前11个月: the months through this one
+            months = up_to or m.group(6)
+            n = _NUMERALS.get(months) or int(months)
+            keys.add(f"M1-{n}" if up_to else f"M{n}")
+    return frozenset(keys)
+

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .figures import parts_of_year
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
 from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, shorter_forms
@@ -43,12 +44,15 @@ _ASKS = [
     ("rank", lazy_pattern(r"第几|排名(?:多少|如何|怎么样|怎样)|(?<![安编])排在?多少|位次|名次|\bwhich place\b|\brank(?:ed|s)?\b", re.I),
      ("rank",)),
     ("amount", lazy_pattern(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
-    ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例|占比|比重|增速|增幅|涨幅|降幅|增长(?:目标)?)\s*[？?]?\s*$|\bpercent|\brate\b|"
+    ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例|占比|比重|增速|增幅|涨幅|降幅|增长(?:目标)?)\s*[？?]?\s*$|"
+                 r"(?:比例|占比|比重|增速|增幅|涨幅|降幅)(?:是|为|有|达到?|提高到了?|提升到了?|约)?(?:多少|几|多大)|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
      ("percent",)),
     ("count", lazy_pattern(r"多少|(?<!第)几[万亿]?[个家件条项部批次期名位人台户份起宗种类所座辆艘架列趟头株棵套间张册本篇首届轮例笔处栋幢层口根支箱米吨斤亩元倍天周]|"
                           r"(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
-                          r"多[长高远深宽重](?![期远])|how (?:big|large|high|long)\b", re.I), ("count", "percent")),
+                          r"多[长高远深宽重](?![期远])|how (?:big|large|high|long)\b|"
+                          r"(?:(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|规模|投资|GDP|利润)(?:有|是|达到?)?多大",
+                          re.I), ("count", "percent")),
     # A question put as the name of a measure, with no question word (湖北2024年粮食总产量,
     # 浙江无还本续贷余额): that measure's figure. Rates are read by "percent" above.
     ("count", lazy_pattern(rf"^(?!.*(?:{_ASKING}))"
@@ -57,7 +61,7 @@ _ASKS = [
      ("count", "percent")),
     ("org", lazy_pattern(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
-    ("name", lazy_pattern(r"哪部|哪个|哪项|哪些|哪一部|哪一项|哪所|哪家|哪类|哪一类|什么名字|叫什么|名称|全称|是什么|称[为作]?什么|"
+    ("name", lazy_pattern(r"哪一?[部个项些所家类台份款艘座条只种本篇架辆批场届首]|什么名字|叫什么|叫啥|啥名字?|名称|全称|是什么|称[为作]?什么|"
                         rf"什么(?:{'|'.join(NAME_HEADS)})|\bwhich\b|\bname\b", re.I),
      ("title", "quoted", "case", "award")),
 ]
@@ -253,6 +257,9 @@ class Asked:
     # 失业人数): the figure's own clause must speak of it, a neighbouring clause's figure
     # (城镇新增就业143.02万人，城镇调查失业率4.5%) being another thing's.
     counted: tuple[str, ...] = ()
+    # The parts of a year the question asks about (Q2 of 第二季度, M12 of 12月份: rag.figures.
+    # parts_of_year): a whole year's figure, or another part's, is not its answer.
+    parts_of_year: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
@@ -307,7 +314,7 @@ class Asked:
                    bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")),
-                   counted=things)
+                   counted=things, parts_of_year=parts_of_year(asking))
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the

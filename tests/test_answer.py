@@ -873,3 +873,48 @@ def test_a_verb_or_a_place_before_the_measured_noun_names_no_other_thing():
     assert answer_of("外贸进出口总额是多少？", [hit(text)]).text == "6052亿元"
     # …while another thing's name still does (汽车产量 is no 钢铁产量)
     assert answer_of("钢铁产量是多少？", [hit("汽车产量62.1万辆，产量居全国第8位。")]) is None
+
+
+def test_a_list_after_fen_bie_ends_at_its_clause_and_reads_as_its_verb_says():
+    text = ("全年地区生产总值增长5.7%，服务业增加值增长6.8%，工业投资、民间投资分别增长11.2%、8.1%，"
+            "社会消费品零售总额增长3.6%。")
+    assert answer_of("民间投资增长了多少？", [hit(text)]).text == "8.1%"
+    assert answer_of("工业投资增长了多少？", [hit(text)]).text == "11.2%"
+    # the subjects may be the list of the clause before
+    text = "高技术制造业、装备制造业增加值分别增长12.5%、13.1%，占规模以上工业比重分别提高到21.7%、33.6%。"
+    assert answer_of("装备制造业增加值占规上工业的比重提高到了多少？", [hit(text)]).text == "33.6%"
+    assert answer_of("高技术制造业增加值增长了多少？", [hit(text)]).text == "12.5%"
+    # a question naming several subjects of the list asks the whole list: no one figure answers it
+    text = "深入纠治“指尖上的形式主义”，清理规范节庆、论坛、展会，数量分别压减75%、95%、73%。"
+    assert answer_of("节庆、论坛、展会砍掉了多少？", [hit(text)]) is None
+    assert answer_of("展会压减了多少？", [hit(text)]).text == "73%"
+
+
+def test_a_figure_of_the_whole_year_or_of_another_quarter_answers_no_question_about_one():
+    text = ("顶住经济下行压力，克服二季度增速回落影响，实现三季度增长4.6%、追平全国，四季度增长5.6%，"
+            "全年增长4.8%、总量达5.3万亿元。")
+    assert answer_of("第二季度经济增长了多少？", [hit(text)]) is None
+    assert answer_of("三季度经济增长了多少？", [hit(text)]).text == "4.6%"
+    assert answer_of("四季度经济增长了多少？", [hit(text)]).text == "5.6%"
+    prices = "全年居民消费价格比上年上涨2.2%，其中食品价格上涨2.8%。"
+    assert answer_of("12月份居民消费价格同比上涨多少？", [hit(prices)]) is None
+    assert answer_of("居民消费价格上涨多少？", [hit(prices)]).text == "2.2%"
+    # the period may be named in the clause before the figure
+    cases = "2023年1月—11月，共立案查处案件8735件，依法移送司法机关172件。"
+    assert answer_of("前11个月立案查处了多少件案件？", [hit(cases)]).text == "8735件"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("九大类民生支出占一般公共预算支出的比重是多少？", "percent"), ("服务业占比多少", "percent"),
+    ("比重提高到了多少", "percent"), ("战略性新兴产业增加值有多大？", "count"), ("对经济的影响有多大", None),
+    ("最大直径盾构机是哪台？", "name"), ("全球最大直径智能盾构机叫啥？", "name"), ("对应的是哪份文件", "name"),
+])
+def test_more_ways_of_asking(question, kind):
+    assert (asked_kind(question) or (None,))[0] == kind
+
+
+def test_industry_above_the_size_threshold_is_another_statistic_than_all_industry():
+    text = "全年全市工业增加值1751.6亿元，比上年增长1.3%。规模以上工业增加值增长0.2%。"
+    assert answer_of("规模以上工业增加值是多少亿元？", [hit(text)]) is None
+    assert answer_of("规上工业增加值增长了多少？", [hit(text)]).text == "0.2%"
+    assert answer_of("工业增加值是多少亿元？", [hit(text)]).text == "1751.6亿元"
