@@ -291,7 +291,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if support < min_support:
             continue
         clause = around(hit.text, start, end, CLAUSE_STOPS)
-        local = _support(terms, asked.forms, clause.replace(span, "", 1)) / total
+        # The base a change is measured from (比上年) says nothing of whose figure it is.
+        local = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES}, asked.forms,
+                         clause.replace(span, "", 1)) / total
         if not local and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
                           or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
             local = _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
@@ -525,6 +527,7 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
                if any(f in h or h in f for f in forms[term] for h in heads))
 
 
+_COMPARISON_BASES = frozenset(("上年", "同比", "去年同期", "上年同期"))
 # Scopes that make another statistic of the same name: industry above the size threshold
 # (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
 _STATISTICAL_SCOPES = (("规模以上", "规上"), ("限额以上", "限上"))

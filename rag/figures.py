@@ -120,10 +120,14 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     if len(subjects) == 1 and subject_start > sentence_start:
         # The subjects may be the list of the clause before (高技术制造业、装备制造业增加值分别
         # 增长12.5%、13.1%，占规模以上工业比重分别提高到21.7%、33.6%).
-        before = text[max(text.rfind(ch, sentence_start, subject_start - 1) for ch in "，：；") + 1 : subject_start - 1]
+        before = text[max([sentence_start - 1] + [text.rfind(ch, sentence_start, subject_start - 1) for ch in "，：；"]) + 1
+                      : subject_start - 1]
         before = before[: before.find("分别")] if "分别" in before else before
-        if len(before.split("、")) == len(figures):
-            subjects = before.split("、")
+        # …up to the 等 that closes it (新能源汽车、集成电路、工业机器人等绿色、智能产品产量增长较快)
+        for listed in (before, before[: before.find("等")] if "等" in before else ""):
+            if len(listed.split("、")) == len(figures):
+                subjects = listed.split("、")
+                break
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
     subjects = _distinguishing(subjects)

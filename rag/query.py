@@ -12,7 +12,7 @@ segments the question again.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -127,7 +127,7 @@ class Query:
         expansions = _without_place_words(expansions, places)
         if kind is not None:
             start, end = asking_span(lowered, kind[0])
-            asking_words = _words_within(words, start, end)
+            asking_words = _words_within(_place_words(words, places), start, end)
             asked = Asked.of(folded, lowered[start:end], asking_words, lexicon.contains, lexicon.translations,
                              {p.written for p in places}, lambda w: _tag(lexicon, w))
             refusable = is_refusable(folded, folded[start:end])
@@ -184,6 +184,28 @@ def _without_place_words(expansions: dict[str, frozenset[str]], places: tuple[Pl
         return expansions
     drop = english_names | _ADMINISTRATIVE_WORDS
     return {t: words for t, words in expansions.items() if t not in drop}
+
+
+def _place_words(words: list[str], places: Sequence[Place]) -> list[str]:
+    """Return the words with each place name written as one (坪山区, which jieba's dictionary
+    lacks, cut 坪 / 山区: the mountain areas of a report are no word of the question)."""
+    spans = sorted({(p.start, p.end) for p in places if p.end > p.start})
+    if not spans:
+        return words
+    out, pos = [], 0
+    for w in words:
+        cuts = sorted({pos, pos + len(w)} | {b for s in spans for b in s if pos < b < pos + len(w)})
+        out += [w[a - pos : b - pos] for a, b in zip(cuts, cuts[1:])]
+        pos += len(w)
+    merged, pos = [], 0
+    for w in out:
+        inside = next(((a, b) for a, b in spans if a <= pos and pos + len(w) <= b and (a, b) != (pos, pos + len(w))), None)
+        if inside and merged and merged[-1][1] == inside:
+            merged[-1] = (merged[-1][0] + w, inside)
+        else:
+            merged.append((w, inside))
+        pos += len(w)
+    return [w for w, _ in merged]
 
 
 def _words_within(words: list[str], start: int, end: int) -> list[str]:

@@ -75,7 +75,7 @@ ASKS_DAY = lazy_pattern(r"哪天|哪一天|几号(?!线)|what date|which day", r
 _ENGLISH_WORD = lazy_pattern(r"[A-Za-z]{2,}")
 _CJK = lazy_pattern(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
-_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|多[长高远深宽重]$|"
+_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|多[长高远深宽重]$|百分之|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
 _COUNT_WORD = lazy_pattern(r"^(?:多少|几)")
 # The measure words that count a noun, for a question that names the noun but no unit

@@ -918,3 +918,23 @@ def test_industry_above_the_size_threshold_is_another_statistic_than_all_industr
     assert answer_of("规模以上工业增加值是多少亿元？", [hit(text)]) is None
     assert answer_of("规上工业增加值增长了多少？", [hit(text)]).text == "0.2%"
     assert answer_of("工业增加值是多少亿元？", [hit(text)]).text == "1751.6亿元"
+
+
+def test_a_list_closed_by_deng_names_its_subjects():
+    text = ("分行业看，电气机械和器材制造业增加值增长14.4%。新能源汽车、集成电路、工业机器人等绿色、智能产品"
+            "产量增长较快，分别比上年增长7.2%、61.6%、27.6%。")
+    assert answer_of("集成电路产量比上年增长多少？", [hit(text)]).text == "61.6%"
+    assert answer_of("工业机器人产量比上年增长多少？", [hit(text)]).text == "27.6%"
+
+
+def test_how_a_change_is_asked_is_not_what_changed():
+    text = ("按常住地分，城镇居民人均消费支出46552元，增长6.7%；农村居民人均消费支出27811元，增长9.8%。"
+            "全年全体居民人均消费支出43182元，比上年增长7.1%。")
+    query = Query.of("农村居民人均消费支出比上年增长了百分之几？", Words())
+    assert not any(t.startswith("百分之") for t in query.asked.terms)  # a question word, no topic
+    assert answer_of("农村居民人均消费支出比上年增长了百分之几？", [hit(text)]).text == "9.8%"
+
+
+def test_a_place_the_dictionary_lacks_is_one_word_of_the_question():
+    terms = Query.of("坪山区2024年规上工业总产值超过了多少？", Words()).asked.terms
+    assert "坪山区" in terms and "山区" not in terms
