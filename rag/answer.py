@@ -264,6 +264,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         span = hit.text[start:end]
         if span in asked.question:
             continue  # the question's own words (法律顾问 for 法律顾问分别是谁) tell it nothing
+        if _THRESHOLD.search(span) and hit.text[end : end + 1] in ("的", "且"):
+            continue  # 人均纯收入1万元以下且有劳动能力的脱贫户: a line drawn, not a figure of anything
         before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
         if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
@@ -318,7 +320,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             # span's own words aside) is about something else; a date or a person may stand alone
         if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):
             continue  # 全年上涨2.2%, or 三季度增长4.6% after 克服二季度增速回落, is no figure of 二季度
-        if asked.wants_average and "均" not in clause + clause_before(hit.text, start, CLAUSE_STOPS):
+        if asked.wants_average and not per and "均" not in clause + clause_before(hit.text, start, CLAUSE_STOPS):
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
         lead = own_lead(hit.text, start)
         if ("年" in lead or "五" in lead) and PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
@@ -466,6 +468,8 @@ def _another_things(asked: Asked, sentence: str) -> bool:
     after a word of its own (汽车产量…，产量均居全国第2位 is about cars, not steel)."""
     if _support(dict.fromkeys(asked.modifiers, 1.0), asked.forms, sentence):
         return False
+    if any(len(m) >= 4 for m in asked.modifiers):
+        return True  # 固定资产 of 固定资产投资 names a statistic of its own: 研发投入…投资管理 is not it
     return any(_after_a_word(sentence, m.start()) for form in asked.forms.get(asked.measured, (asked.measured,))
                for m in re.finditer(re.escape(form), sentence))
 
@@ -527,6 +531,7 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
                if any(f in h or h in f for f in forms[term] for h in heads))
 
 
+_THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
 _COMPARISON_BASES = frozenset(("上年", "同比", "去年同期", "上年同期"))
 # Scopes that make another statistic of the same name: industry above the size threshold
 # (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.

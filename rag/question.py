@@ -107,12 +107,12 @@ _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 �
 # Words of addition: verbs, whatever a dictionary tags them (jieba has 新建 for the county,
 # 新设 for a body), so never what is counted.
 _ADDITIONS = frozenset("新增 净增 新建 新开 新设 累计".split())
-_CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、")
+_CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、（(")  # a bracket after the question word adds an aside (（2025年…报告）)
 UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省|(?:现在|目前|如今|现)(?:已经?)?(?:有|达到?)")
 _ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增加(?!到|至)|多了|\b(?:new|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
-_ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩]均|平均|\b(?:per capita|average|per day|daily)\b", re.I)
+_ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩地]均|平均|每平方公里|\b(?:per capita|average|per day|daily)\b", re.I)
 # 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
 _ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
 # 提高了多少 / 比上年增长多少 asks for the change itself (提高3.1个百分点), not the new level.
@@ -460,7 +460,9 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
             found.append(w)
             # …and the nouns written right before it, which say whose it is (钢铁 of 钢铁产量)
             for m, mflag in reversed(tagged[:i]):
-                if not (noun(m, mflag) and counts(m)):
+                # jieba tags some nouns as set phrases (固定资产: l); before the measured noun
+                # they can only say whose it is
+                if not ((noun(m, mflag) or mflag == "l") and counts(m)):
                     break
                 modifiers.append(m)
             break
@@ -473,7 +475,12 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
         if noun(w, flag):
             run.append(w)
     head = next((w for w in reversed(run) if counts(w)), None)
-    return tuple(found + ([head] if head else [])), bool(found), tuple(modifiers)
+    # 全省 of 全省固定资产投资 says where, as the report does, not whose the figure is
+    return (tuple(found + ([head] if head else [])), bool(found),
+            tuple(m for m in modifiers if not _WHOLE_AREA.fullmatch(m)))
+
+
+_WHOLE_AREA = lazy_pattern(r"全[省市区县州国]|本[省市区县州]")
 
 
 # Question words after which a name question names what it asks the name of (哪个社区), or

@@ -938,3 +938,29 @@ def test_how_a_change_is_asked_is_not_what_changed():
 def test_a_place_the_dictionary_lacks_is_one_word_of_the_question():
     terms = Query.of("坪山区2024年规上工业总产值超过了多少？", Words()).asked.terms
     assert "坪山区" in terms and "山区" not in terms
+
+
+def test_a_statistic_named_by_a_long_modifier_is_not_another_ones():
+    text = ("确保项目投资增速快于GDP增速、制造业投资增速快于面上投资增速，全省经营主体数量增长5%，其中企业数增长5%。"
+            "加强主责主业和投资管理，省属国有企业研发投入年均增幅高于全省平均2个百分点以上。")
+    plan = hit(text, heading=("二、2025年目标任务和重点工作",))
+    assert answer_of("2025年全省固定资产投资增长目标是多少？", [plan]) is None
+    stated = hit("全年全州500万元及以上固定资产投资比上年增长1.2%。其中：第一产业投资下降3.1%。")
+    assert answer_of("全省固定资产投资增长多少", [stated]).text == "1.2%"
+
+
+def test_an_aside_in_brackets_after_the_question_word_is_not_what_is_counted():
+    text = "国家级制造业单项冠军企业从6家增加至11家，国家级专精特新“小巨人”企业从26家增加至41家，国家高新技术企业突破1000家。"
+    question = "国家级专精特新“小巨人”企业由26家增至多少家（区政府工作报告）？"
+    assert answer_of(question, [hit(text)]).text == "41家"
+
+
+def test_a_line_drawn_by_a_figure_is_no_figure_of_anything():
+    text = "累计消除监测对象返贫致贫风险70.6万人，人均纯收入1万元以下且有劳动能力的脱贫户和监测户基本实现动态清零。"
+    assert answer_of("农村居民人均可支配收入达到多少元？", [hit(text)]) is None
+    assert answer_of("人均纯收入是多少元？", [hit(text)]) is None
+
+
+def test_a_figure_per_square_kilometre_is_asked_by_di_jun():
+    text = "2022年全区实现GDP超5500亿元，经济总量居全市第二，地均GDP70.75亿元/平方公里，居全国前列。"
+    assert answer_of("2022年每平方公里土地产出的GDP（地均GDP）是多少？", [hit(text)]).text == "70.75亿元/平方公里"
