@@ -111,7 +111,8 @@ def not_of_another_year(query: Query, passages: Sequence[Passage],
     fits = []
     for p in passages:
         years, open_ended = passage_years(p, reports)
-        fits.append(not years or open_ended or year in years)
+        # 2021年以来 runs from 2021 on: it leaves 2022 open, not 2020
+        fits.append(not years or year in years or (open_ended and year >= min(years)))
     return fits
 
 

@@ -166,6 +166,8 @@ def test_a_section_of_another_year_does_not_answer_a_question_about_one_year():
     fits = not_of_another_year(Query.of("2022年固定资产投资完成了多少亿元"), [review, plan, since])
     assert fits == [True, False, True]  # a section since 2021 may hold 2022
     assert not_of_another_year(Query.of("2023年固定资产投资目标是多少"), [review, plan, since]) == [True, True, True]
+    # …but not a year before it: 2020's figures are in the report that reviewed 2020
+    assert not_of_another_year(Query.of("2020年固定资产投资完成了多少亿元"), [since]) == [False]
     # A question about no one year changes no ranking.
     assert not_of_another_year(Query.of("固定资产投资完成了多少"), [review, plan]) == [False, False]
     # The year of the report a question names is not the year its answer is about: the
