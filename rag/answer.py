@@ -24,7 +24,7 @@ from .patterns import lazy_pattern
 from .places import Place
 from .query import Query
 from .question import Asked, asked_years, counted_thing
-from .sections import names_report, section_of, years_of_titles
+from .sections import names_report, plan_period_years, section_of, years_of_titles
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
@@ -218,6 +218,9 @@ def _speaks_of_the_years(years: set[str], report: ReportIdentity | None, hit: Hi
     without an open end) or by naming the year in its text."""
     granted, _ = years_of_titles(hit.heading_path, report.issued_year if report else "",
                                  report.title_years if report else ())
+    # a five-year plan's review (“十三五”时期发展成就) states where things stood at its end:
+    # 居民人均预期寿命达83.5岁 is 2020's
+    granted |= {max(period)} if (period := plan_period_years("".join(hit.heading_path))) else set()
     return all(y in granted or y + "年" in scope for y in years)
 
 

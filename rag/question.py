@@ -50,7 +50,7 @@ _ASKS = [
      ("percent",)),
     ("count", lazy_pattern(r"多少|(?<!第)几[万亿]?[个家件条项部批次期名位人台户份起宗种类所座辆艘架列趟头株棵套间张册本篇首届轮例笔处栋幢层口根支箱米吨斤亩元倍天周]|"
                           r"(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
-                          r"多[长高远深宽重](?![期远])|how (?:big|large|high|long)\b|"
+                          r"多[长高远深宽重](?![期远])|多久|多长时间|how (?:big|large|high|long)\b|"
                           r"(?:(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|规模|投资|GDP|利润)(?:有|是|达到?)?多大",
                           re.I), ("count", "percent")),
     # A question put as the name of a measure, with no question word (湖北2024年粮食总产量,
@@ -75,7 +75,7 @@ ASKS_DAY = lazy_pattern(r"哪天|哪一天|几号(?!线)|what date|which day", r
 _ENGLISH_WORD = lazy_pattern(r"[A-Za-z]{2,}")
 _CJK = lazy_pattern(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
-_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|多[长高远深宽重]$|百分之|"
+_QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|多[长高远深宽重]$|多久|多长时间|百分之|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
 _COUNT_WORD = lazy_pattern(r"^(?:多少|几)")
 # The measure words that count a noun, for a question that names the noun but no unit
@@ -113,6 +113,9 @@ _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全�
 _ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增加(?!到|至)|多了|\b(?:new|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
 _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩地]均|平均|每平方公里|\b(?:per capita|average|per day|daily)\b", re.I)
+# 多久 / 多长时间 asks a span of time, in its units.
+_ASKS_DURATION = lazy_pattern(r"多久|多长时间")
+_DURATION_UNITS = ("秒", "分钟", "小时", "天", "日", "周", "个月", "年")
 # 连续多少年 / 有几年 asks a number of years; 这几年 / 近几年 says when.
 _ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度份级])")
 # 提高了多少 / 比上年增长多少 asks for the change itself (提高3.1个百分点), not the new level.
@@ -296,6 +299,8 @@ class Asked:
             units += tuple(u for u in _units_of("".join(attribute[-1:]) or before[-6:]) if u not in units)
         if kind == "count" and not unit and _ASKS_YEARS.search(asking):  # 连续多少年: a number of years, no other figure
             patterns, units = ("years",), ("年",)
+        elif kind == "count" and not unit and _ASKS_DURATION.search(asking):  # 休息多久: a span of time
+            units = _DURATION_UNITS
         words = list(words)
         phrases = _noun_phrases(words, terms)
         forms = {t: english.get(t) or (t, *_latin_spellings(t, question), *_abbreviations(t),

@@ -964,3 +964,17 @@ def test_a_line_drawn_by_a_figure_is_no_figure_of_anything():
 def test_a_figure_per_square_kilometre_is_asked_by_di_jun():
     text = "2022年全区实现GDP超5500亿元，经济总量居全市第二，地均GDP70.75亿元/平方公里，居全国前列。"
     assert answer_of("2022年每平方公里土地产出的GDP（地均GDP）是多少？", [hit(text)]).text == "70.75亿元/平方公里"
+
+
+def test_a_five_year_plans_review_states_where_things_stood_in_its_last_year():
+    text = "医疗卫生事业快速发展，新增病床位2.5万张，三甲医院从10家增加到22家，居民人均预期寿命达83.5岁。"
+    review = hit(text, heading=("一、“十三五”时期发展成就", "（八）社会民生事业实现跨越式发展"))
+    assert answer_of("2020年居民人均预期寿命是多少岁？", [review]).text == "83.5岁"
+    assert answer_of("2019年居民人均预期寿命是多少岁？", [review]) is None
+
+
+def test_how_long_in_time_asks_for_a_span_of_time():
+    query = Query.of("义务教育学校课间时长调整到多久？", Words())
+    assert "多久" not in query.asked.terms and "分钟" in query.asked.units
+    text = "义务教育学校课间时长调整到15分钟，新增中小学学位3万个。"
+    assert answer_of("义务教育学校课间时长调整到多久？", [hit(text)]).text == "15分钟"
