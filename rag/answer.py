@@ -332,8 +332,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                              sentence + "".join(hit.heading_path))
                                     or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
-        if any(any(f in asked.question for f in scope) and not any(f in near for f in scope)
-               for scope in _STATISTICAL_SCOPES for near in [clause_before(hit.text, start, CLAUSE_STOPS) + clause]):
+        if _another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
@@ -534,11 +533,20 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
                if any(f in h or h in f for f in forms[term] for h in heads))
 
 
+# A figure that draws a line when 的 or 且 follows it (1万元以下的脱贫户).
 _THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
+# What a change is measured from (比上年增长, 同比): no word of what changed.
 _COMPARISON_BASES = frozenset(("上年", "同比", "去年同期", "上年同期"))
 # Scopes that make another statistic of the same name: industry above the size threshold
 # (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
 _STATISTICAL_SCOPES = (("规模以上", "规上"), ("限额以上", "限上"))
+
+
+def _another_scope(question: str, near: str) -> bool:
+    """Tell whether the question asks a statistic of a scope (规模以上工业增加值) that the text
+    around a figure does not name."""
+    return any(any(f in question for f in scope) and not any(f in near for f in scope)
+               for scope in _STATISTICAL_SCOPES)
 
 
 def _subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:
