@@ -16,12 +16,11 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, TOTAL_CUE, around, clause_before, is_average, lead_before, own_lead, parts_of_year,
-                      respective_subjects)
+                      RANK_LINK, TOTAL_CUE, WHOLE_AREA, around, clause_before, is_average, lead_before, own_lead,
+                      parts_of_year, respective_subjects)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
-from .places import Place
 from .query import Query
 from .question import Asked, asked_years, counted_thing
 from .sections import names_report, plan_period_years, section_of, years_of_titles
@@ -227,12 +226,8 @@ def _speaks_of_the_years(years: set[str], report: ReportIdentity | None, hit: Hi
 def _places_hold(query: Query, report: ReportIdentity | None, scope: str) -> bool:
     """Tell whether every place the question names is the report's region or contains it
     (深圳 for the 南山区 report), or is written in the passage (成都 in the 四川 report)."""
-    written: dict[str, list[Place]] = {}
-    for place in query.places:
-        written.setdefault(place.written or place.name, []).append(place)
-    home = report.place if report else None
-    return all((home is not None and any(home.within(p) for p in places)) or name in scope
-               for name, places in written.items())
+    home = _home_names(query, report)
+    return all(name in home or name in scope for name in {p.written or p.name for p in query.places})
 
 
 def _period_of(hit: Hit, start: int, clause: str) -> frozenset[str]:
@@ -314,7 +309,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             # Every figure of the list is read by what precedes the list (分别增长 → a change),
             # in the clause of the subjects, the verb and the figures.
             listed = hit.text.rfind("分别", 0, start)
-            read_at = listed + 2 + next((m.start() for m in _DIGIT.finditer(hit.text[listed + 2 : start + 1])), 0)
+            first_figure = _DIGIT.search(hit.text, listed + 2, start + 1)
+            read_at = first_figure.start() if first_figure else listed + 2
             clause = around(hit.text, listed, end, CLAUSE_STOPS.replace("、", ""))
         if asked.kind == "name" and _support(terms, asked.forms, span) / total >= _SPELLS_OUT:
             local = max(local, _support(terms, asked.forms, clause) / total)  # the full name of what is described
@@ -481,14 +477,14 @@ def _after_a_word(text: str, at: int) -> bool:
     makes it part of a longer name (车 before 产量 in 汽车产量; not 、产量, nor 的产量, nor
     实现进出口总额 or 全市进出口总额, whose verb and place qualify nothing)."""
     return (at > 0 and bool(_CJK_CHAR.match(text[at - 1])) and text[at - 1] not in _BOUNDARY
-            and not _LEADS_NOTHING.search(text, 0, at))
+            and not _LEADS_NOTHING.search(text, max(0, at - 2), at))  # its words are two characters
 
 
 _CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")
 _DIGIT = lazy_pattern(r"\d")
 # Characters that end a phrase rather than qualify the noun after them (全年粮食播种面积…、产量).
 _BOUNDARY = frozenset("的之和与及或等")
-_LEADS_NOTHING = lazy_pattern(r"(?:实现|完成|达到|全年|累计|新增|全[市省区州县国]|本[市省区州县])$")
+_LEADS_NOTHING = lazy_pattern(rf"(?:实现|完成|达到|全年|累计|新增|{WHOLE_AREA})$")
 
 
 # A name the report sets off (“渔邨模式”, 《…》) is surer than one read from beside its noun.

@@ -69,6 +69,10 @@ def own_lead(text: str, start: int) -> str:
     return re.split(r"[，。；：！？]", lead)[-1]
 
 
+# The whole area a report speaks for (全省, 全市, 本区): where, not whose a figure is.
+WHOLE_AREA = r"全[省市区县州国]|本[省市区县州]"
+
+
 # ------------------------------------------------------------------ changes
 
 # A clause that states a change of the figure before it (同比增加13天, 比上年增长5%).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Protocol
 
 from .normalize import fold
@@ -188,24 +189,16 @@ def _without_place_words(expansions: dict[str, frozenset[str]], places: tuple[Pl
 
 def _place_words(words: list[str], places: Sequence[Place]) -> list[str]:
     """Return the words with each place name written as one (坪山区, which jieba's dictionary
-    lacks, cut 坪 / 山区: the mountain areas of a report are no word of the question)."""
-    spans = sorted({(p.start, p.end) for p in places if p.end > p.start})
+    lacks, cut 坪 / 山区: the mountain areas of a report are no word of the question): the
+    words' boundaries, less those inside a place name, plus its two ends."""
+    spans = [(p.start, p.end) for p in places if p.end > p.start]
     if not spans:
         return words
-    out, pos = [], 0
-    for w in words:
-        cuts = sorted({pos, pos + len(w)} | {b for s in spans for b in s if pos < b < pos + len(w)})
-        out += [w[a - pos : b - pos] for a, b in zip(cuts, cuts[1:])]
-        pos += len(w)
-    merged, pos = [], 0
-    for w in out:
-        inside = next(((a, b) for a, b in spans if a <= pos and pos + len(w) <= b and (a, b) != (pos, pos + len(w))), None)
-        if inside and merged and merged[-1][1] == inside:
-            merged[-1] = (merged[-1][0] + w, inside)
-        else:
-            merged.append((w, inside))
-        pos += len(w)
-    return [w for w, _ in merged]
+    text = "".join(words)
+    cuts = set(accumulate(map(len, words), initial=0))
+    cuts = {c for c in cuts if not any(a < c < b for a, b in spans)} | {c for span in spans for c in span}
+    cuts = sorted(c for c in cuts if c <= len(text))
+    return [text[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
 def _words_within(words: list[str], start: int, end: int) -> list[str]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .figures import parts_of_year
+from .figures import WHOLE_AREA, parts_of_year
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
 from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, shorter_forms
@@ -34,6 +34,8 @@ NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规�
 # Words that ask something else than a figure: a question with none of them and no count word
 # that ends in the name of a measure asks for that measure (湖北2024年粮食总产量).
 _ASKING = r"多少|几|什么|哪|谁|怎么|怎样|如何|吗|呢|是否|有没有|\b(?:how|what|which|who|when)\b"
+# Names of a measure (产量, 进出口总额, 增加值): 增加值有多大 and a bare 湖北粮食总产量 ask its figure.
+_MEASURES = r"(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|规模|投资|GDP|利润"
 # What the question asks for, tried in order, and the patterns that can answer it.
 _ASKS = [
     ("person", lazy_pattern(r"是谁|哪位|哪几位|什么人|\bwho\b|"
@@ -51,13 +53,12 @@ _ASKS = [
     ("count", lazy_pattern(r"多少|(?<!第)几[万亿]?[个家件条项部批次期名位人台户份起宗种类所座辆艘架列趟头株棵套间张册本篇首届轮例笔处栋幢层口根支箱米吨斤亩元倍天周]|"
                           r"(?<![这近前头后第])几个?年(?![度份级])|how many|how much|数量|"
                           r"多[长高远深宽重](?![期远])|多久|多长时间|how (?:big|large|high|long)\b|"
-                          r"(?:(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|规模|投资|GDP|利润)(?:有|是|达到?)?多大",
+                          rf"(?:{_MEASURES})(?:有|是|达到?)?多大",
                           re.I), ("count", "percent")),
     # A question put as the name of a measure, with no question word (湖北2024年粮食总产量,
     # 浙江无还本续贷余额): that measure's figure. Rates are read by "percent" above.
     ("count", lazy_pattern(rf"^(?!.*(?:{_ASKING}))"
-                          r".*(?:(?<![质力能])量|(?<!名)额|产值|增加值|总值|收入|支出|面积|人口|人数|件数|户数|家数|个数|"
-                          r"次数|总数|规模|投资|里程|GDP|利润|存栏|出栏|税收|存款|贷款)\s*[？?]?\s*$", re.I),
+                          rf".*(?:{_MEASURES}|人数|件数|户数|家数|个数|次数|总数|里程|存栏|出栏|税收|存款|贷款)\s*[？?]?\s*$", re.I),
      ("count", "percent")),
     ("org", lazy_pattern(r"哪个单位|哪些单位|哪个部门|哪些部门|什么单位|什么部门|哪个机构|什么机构|哪家|哪所|哪个机关|"
                        r"\bwhich (?:body|bodies|department|agency|organi[sz]ation)", re.I), ("org",)),
@@ -485,7 +486,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
             tuple(m for m in modifiers if not _WHOLE_AREA.fullmatch(m)))
 
 
-_WHOLE_AREA = lazy_pattern(r"全[省市区县州国]|本[省市区县州]")
+_WHOLE_AREA = lazy_pattern(WHOLE_AREA)
 
 
 # Question words after which a name question names what it asks the name of (哪个社区), or
