@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, TOTAL_CUE, WHOLE_AREA, around, clause_before, is_average, lead_before, own_lead,
-                      parts_of_year, respective_subjects)
+                      RANK_LINK, STATISTIC_NOUNS, TOTAL_CUE, WHOLE_AREA, around, clause_before, is_average, lead_before,
+                      own_lead, parts_of_year, respective_subjects, statistic_before)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
@@ -317,6 +317,13 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if not local and asked.kind not in ("date", "person", "org"):
             continue  # a figure or name whose own clause shares no word with the question (the
             # span's own words aside) is about something else; a date or a person may stand alone
+        if _another_statistic(asked, hit.text, read_at):
+            continue  # 地区生产总值达13.7万亿元 for 一般公共预算收入是多少: the figure of another statistic
+        if asked.wants_new and not asked.wants_total and _RUNNING_TOTAL.search(own_lead(hit.text, start)):
+            continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
+        if _SHARE_ASKED.search(asked.question) and asked.kind == "percent" and not _SHARE_WORD.search(
+                clause + clause_before(hit.text, start, CLAUSE_STOPS)):
+            continue  # 规模以上工业增加值增长0.2% is a change, not the share (占…比重) asked for
         if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):
             continue  # 全年上涨2.2%, or 三季度增长4.6% after 克服二季度增速回落, is no figure of 二季度
         if asked.wants_average and not per and "均" not in clause + clause_before(hit.text, start, CLAUSE_STOPS):
@@ -350,6 +357,25 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if asked.wants_change and not FALL.search(asked.question) and (fall := FALL_BEFORE.search(hit.text, 0, start)):
             start, span = fall.start(), hit.text[fall.start() : end]  # 涨了多少 → 下降0.2%, not 0.2%
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+def _another_statistic(asked: Asked, text: str, start: int) -> bool:
+    """Tell whether the words right before a figure end in a statistic (rag.figures.
+    statistic_before) that the question, which names one, does not name in any form."""
+    if asked.english or asked.kind not in ("count", "amount", "percent"):
+        return False
+    written = asked.question + "".join(f for forms in asked.forms.values() for f in forms)
+    if not any(noun in written for noun in STATISTIC_NOUNS):
+        return False  # the question names no statistic: its own words decide
+    own = statistic_before(text, start)
+    return bool(own) and own not in written
+
+
+# A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).
+_RUNNING_TOTAL = lazy_pattern(r"累计|总量|总数|总计|合计|共有|现有|总规模")
+# A question about a share (占…比重, 占比) and the words a figure of a share is written with.
+_SHARE_ASKED = lazy_pattern(r"比重|占比|所占|份额|占.{1,20}比例")
+_SHARE_WORD = lazy_pattern(r"占|比重|比例|份额")
 
 
 def _a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:

@@ -69,6 +69,32 @@ def own_lead(text: str, start: int) -> str:
     return re.split(r"[，。；：！？]", lead)[-1]
 
 
+# The nouns that name a statistic (what an amount or a volume is of), longest first so that
+# a name ends in its most specific one (进出口总额, not 总额). Two of them are two statistics:
+# 地区生产总值 is no 一般公共预算收入, 规上工业总产值 no 地区生产总值, 社会投资 no 研发投入.
+STATISTIC_NOUNS = tuple(sorted(set(
+    "生产总值 增加值 总产值 产值 营业收入 可支配收入 收入 支出 投资 投入 消费支出 零售总额 零售额 进出口总额 进出口 出口额 "
+    "进口额 利润 利润总额 税收 存款余额 贷款余额 产量 装机 发电量 用电量 里程 面积 吞吐量 客运量 货运量 周转量 保有量 "
+    "成交额 销售额 营业额 交易额 常住人口 户籍人口".split()), key=len, reverse=True))
+# What may stand between a figure and the words before it that name what it measures:
+# links, comparisons, changes and qualifiers (地区生产总值按可比价计算增长5.5%, 装机突破1.5亿千瓦).
+_SUBJECT_TAIL = lazy_pattern(r"(?:同比|比上年末?|较上年末?|比去年|较去年|按可比价格?计算|分别|首次|再次|继续|持续|预计|约|近|"
+                             r"超过?|突破|达到?|为|是|实现|完成|增长|增加|提高|提升|上升|下降|降低|减少|回落|增至|降至|增到|降到|"
+                             r"保持|稳定在|控制在|了)$")
+# …and the figures listed before it (分别达6.6万元和3.2万元: 3.2万元 is read as 6.6万元 is).
+_LISTED_BEFORE = lazy_pattern(r"[0-9０-９][0-9０-９.．]*[万亿]?[^\s，。；：0-9０-９]{0,6}?(?:和|、|及|以及|与)$")
+
+
+def statistic_before(text: str, start: int) -> str:
+    """Return the statistic (STATISTIC_NOUNS) that the words right before a figure, in its
+    clause, end in (2024年地区生产总值达13.7万亿元 → 生产总值), or "" when they end in none."""
+    left = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
+    lead = _FOOTNOTE_MARK.sub("", text[left:start])
+    while lead and (tail := _SUBJECT_TAIL.search(lead) or _LISTED_BEFORE.search(lead)):
+        lead = lead[: tail.start()]
+    return next((noun for noun in STATISTIC_NOUNS if lead.endswith(noun)), "")
+
+
 # The whole area a report speaks for (全省, 全市, 本区): where, not whose a figure is.
 WHOLE_AREA = r"全[省市区县州国]|本[省市区县州]"
 

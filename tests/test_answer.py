@@ -978,3 +978,28 @@ def test_how_long_in_time_asks_for_a_span_of_time():
     assert "多久" not in query.asked.terms and "分钟" in query.asked.units
     text = "义务教育学校课间时长调整到15分钟，新增中小学学位3万个。"
     assert answer_of("义务教育学校课间时长调整到多久？", [hit(text)]).text == "15分钟"
+
+
+def test_a_figure_of_another_statistic_does_not_answer():
+    text = "全年地区生产总值达5.2万亿元、增长5.1%，一般公共预算收入保持平稳。"
+    assert answer_of("一般公共预算收入是多少亿元？", [hit(text)]) is None
+    listed = "城乡居民人均可支配收入分别达6.6万元和3.2万元，一般公共预算收入稳中有升。"
+    assert answer_of("一般公共预算收入是多少亿元？", [hit(listed)]) is None
+    stated = hit("一般公共预算收入达4100亿元，增长3.5%。")
+    assert answer_of("一般公共预算收入是多少亿元？", [stated]).text == "4100亿元"
+    assert answer_of("地区生产总值是多少亿元？", [hit("规上工业总产值达706.4亿元，地区生产总值增长8%。")]) is None
+
+
+def test_a_running_total_is_not_how_many_were_added():
+    text = "2024年新增公共充电桩2.1万个，累计建成超充站1030座、换电站151座。"
+    assert answer_of("2024年新建了多少座超充站？", [hit(text)]) is None
+    both = "2024年新建超充站320座，累计建成超充站1030座。"
+    assert answer_of("2024年新建了多少座超充站？", [hit(both)]).text == "320座"
+    assert answer_of("一共建成了多少座超充站？", [hit(both)]).text == "1030座"
+
+
+def test_a_share_is_asked_by_bizhong_and_a_change_is_no_share():
+    text = "规模以上工业增加值增长0.2%，其中高新技术产业增加值增长1.5%。"
+    assert answer_of("高新技术产业增加值占规模以上工业的比重是多少？", [hit(text)]) is None
+    stated = "高新技术产业增加值增长1.5%，占规模以上工业比重46.8%。"
+    assert answer_of("高新技术产业增加值占规模以上工业的比重是多少？", [hit(stated)]).text == "46.8%"
