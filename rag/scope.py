@@ -67,12 +67,13 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
     titled = {s: r for s, r in chosen.items() if set(query.report_years) & set(r.title_years)}
     if titled:
         chosen = titled
-    # A plan's horizon (到2030年) is a year its report speaks of, though the report covers
-    # none of it: a question about it gets the passages, not a refusal. (Looked for only
+    # A year a report writes is a year it speaks of, though the report covers another: a
+    # plan's horizon (到2030年), the year before's figure as finally verified (经最终核实，2022年
+    # 全市生产总值为…). A question about it gets the passages, not a refusal. (Looked for only
     # when the years would refuse: it searches the reports' text.)
     def uncovered(among: Mapping[str, ReportIdentity]) -> bool:
         return (not any(set(query.years) & set(r.years) for r in among.values())
-                and not any(held(f"到{y}年", list(chosen)) for y in query.years))
+                and not any(held(f"{y}年", list(chosen)) for y in query.years))
 
     if query.years and targets and uncovered(chosen):
         where = "、".join(targets)

@@ -5,7 +5,7 @@ import pytest
 from rag import Filters, Query, Retriever
 from rag.identity import ReportIdentity, identify
 from rag.places import Place, find_places
-from rag.scope import scope_of
+from rag.scope import Scope, scope_of
 from tests.conftest import FakeEmbedder
 from tests.paths import PROJECT_ROOT
 
@@ -222,12 +222,21 @@ def test_the_place_that_chose_the_report_no_longer_ranks_inside_it(tmp_path):
     assert top.source == "ly.txt" and "1.4亿人次" in top.text
 
 
-def test_a_plan_s_horizon_is_a_year_its_report_speaks_of():
+def test_a_year_a_report_writes_is_a_year_it_speaks_of():
     # The 四川 report covers 2024–2025 and plans 到2030年: a question about 2030 gets its passages.
-    held = lambda text, sources: text == "到2030年" and "sc.txt" in sources  # noqa: E731
+    texts = {"sc.txt": "到2030年，研发投入强度达到2.8%。", "sz.txt": "新增就业20万人。"}
+    held = lambda text, sources: any(text in texts.get(s, "") for s in sources)  # noqa: E731
     question = Query.of("四川到2030年研发投入强度要达到多少", Lexicon())
     assert scope_of(question, REPORTS, Lexicon().contains, Filters(), held).refusal == ""
     assert scope_of(question, REPORTS, Lexicon().contains).refusal  # no report holds 到2030年
     # …and only its own reports' horizons count for a place: 深圳's reports do not plan to 2030.
     other = Query.of("深圳到2030年研发投入强度要达到多少", Lexicon())
     assert "不涉及2030年" in scope_of(other, REPORTS, Lexicon().contains, Filters(), held).refusal
+    # A communique of 2023 states 2022's figure as finally verified: a question about 2022 gets
+    # its passages; one about a year it never writes is still refused.
+    reports = {**REPORTS, "ly.txt": ReportIdentity("ly.txt", region="洛阳市", region_code="4103", years=("2023",))}
+    texts["ly.txt"] = "经最终核实，2022年全市生产总值为5386.2亿元。"
+    verified = Query.of("洛阳2022年的生产总值是多少亿元？", Lexicon())
+    assert scope_of(verified, reports, Lexicon().contains, Filters(), held) == Scope(frozenset({"ly.txt"}))
+    earlier = Query.of("洛阳2019年的生产总值是多少亿元？", Lexicon())
+    assert "不涉及2019年" in scope_of(earlier, reports, Lexicon().contains, Filters(), held).refusal
