@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, STATISTIC_NOUNS, TOTAL_CUE, WHOLE_AREA, around, clause_before, is_average, lead_before,
-                      own_lead, parts_of_year, respective_subjects, statistic_before)
+                      RANK_LINK, STATISTIC_NOUNS, TOTAL_CUE, WHOLE_AREA, around, clause_before, is_average,
+                      lead_before, own_lead, parts_of_year, qualifier_before, respective_subjects, statistic_before)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
@@ -317,7 +317,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if not local and asked.kind not in ("date", "person", "org"):
             continue  # a figure or name whose own clause shares no word with the question (the
             # span's own words aside) is about something else; a date or a person may stand alone
-        if _another_statistic(asked, hit.text, read_at):
+        if _another_statistic(asked, hit.text, read_at, respective is not None):
             continue  # 地区生产总值达13.7万亿元 for 一般公共预算收入是多少: the figure of another statistic
         if asked.wants_new and not asked.wants_total and _RUNNING_TOTAL.search(own_lead(hit.text, start)):
             continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
@@ -359,16 +359,27 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
 
 
-def _another_statistic(asked: Asked, text: str, start: int) -> bool:
+def _another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
     """Tell whether the words right before a figure end in a statistic (rag.figures.
-    statistic_before) that the question, which names one, does not name in any form."""
+    statistic_before) that the question, which names one, does not name in any form, or
+    name it qualified otherwise than the question does (电力总装机 for 光伏并网装机,
+    住宅销售面积 for 新开工面积)."""
     if asked.english or asked.kind not in ("count", "amount", "percent"):
         return False
     written = asked.question + "".join(f for forms in asked.forms.values() for f in forms)
     if not any(noun in written for noun in STATISTIC_NOUNS):
         return False  # the question names no statistic: its own words decide
-    own = statistic_before(text, start)
-    return bool(own) and own not in written
+    qualifier, own = statistic_before(text, start)
+    if not own:
+        return False
+    if own not in written:
+        return True
+    if listed or _LEADS_NOTHING.fullmatch(qualifier):
+        return False  # a list's subjects are told apart by it (rag.figures.respective_subjects); 实现 qualifies nothing
+    asked_qualifier = qualifier_before(asked.question, at) if (at := asked.question.find(own)) >= 0 else ""
+    # both characters differ: one may be a slip of the question's (社会消废品零售总额)
+    return (bool(qualifier and asked_qualifier) and all(a != b for a, b in zip(qualifier, asked_qualifier))
+            and qualifier not in written)
 
 
 # A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).

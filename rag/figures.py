@@ -85,14 +85,23 @@ _SUBJECT_TAIL = lazy_pattern(r"(?:同比|比上年末?|较上年末?|比去年|�
 _LISTED_BEFORE = lazy_pattern(r"[0-9０-９][0-9０-９.．]*[万亿]?[^\s，。；：0-9０-９]{0,6}?(?:和|、|及|以及|与)$")
 
 
-def statistic_before(text: str, start: int) -> str:
+def statistic_before(text: str, start: int) -> tuple[str, str]:
     """Return the statistic (STATISTIC_NOUNS) that the words right before a figure, in its
-    clause, end in (2024年地区生产总值达13.7万亿元 → 生产总值), or "" when they end in none."""
+    clause, end in, and the two characters that qualify it, a 总 left out (2024年地区生产总值
+    达13.7万亿元 → (年地, 生产总值); 电力总装机突破1.5亿千瓦 → (电力, 装机)); ("", "") for none."""
     left = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
     lead = _FOOTNOTE_MARK.sub("", text[left:start])
     while lead and (tail := _SUBJECT_TAIL.search(lead) or _LISTED_BEFORE.search(lead)):
         lead = lead[: tail.start()]
-    return next((noun for noun in STATISTIC_NOUNS if lead.endswith(noun)), "")
+    noun = next((noun for noun in STATISTIC_NOUNS if lead.endswith(noun)), "")
+    return (qualifier_before(lead, len(lead) - len(noun)) if noun else ""), noun
+
+
+def qualifier_before(text: str, at: int) -> str:
+    """Return the two Chinese characters before position `at`, a 总 left out (粮食总产量 →
+    粮食), or "" when they are not both Chinese."""
+    before = text[:at].removesuffix("总")[-2:]
+    return before if len(before) == 2 and all("\u3400" <= c <= "\u9fff" for c in before) else ""
 
 
 # The whole area a report speaks for (全省, 全市, 本区): where, not whose a figure is.

@@ -1003,3 +1003,18 @@ def test_a_share_is_asked_by_bizhong_and_a_change_is_no_share():
     assert answer_of("高新技术产业增加值占规模以上工业的比重是多少？", [hit(text)]) is None
     stated = "高新技术产业增加值增长1.5%，占规模以上工业比重46.8%。"
     assert answer_of("高新技术产业增加值占规模以上工业的比重是多少？", [hit(stated)]).text == "46.8%"
+
+
+def test_a_statistic_qualified_otherwise_than_the_question_is_another_one():
+    text = "集中式光伏并网和在建规模均居全国前列，电力总装机突破1.5亿千瓦、绿电占比超90%。"
+    assert answer_of("集中式光伏并网装机是多少万千瓦？", [hit(text)]) is None
+    stated = "新增光伏并网装机1200万千瓦，电力总装机突破1.5亿千瓦。"
+    assert answer_of("光伏并网装机新增了多少万千瓦？", [hit(stated)]).text == "1200万千瓦"
+    homes = "商品房销售面积2773.0万平方米，其中住宅销售面积2013.6万平方米。"
+    assert answer_of("商品房新开工面积中住宅有多少万平方米？", [hit(homes)]) is None
+    assert answer_of("住宅销售面积是多少万平方米？", [hit(homes)]).text == "2013.6万平方米"
+    # …but a slip of one character is no other qualifier.
+    retail = "全年实现社会消费品零售总额9096.5亿元，下降1.7%。"
+    slip = answer_of("社会消废品零售总额是多少？", [hit(retail)], in_corpus=lambda t: t != "废品")
+    assert slip.text == "9096.5亿元"
+
