@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, STATISTIC_NOUNS, TOTAL_CUE, WHOLE_AREA, around, clause_before, is_average,
-                      lead_before, own_lead, parts_of_year, qualifier_before, respective_subjects, statistic_before)
+                      RANK_LINK, STATISTIC_NOUNS, TOTAL_CUE, TOTAL_ONLY, WHOLE_AREA, around, clause_before,
+                      figure_clause_before, is_average, lead_before, own_lead, parts_of_year, qualifier_before,
+                      respective_subjects, statistic_before)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
@@ -297,6 +298,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if not local and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
                           or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
             local = _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
+        if TOTAL_ONLY.fullmatch(clause.replace(span, "", 1)):  # 新增上市企业7家、全市第二，总量46家
+            local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
         respective = respective_subjects(hit.text, start, end)
         read_at = start  # where the words that say what the figure is end
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's

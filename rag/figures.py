@@ -31,6 +31,27 @@ def clause_before(text: str, start: int, stops: str) -> str:
     return around(text, begin, begin, stops)
 
 
+def figure_clause_before(text: str, start: int, reach: int = 3) -> str:
+    """Return the nearest of the `reach` clauses before the one holding `start`, within its
+    sentence, that states a figure: what a total in a clause of its own (总量46家) is the
+    total of (新增上市企业7家、全市第二，总量46家 → 新增上市企业7家)."""
+    at = start
+    for _ in range(reach):
+        begin = max(text.rfind(ch, 0, at) for ch in CLAUSE_STOPS)
+        if begin <= 0 or text[begin] in "。！？；\n":
+            return ""
+        left = max(text.rfind(ch, 0, begin) for ch in CLAUSE_STOPS) + 1
+        if _ANY_DIGIT.search(text, left, begin):
+            return text[left:begin]
+        at = left
+    return ""
+
+
+_ANY_DIGIT = lazy_pattern(r"[0-9０-９]")
+# A clause that is a total and nothing more (总量46家, 累计达1200个) totals what a clause before it counts.
+TOTAL_ONLY = lazy_pattern(r"(?:总量|总数|总计|累计|合计|共计?|总规模)(?:达到?|为|超过?|突破)?")
+
+
 # What stands right before a figure says which figure it is: a total (总量达到1.8万家, 累计,
 # 共), a part or an addition (新增35家, 其中), a new level (由7家增加至12家).
 LEAD_WINDOW = 8

@@ -1018,3 +1018,8 @@ def test_a_statistic_qualified_otherwise_than_the_question_is_another_one():
     slip = answer_of("社会消废品零售总额是多少？", [hit(retail)], in_corpus=lambda t: t != "废品")
     assert slip.text == "9096.5亿元"
 
+def test_a_total_in_a_clause_of_its_own_is_the_total_of_the_figure_before_it():
+    text = ("新增上市企业7家、全市第二，总量46家；新增国家级专精特新“小巨人”企业34家，总量81家；"
+            "新增专精特新企业624家，总量1568家。")
+    assert answer_of("上市企业总量是多少家？", [hit(text)]).text == "46家"
+    assert answer_of("专精特新“小巨人”企业总量是多少家？", [hit(text)]).text == "81家"
