@@ -110,7 +110,8 @@ _GENERIC = frozenset("总量 总数 数量 总额 金额 规模 水平 情况 �
 _ADDITIONS = frozenset("新增 净增 新建 新开 新设 累计".split())
 _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、（(")  # a bracket after the question word adds an aside (（2025年…报告）)
 UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
-_ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省|(?:现在|目前|如今|现)(?:已经?)?(?:有|达到?)")
+_ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省|(?:现在|目前|如今|现)(?:已经?)?(?:有|达到?)|"
+                           r"\b(?:in total|altogether|in all|so far)\b", re.I)
 _ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增加(?!到|至)|多了|\b(?:new|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
 _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩地]均|平均|每平方公里|\b(?:per capita|average|per day|daily)\b", re.I)

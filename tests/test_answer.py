@@ -1023,3 +1023,11 @@ def test_a_total_in_a_clause_of_its_own_is_the_total_of_the_figure_before_it():
             "新增专精特新企业624家，总量1568家。")
     assert answer_of("上市企业总量是多少家？", [hit(text)]).text == "46家"
     assert answer_of("专精特新“小巨人”企业总量是多少家？", [hit(text)]).text == "81家"
+
+
+def test_an_english_question_asks_for_a_total_in_its_own_words():
+    labs = "新增全国重点实验室15家、总数达36家，新建省实验室2家。"
+    words = {"national": {"全国"}, "key": {"重点"}, "laboratories": {"实验室"}}.get
+    total = answer_of("How many national key laboratories are there in total?", [hit(labs)],
+                      translate=lambda w: words(w, set()))
+    assert total.text == "36家"
