@@ -109,7 +109,7 @@ _LISTED_BEFORE = lazy_pattern(r"[0-9０-９][0-9０-９.．]*[万亿]?[^\s，。
 def statistic_before(text: str, start: int) -> tuple[str, str]:
     """Return the statistic (STATISTIC_NOUNS) that the words right before a figure, in its
     clause, end in, and the two characters that qualify it, a 总 left out (2024年地区生产总值
-    达13.7万亿元 → (年地, 生产总值); 电力总装机突破1.5亿千瓦 → (电力, 装机)); ("", "") for none."""
+    达13.7万亿元 → (地区, 生产总值); 电力总装机突破1.5亿千瓦 → (电力, 装机)); ("", "") for none."""
     left = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
     lead = _FOOTNOTE_MARK.sub("", text[left:start])
     while lead and (tail := _SUBJECT_TAIL.search(lead) or _LISTED_BEFORE.search(lead)):
