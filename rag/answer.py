@@ -16,9 +16,8 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, STATISTIC_NOUNS, TOTAL_CUE, TOTAL_ONLY, WHOLE_AREA, around, clause_before,
-                      figure_clause_before, is_average, lead_before, own_lead, parts_of_year, qualifier_before,
-                      respective_subjects, statistic_before)
+                      RANK_LINK, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
+                      lead_before, own_lead, parts_of_year, respective_subjects)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
@@ -28,6 +27,8 @@ from .sections import names_report, plan_period_years, section_of, years_of_titl
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
+from .whose import (RUNNING_TOTAL, SHARE_ASKED, SHARE_WORD, THRESHOLD, a_longer_names_figure, after_a_word,
+                    another_scope, another_statistic, counted_right_before, names_the_rate, subjects_named)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
@@ -263,7 +264,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         span = hit.text[start:end]
         if span in asked.question:
             continue  # the question's own words (法律顾问 for 法律顾问分别是谁) tell it nothing
-        if _THRESHOLD.search(span) and hit.text[end : end + 1] in ("的", "且"):
+        if THRESHOLD.search(span) and hit.text[end : end + 1] in ("的", "且"):
             continue  # 人均纯收入1万元以下且有劳动能力的脱贫户: a line drawn, not a figure of anything
         before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
         if not asked.fits(span, _bare_after(hit.text, end), before):
@@ -271,7 +272,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         per = PER_UNIT.match(hit.text, end) if asked.kind in ("count", "amount", "percent") else None
         if per:
             if not (per.group(1) in asked.question or PER_TIME.fullmatch(per.group(1))
-                    or _names_the_rate(asked, hit.text, start)):
+                    or names_the_rate(asked, hit.text, start)):
                 continue  # 地均集约度达41.40亿元/平方公里 is no 地区生产总值
             end, span = per.end(), hit.text[start : per.end()]
         # The sentence must hold the question; the span's own clause says which span it
@@ -286,7 +287,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if years and named and not named & set(years):
             continue  # 到2030年…达到2.8% is 2030's figure, not this year's
         # a noun of quantity that the figure follows what it counts of (就业人员10.8万人) is held
-        counted = _counted_right_before(hit.text, start, terms)
+        counted = counted_right_before(hit.text, start, terms)
         support = (_support(terms, asked.forms, sentence + "".join(hit.heading_path))
                    + _not_held(terms, asked.forms, counted, sentence)) / total
         if support < min_support:
@@ -306,7 +307,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             own, others = (_naming(terms, asked.forms, heads) / total for heads in respective)
             if own <= others:
                 continue  # another subject's figure, or the question names none of them
-            if len(_subjects_named(terms, respective[0] + respective[1])) >= 2:
+            if len(subjects_named(terms, respective[0] + respective[1])) >= 2:
                 continue  # 节庆、论坛、展会砍掉了多少 asks the whole list: no one figure of it answers
             local = max(local, own)
             # Every figure of the list is read by what precedes the list (分别增长 → a change),
@@ -320,11 +321,11 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if not local and asked.kind not in ("date", "person", "org"):
             continue  # a figure or name whose own clause shares no word with the question (the
             # span's own words aside) is about something else; a date or a person may stand alone
-        if _another_statistic(asked, hit.text, read_at, respective is not None):
+        if another_statistic(asked, hit.text, read_at, respective is not None):
             continue  # 地区生产总值达13.7万亿元 for 一般公共预算收入是多少: the figure of another statistic
-        if asked.wants_new and not asked.wants_total and _RUNNING_TOTAL.search(own_lead(hit.text, start)):
+        if asked.wants_new and not asked.wants_total and RUNNING_TOTAL.search(own_lead(hit.text, start)):
             continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
-        if _SHARE_ASKED.search(asked.question) and asked.kind == "percent" and not _SHARE_WORD.search(
+        if SHARE_ASKED.search(asked.question) and asked.kind == "percent" and not SHARE_WORD.search(
                 clause + clause_before(hit.text, start, CLAUSE_STOPS)):
             continue  # 规模以上工业增加值增长0.2% is a change, not the share (占…比重) asked for
         if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):
@@ -338,14 +339,14 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                              sentence + "".join(hit.heading_path))
                                     or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
-        if _another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
+        if another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
         if asked.wants_change and not asked.wants_level and not CHANGE_WORD.search(
                 around(hit.text, start, end, CLAUSE_STOPS.replace("、", ""))):  # 分别增长5%、6.5%
             continue  # 全年粮食播种面积207.32万亩 is a level, not the change asked for (比上年增加2.44万亩)
-        if _a_longer_names_figure(asked, hit.text, start):
+        if a_longer_names_figure(asked, hit.text, start):
             continue  # 单位国内生产总值能耗降低2.5%: the 能耗's figure, not the 国内生产总值's
         if asked.counted and not counted:
             continue  # 失业人数, which no report writes, is not read from 参加失业保险人数79.0万人
@@ -362,70 +363,6 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
 
 
-def _another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
-    """Tell whether the words right before a figure end in a statistic (rag.figures.
-    statistic_before) that the question, which names one, does not name in any form, or
-    name it qualified otherwise than the question does (电力总装机 for 光伏并网装机,
-    住宅销售面积 for 新开工面积)."""
-    if asked.english or asked.kind not in ("count", "amount", "percent"):
-        return False
-    written = asked.question + "".join(f for forms in asked.forms.values() for f in forms)
-    if not any(noun in written for noun in STATISTIC_NOUNS):
-        return False  # the question names no statistic: its own words decide
-    qualifier, own = statistic_before(text, start)
-    if not own:
-        return False
-    if own not in written:
-        return True
-    if listed or _LEADS_NOTHING.fullmatch(qualifier):
-        return False  # a list's subjects are told apart by it (rag.figures.respective_subjects); 实现 qualifies nothing
-    asked_qualifier = qualifier_before(asked.question, at) if (at := asked.question.find(own)) >= 0 else ""
-    # both characters differ: one may be a slip of the question's (社会消废品零售总额)
-    return (bool(qualifier and asked_qualifier) and all(a != b for a, b in zip(qualifier, asked_qualifier))
-            and qualifier not in written)
-
-
-# A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).
-_RUNNING_TOTAL = lazy_pattern(r"累计|总量|总数|总计|合计|共有|现有|总规模")
-# A question about a share (占…比重, 占比) and the words a figure of a share is written with.
-_SHARE_ASKED = lazy_pattern(r"比重|占比|所占|份额|占.{1,20}比例")
-_SHARE_WORD = lazy_pattern(r"占|比重|比例|份额")
-
-
-def _a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:
-    """Tell whether the noun the question measures stands, in the figure's clause, as the
-    head of a longer name (国内生产总值能耗, 地区生产总值地均集约度) whose figure this is."""
-    if not asked.measured or asked.english:
-        return False
-    clause_start = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
-    lead = text[clause_start:start]
-    for form in asked.forms.get(asked.measured, (asked.measured,)):
-        at = lead.rfind(form)
-        if at >= 0 and len(form) >= 3:  # not a verb that counts (立案各类案件1150件): those are short
-            after = lead[at + len(form) :]
-            asked_on = asked.question[asked.question.find(form) + len(form) :] if form in asked.question else ""
-            return (len(after) >= 2 and bool(_CJK_CHAR.match(after[0])) and not _GOES_ON.match(after)
-                    and after[0] != asked_on[:1]  # the question's own longer name (机动车保友量, a slip)
-                    and after[:2] not in asked.question)  # 立案查处案件8735件 for 立案查处了多少件案件
-    return False
-
-
-# What may follow a measured noun in the clause of its own figure: a verb of change or of
-# being, a comparison, a qualifier (地区生产总值按可比价计算增长5.5%, 总量达到60013亿元).
-_GOES_ON = lazy_pattern(r"(?:增长|增加|增速|增幅|提高|提升|上升|下降|降低|减少|回落|达到?|为|是|比|较|按|同比|分别|实现|约|超|突破|"
-                        r"总量|总额|规模|累计|合计|共|预期|目标|力争|保持|完成|稳定|控制|首次|继续|由|从|在|的|占|居|增|降|涨|"
-                        r"年均|全年|预计|初步|持续|连续|已|将|要)")
-
-
-def _counted_right_before(text: str, start: int, terms: Mapping[str, float]) -> set[str]:
-    """Return the question's nouns of quantity whose counted thing the figure at `start`
-    follows (城镇新增就业25.3万人 states the 就业人数 of 新增就业人数; 参加失业保险人数79.0万人
-    counts the insured, not the 失业人数)."""
-    lead = lead_before(text, start, LEAD_WINDOW + 4)
-    return {t for t in terms if (thing := counted_thing(t)) != t
-            and re.search(re.escape(thing) + _AFTER_THE_THING, lead)}
-
-
 def _not_held(terms: Mapping[str, float], forms: Mapping[str, Iterable[str]], chosen: Collection[str],
               text: str) -> float:
     """Return the weight of the `chosen` terms that `text` does not hold."""
@@ -435,22 +372,6 @@ def _not_held(terms: Mapping[str, float], forms: Mapping[str, Iterable[str]], ch
 # A figure per person (人均地区生产总值) answers a question that does not ask for one only
 # when no total of the same thing fits it as well: reports state per-person incomes alone.
 _AVERAGE_UNASKED = 1.0
-
-
-def _names_the_rate(asked: Asked, text: str, start: int) -> bool:
-    """Tell whether what the question asks about, as it writes it right before its question
-    word, stands right before a figure, a link between them at most (地均集约度达41.40亿元/
-    平方公里 for 地区生产总值地均集约度是多少; not for 地区生产总值是多少)."""
-    before = _ASKING_TAIL.sub("", _QUESTION_WORD_ON.split(asked.question)[0])
-    return len(before) >= 2 and bool(re.search(re.escape(before[-2:]) + r"(?:达到?|为|是|约)?$", lead_before(text, start)))
-
-
-_QUESTION_WORD_ON = lazy_pattern(r"多少|几|\?|？")
-_ASKING_TAIL = lazy_pattern(r"(?:是|为|有|达到?|大概|大约|约)+$")
-
-
-# What may stand between a counted thing and its figure: 就业人数达, 就业人员, 就业为.
-_AFTER_THE_THING = r"(?:人数|人员|总数|数量)?(?:共|累计|达到?|为|约|超过?)?$"
 
 
 def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
@@ -491,7 +412,7 @@ def _names_row(question: str, row: str) -> bool:
     """Tell whether a question writes a row's name as a word of its own (汽车 in 汽车产量, not
     in 新能源汽车产量)."""
     at = question.find(row)
-    return at >= 0 and not _after_a_word(question, at)
+    return at >= 0 and not after_a_word(question, at)
 
 
 # A table's figure named by its row and unit ranks below a sentence that holds the
@@ -508,25 +429,11 @@ def _another_things(asked: Asked, sentence: str) -> bool:
         return False
     if any(len(m) >= 4 for m in asked.modifiers):
         return True  # 固定资产 of 固定资产投资 names a statistic of its own: 研发投入…投资管理 is not it
-    return any(_after_a_word(sentence, m.start()) for form in asked.forms.get(asked.measured, (asked.measured,))
+    return any(after_a_word(sentence, m.start()) for form in asked.forms.get(asked.measured, (asked.measured,))
                for m in re.finditer(re.escape(form), sentence))
 
 
-def _after_a_word(text: str, at: int) -> bool:
-    """Tell whether what stands at `at` is written right after a word of the text's own, which
-    makes it part of a longer name (车 before 产量 in 汽车产量; not 、产量, nor 的产量, nor
-    实现进出口总额 or 全市进出口总额, whose verb and place qualify nothing)."""
-    return (at > 0 and bool(_CJK_CHAR.match(text[at - 1])) and text[at - 1] not in _BOUNDARY
-            and not _LEADS_NOTHING.search(text, max(0, at - 2), at))  # its words are two characters
-
-
-_CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")
 _DIGIT = lazy_pattern(r"\d")
-# Characters that end a phrase rather than qualify the noun after them (全年粮食播种面积…、产量).
-_BOUNDARY = frozenset("的之和与及或等")
-_LEADS_NOTHING = lazy_pattern(rf"(?:实现|完成|达到|全年|累计|新增|{WHOLE_AREA})$")
-
-
 # A name the report sets off (“渔邨模式”, 《…》) is surer than one read from beside its noun.
 _UNQUOTED = 0.3
 
@@ -569,33 +476,8 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
                if any(f in h or h in f for f in forms[term] for h in heads))
 
 
-# A figure that draws a line when 的 or 且 follows it (1万元以下的脱贫户).
-_THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
 # What a change is measured from (比上年增长, 同比): no word of what changed.
 _COMPARISON_BASES = frozenset(("上年", "同比", "去年同期", "上年同期"))
-# Scopes that make another statistic of the same name: industry above the size threshold
-# (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
-_STATISTICAL_SCOPES = (("规模以上", "规上"), ("限额以上", "限上"))
-
-
-def _another_scope(question: str, near: str) -> bool:
-    """Tell whether the question asks a statistic of a scope (规模以上工业增加值) that the text
-    around a figure does not name."""
-    return any(any(f in question for f in scope) and not any(f in near for f in scope)
-               for scope in _STATISTICAL_SCOPES)
-
-
-def _subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:
-    """Return the subjects of a list that a question word names alone (装备 of 高技术制造业、
-    装备制造业; not 制造业, which both hold)."""
-    named = set()
-    for term in terms:
-        naming = [s for s in subjects if len(s) >= 2 and (term in s or s in term)]
-        if len(naming) == 1:
-            named.add(naming[0])
-    return named
-
-
 def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:
     """Tell whether a name the question quotes (“小巨人”) stands in the span's clause or in the
     clause before it: the figure is that name's, not its neighbour's."""
@@ -608,7 +490,7 @@ def _reading(asked: Asked, lead: str, trail: str, counted: Collection[str] = ())
     asks for one (一共/总量/累计), an addition when it asks for that (新增), the new level of a
     change (由7家增加至12家: 12家), and the figure that follows the word the question asks
     about (its head noun, 总里程45.2公里), or what that noun counts (就业25.3万人 of 就业人数:
-    `counted`, _counted_right_before)."""
+    `counted`, rag.whose.counted_right_before)."""
     bonus = 0.0
     if asked.wants_total:
         bonus += 2.0 if TOTAL_CUE.search(lead) and not PART_CUE.search(lead[-4:]) else -1.0

@@ -1,0 +1,136 @@
+"""Whose figure a figure is: the checks that tell a figure of another thing from the one a
+question asks for, read from the words around it (rag.figures) and the question's analysis
+(rag.question.Asked). The answer step (rag.answer) drops a candidate span any of them flags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from .figures import (CLAUSE_STOPS, LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, lead_before, qualifier_before,
+                      statistic_before)
+from .patterns import lazy_pattern
+from .question import Asked, counted_thing
+
+__all__ = ["RUNNING_TOTAL", "SHARE_ASKED", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
+           "another_scope", "another_statistic", "counted_right_before", "names_the_rate", "subjects_named"]
+
+
+def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
+    """Tell whether the words right before a figure end in a statistic (rag.figures.
+    statistic_before) that the question, which names one, does not name in any form, or
+    name it qualified otherwise than the question does (电力总装机 for 光伏并网装机,
+    住宅销售面积 for 新开工面积)."""
+    if asked.english or asked.kind not in ("count", "amount", "percent"):
+        return False
+    written = asked.question + "".join(f for forms in asked.forms.values() for f in forms)
+    if not any(noun in written for noun in STATISTIC_NOUNS):
+        return False  # the question names no statistic: its own words decide
+    qualifier, own = statistic_before(text, start)
+    if not own:
+        return False
+    if own not in written:
+        return True
+    if listed or _LEADS_NOTHING.fullmatch(qualifier):
+        return False  # a list's subjects are told apart by it (rag.figures.respective_subjects); 实现 qualifies nothing
+    asked_qualifier = qualifier_before(asked.question, at) if (at := asked.question.find(own)) >= 0 else ""
+    # both characters differ: one may be a slip of the question's (社会消废品零售总额)
+    return (bool(qualifier and asked_qualifier) and all(a != b for a, b in zip(qualifier, asked_qualifier))
+            and qualifier not in written)
+
+
+# A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).
+RUNNING_TOTAL = lazy_pattern(r"累计|总量|总数|总计|合计|共有|现有|总规模")
+# A question about a share (占…比重, 占比) and the words a figure of a share is written with.
+SHARE_ASKED = lazy_pattern(r"比重|占比|所占|份额|占.{1,20}比例")
+SHARE_WORD = lazy_pattern(r"占|比重|比例|份额")
+
+
+def a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:
+    """Tell whether the noun the question measures stands, in the figure's clause, as the
+    head of a longer name (国内生产总值能耗, 地区生产总值地均集约度) whose figure this is."""
+    if not asked.measured or asked.english:
+        return False
+    clause_start = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
+    lead = text[clause_start:start]
+    for form in asked.forms.get(asked.measured, (asked.measured,)):
+        at = lead.rfind(form)
+        if at >= 0 and len(form) >= 3:  # not a verb that counts (立案各类案件1150件): those are short
+            after = lead[at + len(form) :]
+            asked_on = asked.question[asked.question.find(form) + len(form) :] if form in asked.question else ""
+            return (len(after) >= 2 and bool(_CJK_CHAR.match(after[0])) and not _GOES_ON.match(after)
+                    and after[0] != asked_on[:1]  # the question's own longer name (机动车保友量, a slip)
+                    and after[:2] not in asked.question)  # 立案查处案件8735件 for 立案查处了多少件案件
+    return False
+
+
+# What may follow a measured noun in the clause of its own figure: a verb of change or of
+# being, a comparison, a qualifier (地区生产总值按可比价计算增长5.5%, 总量达到60013亿元).
+_GOES_ON = lazy_pattern(r"(?:增长|增加|增速|增幅|提高|提升|上升|下降|降低|减少|回落|达到?|为|是|比|较|按|同比|分别|实现|约|超|突破|"
+                        r"总量|总额|规模|累计|合计|共|预期|目标|力争|保持|完成|稳定|控制|首次|继续|由|从|在|的|占|居|增|降|涨|"
+                        r"年均|全年|预计|初步|持续|连续|已|将|要)")
+
+
+def counted_right_before(text: str, start: int, terms: Mapping[str, float]) -> set[str]:
+    """Return the question's nouns of quantity whose counted thing the figure at `start`
+    follows (城镇新增就业25.3万人 states the 就业人数 of 新增就业人数; 参加失业保险人数79.0万人
+    counts the insured, not the 失业人数)."""
+    lead = lead_before(text, start, LEAD_WINDOW + 4)
+    return {t for t in terms if (thing := counted_thing(t)) != t
+            and re.search(re.escape(thing) + _AFTER_THE_THING, lead)}
+
+
+def names_the_rate(asked: Asked, text: str, start: int) -> bool:
+    """Tell whether what the question asks about, as it writes it right before its question
+    word, stands right before a figure, a link between them at most (地均集约度达41.40亿元/
+    平方公里 for 地区生产总值地均集约度是多少; not for 地区生产总值是多少)."""
+    before = _ASKING_TAIL.sub("", _QUESTION_WORD_ON.split(asked.question)[0])
+    return len(before) >= 2 and bool(re.search(re.escape(before[-2:]) + r"(?:达到?|为|是|约)?$", lead_before(text, start)))
+
+
+_QUESTION_WORD_ON = lazy_pattern(r"多少|几|\?|？")
+_ASKING_TAIL = lazy_pattern(r"(?:是|为|有|达到?|大概|大约|约)+$")
+
+
+# What may stand between a counted thing and its figure: 就业人数达, 就业人员, 就业为.
+_AFTER_THE_THING = r"(?:人数|人员|总数|数量)?(?:共|累计|达到?|为|约|超过?)?$"
+
+
+def after_a_word(text: str, at: int) -> bool:
+    """Tell whether what stands at `at` is written right after a word of the text's own, which
+    makes it part of a longer name (车 before 产量 in 汽车产量; not 、产量, nor 的产量, nor
+    实现进出口总额 or 全市进出口总额, whose verb and place qualify nothing)."""
+    return (at > 0 and bool(_CJK_CHAR.match(text[at - 1])) and text[at - 1] not in _BOUNDARY
+            and not _LEADS_NOTHING.search(text, max(0, at - 2), at))  # its words are two characters
+
+
+_CJK_CHAR = lazy_pattern(r"[\u3400-\u9fff]")
+# Characters that end a phrase rather than qualify the noun after them (全年粮食播种面积…、产量).
+_BOUNDARY = frozenset("的之和与及或等")
+_LEADS_NOTHING = lazy_pattern(rf"(?:实现|完成|达到|全年|累计|新增|{WHOLE_AREA})$")
+
+
+# A figure that draws a line when 的 or 且 follows it (1万元以下的脱贫户).
+THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
+# Scopes that make another statistic of the same name: industry above the size threshold
+# (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
+_STATISTICAL_SCOPES = (("规模以上", "规上"), ("限额以上", "限上"))
+
+
+def another_scope(question: str, near: str) -> bool:
+    """Tell whether the question asks a statistic of a scope (规模以上工业增加值) that the text
+    around a figure does not name."""
+    return any(any(f in question for f in scope) and not any(f in near for f in scope)
+               for scope in _STATISTICAL_SCOPES)
+
+
+def subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:
+    """Return the subjects of a list that a question word names alone (装备 of 高技术制造业、
+    装备制造业; not 制造业, which both hold)."""
+    named = set()
+    for term in terms:
+        naming = [s for s in subjects if len(s) >= 2 and (term in s or s in term)]
+        if len(naming) == 1:
+            named.add(naming[0])
+    return named
