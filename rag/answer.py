@@ -17,7 +17,7 @@ from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
                       RANK_LINK, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
-                      lead_before, own_lead, parts_of_year, respective_subjects)
+                      lead_before, own_lead, parts_of_year, respective_subjects, stop_before)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
@@ -27,7 +27,7 @@ from .sections import names_report, plan_period_years, section_of, years_of_titl
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
-from .whose import (RUNNING_TOTAL, SHARE_ASKED, SHARE_WORD, THRESHOLD, a_longer_names_figure, after_a_word,
+from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, after_a_word,
                     another_scope, another_statistic, counted_right_before, names_the_rate, subjects_named)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
@@ -197,7 +197,7 @@ _TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|�
 def _said_to_be_planned(text: str, start: int, end: int) -> bool:
     """Whether a figure's sentence says it is planned before it, or right after it (增长5%左右):
     a cue later in the sentence (…增长5.8%，顺利完成全年主要目标任务) speaks of something else."""
-    left = max(text.rfind(ch, 0, start) for ch in "。！？；") + 1
+    left = stop_before(text, start, "。！？；") + 1
     return bool(_TARGET_CUE.search(text, left, end + 2))
 
 
@@ -325,7 +325,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 地区生产总值达13.7万亿元 for 一般公共预算收入是多少: the figure of another statistic
         if asked.wants_new and not asked.wants_total and RUNNING_TOTAL.search(own_lead(hit.text, start)):
             continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
-        if SHARE_ASKED.search(asked.question) and asked.kind == "percent" and not SHARE_WORD.search(
+        if asked.wants_share and not SHARE_WORD.search(
                 clause + clause_before(hit.text, start, CLAUSE_STOPS)):
             continue  # 规模以上工业增加值增长0.2% is a change, not the share (占…比重) asked for
         if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):

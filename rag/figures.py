@@ -16,16 +16,21 @@ from .patterns import lazy_pattern
 CLAUSE_STOPS = "。！？；，、：\n"
 
 
+def stop_before(text: str, at: int, stops: str = CLAUSE_STOPS) -> int:
+    """Return the position of the last of `stops` before position `at`, -1 when none is."""
+    return max(text.rfind(ch, 0, at) for ch in stops)
+
+
 def around(text: str, start: int, end: int, stops: str) -> str:
     """Return the text between the `stops` around positions `start`..`end`."""
-    left = max(text.rfind(ch, 0, start) for ch in stops) + 1
+    left = stop_before(text, start, stops) + 1
     rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
     return text[left : min(rights) if rights else len(text)]
 
 
 def clause_before(text: str, start: int, stops: str) -> str:
     """Return the clause before the one holding position `start`, within its sentence."""
-    begin = max(text.rfind(ch, 0, start) for ch in stops)
+    begin = stop_before(text, start, stops)
     if begin <= 0 or text[begin] in "。！？；\n":
         return ""
     return around(text, begin, begin, stops)
@@ -37,10 +42,10 @@ def figure_clause_before(text: str, start: int, reach: int = 3) -> str:
     total of (新增上市企业7家、全市第二，总量46家 → 新增上市企业7家)."""
     at = start
     for _ in range(reach):
-        begin = max(text.rfind(ch, 0, at) for ch in CLAUSE_STOPS)
+        begin = stop_before(text, at)
         if begin <= 0 or text[begin] in "。！？；\n":
             return ""
-        left = max(text.rfind(ch, 0, begin) for ch in CLAUSE_STOPS) + 1
+        left = stop_before(text, begin) + 1
         if _ANY_DIGIT.search(text, left, begin):
             return text[left:begin]
         at = left
@@ -110,7 +115,7 @@ def statistic_before(text: str, start: int) -> tuple[str, str]:
     """Return the statistic (STATISTIC_NOUNS) that the words right before a figure, in its
     clause, end in, and the two characters that qualify it, a 总 left out (2024年地区生产总值
     达13.7万亿元 → (地区, 生产总值); 电力总装机突破1.5亿千瓦 → (电力, 装机)); ("", "") for none."""
-    left = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
+    left = stop_before(text, start) + 1
     lead = _FOOTNOTE_MARK.sub("", text[left:start])
     while lead and (tail := _SUBJECT_TAIL.search(lead) or _LISTED_BEFORE.search(lead)):
         lead = lead[: tail.start()]
@@ -166,7 +171,7 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     None when the figure is in no such list or the two lists differ in length. The
     last subject carries the head the subjects share (居民人均可支配收入), so each subject is
     compared on its first characters only, as many as the longest of the others has."""
-    sentence_start = max(text.rfind(ch, 0, start) for ch in "。！？；\n") + 1
+    sentence_start = stop_before(text, start, "。！？；\n") + 1
     cue = text.rfind("分别", sentence_start, start)
     if cue == -1:
         return None

@@ -112,6 +112,8 @@ _CLAUSE_BREAKS = frozenset("，,。？?；;：:！!、（(")  # a bracket after 
 UNIT_ONLY = lazy_pattern(rf"[万亿]{{0,2}}(?:{UNITS})")
 _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全市|全省|(?:现在|目前|如今|现)(?:已经?)?(?:有|达到?)|"
                            r"\b(?:in total|altogether|in all|so far)\b", re.I)
+# 占…比重, 占比: a share of a whole.
+_ASKS_SHARE = lazy_pattern(r"比重|占比|所占|份额|占.{1,20}比例")
 _ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增加(?!到|至)|多了|\b(?:new|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
 _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩地]均|平均|每平方公里|\b(?:per capita|average|per day|daily)\b", re.I)
@@ -265,6 +267,7 @@ class Asked:
     # The parts of a year the question asks about (Q2 of 第二季度, M12 of 12月份: rag.figures.
     # parts_of_year): a whole year's figure, or another part's, is not its answer.
     parts_of_year: frozenset[str] = frozenset()
+    wants_share: bool = False  # 占…比重, 占比: a share, written with 占/比重/比例, not a change
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
@@ -321,7 +324,8 @@ class Asked:
                    bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")),
-                   counted=things, parts_of_year=parts_of_year(asking))
+                   counted=things, parts_of_year=parts_of_year(asking),
+                   wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)))
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the

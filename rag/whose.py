@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from .figures import (CLAUSE_STOPS, LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, lead_before, qualifier_before,
-                      statistic_before)
+from .figures import (LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, lead_before, qualifier_before, statistic_before,
+                      stop_before)
 from .patterns import lazy_pattern
 from .question import Asked, counted_thing
 
-__all__ = ["RUNNING_TOTAL", "SHARE_ASKED", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
+__all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
            "another_scope", "another_statistic", "counted_right_before", "names_the_rate", "subjects_named"]
 
 
@@ -42,8 +42,7 @@ def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool
 
 # A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).
 RUNNING_TOTAL = lazy_pattern(r"累计|总量|总数|总计|合计|共有|现有|总规模")
-# A question about a share (占…比重, 占比) and the words a figure of a share is written with.
-SHARE_ASKED = lazy_pattern(r"比重|占比|所占|份额|占.{1,20}比例")
+# The words a figure of a share (rag.question.Asked.wants_share) is written with.
 SHARE_WORD = lazy_pattern(r"占|比重|比例|份额")
 
 
@@ -52,7 +51,7 @@ def a_longer_names_figure(asked: Asked, text: str, start: int) -> bool:
     head of a longer name (国内生产总值能耗, 地区生产总值地均集约度) whose figure this is."""
     if not asked.measured or asked.english:
         return False
-    clause_start = max(text.rfind(ch, 0, start) for ch in CLAUSE_STOPS) + 1
+    clause_start = stop_before(text, start) + 1
     lead = text[clause_start:start]
     for form in asked.forms.get(asked.measured, (asked.measured,)):
         at = lead.rfind(form)
