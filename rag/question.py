@@ -213,12 +213,20 @@ def asking_span(question: str, kind: str) -> tuple[int, int]:
     """Return where the part of a question (between ？，；) that holds its question word
     lies: a question may ask two things (2023年办了几期，2024年还会不会继续？)."""
     cue = next(c for k, c, _ in _ASKS if k == kind)
-    start = 0
+    parts, start = [], 0
     for part in re.split(r"([？?，,；;。])", question)[::2]:
-        if cue.search(part):
-            return start, start + len(part)
+        parts.append((start, start + len(part), part))
         start += len(part) + 1
-    return 0, len(question)
+    # A cue that is a noun (总额 of 固定资产投资总额中，社会投资是多少亿元) may stand in a part
+    # that only frames the question: a part that asks how much (多少, 几) is the one asking.
+    cued = [p for p in parts if cue.search(p[2])]
+    if cued and not _ASKING_WORD.search(cued[0][2]):
+        cued = [p for p in parts if _HOW_MUCH.search(p[2])] or cued
+    return cued[0][:2] if cued else (0, len(question))
+
+
+_ASKING_WORD = lazy_pattern(_ASKING, re.I)
+_HOW_MUCH = lazy_pattern(r"多少|几|\bhow (?:much|many)\b", re.I)
 
 
 @dataclass(frozen=True)

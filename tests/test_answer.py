@@ -1031,3 +1031,13 @@ def test_an_english_question_asks_for_a_total_in_its_own_words():
     total = answer_of("How many national key laboratories are there in total?", [hit(labs)],
                       translate=lambda w: words(w, set()))
     assert total.text == "36家"
+
+
+def test_a_noun_that_frames_the_question_is_not_the_part_that_asks():
+    # 总额 is a cue for an amount; here it only says of what total the asked figure is a part
+    text = "固定资产投资总额实现808亿元，其中社会投资694亿元、增长23%。"
+    assert answer_of("固定资产投资总额中，社会投资是多少亿元？", [hit(text)]).text == "694亿元"
+    text = "全市货物进出口总额5659.9亿元，比上年下降9.0%。其中，出口3333.1亿元、下降11.8%。"
+    assert answer_of("进出口总额里，出口那一块是多少钱？", [hit(text)]).text == "3333.1亿元"
+    assert answer_of("进出口总额是多少？", [hit(text)]).text == "5659.9亿元"
+
