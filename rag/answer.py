@@ -17,7 +17,7 @@ from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
                       RANK_LINK, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
-                      lead_before, own_lead, parts_of_year, respective_subjects, stop_before)
+                      lead_before, list_members, own_lead, parts_of_year, respective_subjects, stop_before)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
@@ -302,6 +302,13 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if TOTAL_ONLY.fullmatch(clause.replace(span, "", 1)):  # 新增上市企业7家、全市第二，总量46家
             local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
         respective = respective_subjects(hit.text, start, end)
+        if respective is None and (members := list_members(hit.text, start)):
+            shared, own, others = members
+            own_weight = _support(terms, asked.forms, own)
+            if not own_weight and any(_support(terms, asked.forms, other) for other in others):
+                continue  # 开工742个 of 老旧小区改造开工742个、完工548个 for 完工了多少个
+            local += _support({t: w for t, w in terms.items() if not any(holds_form(clause, f) for f in asked.forms[t])},
+                              asked.forms, shared) / total  # 完工548个 counts 老旧小区改造 too
         read_at = start  # where the words that say what the figure is end
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
             own, others = (_naming(terms, asked.forms, heads) / total for heads in respective)

@@ -53,6 +53,73 @@ def figure_clause_before(text: str, start: int, reach: int = 3) -> str:
 
 
 _ANY_DIGIT = lazy_pattern(r"[0-9０-９]")
+
+
+def list_members(text: str, start: int) -> tuple[str, str, list[str]] | None:
+    """For a figure in a list of figures joined by 、 (老旧小区改造开工742个、完工548个), return
+    the subject the list's members share (老旧小区改造), the words that are this figure's own
+    (完工) and those of the other members in the same unit (开工); None when the figure is in
+    no such list. A member's own words are those its clause writes before its figure; the
+    first member's are as many of its last characters as the longest of the others' (开工
+    against 完工), the rest being the shared subject."""
+    # A member written with reading words only (新增296家、总数达1025家; 达到329天、同比增加4天)
+    # is another reading of the same thing, not another thing: rag.answer's _reading tells
+    # those apart.
+    clauses = [c for i, c in enumerate(_list_clauses(text, start)) if not (i and _READING_ONLY.fullmatch(text[c[0]:c[1]]))]
+    if len(clauses) < 2:
+        return None
+    leads = [text[left:figure] for left, figure in clauses]
+    longest = max(len(lead) for lead in leads[1:])
+    shared = leads[0][: max(0, len(leads[0]) - longest)]
+    leads[0] = leads[0][len(shared):]
+    mine = next((i for i, (left, _) in enumerate(clauses) if left <= start < _clause_end(text, left)), None)
+    if mine is None:
+        return None
+    unit = _unit_at(text, clauses[mine][1])
+    others = [lead for i, lead in enumerate(leads) if i != mine and _unit_at(text, clauses[i][1])[-1:] == unit[-1:]]
+    return (shared, leads[mine], others) if others else None
+
+
+_READING_ONLY = lazy_pattern(r"(?:其中|同比|比上年|较上年|总[数量计额]?|共计?|累计|合计|净?增[加长]?|新增|提高|提升|上升|"
+                             r"下降|降低|减少|扩大|缩小|[达到至为是占约近超逾突破过]|以上|左右)*")
+
+
+def _list_clauses(text: str, start: int) -> list[tuple[int, int]]:
+    """Return (clause start, first figure) of the clauses joined by 、 around `start`, each
+    stating a figure."""
+    left = stop_before(text, start) + 1
+    found = []
+    at = left
+    while True:  # back over the members before
+        figure = _ANY_DIGIT.search(text, at, _clause_end(text, at))
+        if figure is None:
+            break
+        found.insert(0, (at, figure.start()))
+        if at <= 0 or text[at - 1] != "、":
+            break
+        at = stop_before(text, at - 1) + 1
+    at = _clause_end(text, left)
+    while at < len(text) and text[at] == "、":  # on over the members after
+        figure = _ANY_DIGIT.search(text, at + 1, _clause_end(text, at + 1))
+        if figure is None:
+            break
+        found.append((at + 1, figure.start()))
+        at = _clause_end(text, at + 1)
+    return found
+
+
+def _clause_end(text: str, at: int) -> int:
+    ends = [i for i in (text.find(ch, at) for ch in CLAUSE_STOPS) if i != -1]
+    return min(ends) if ends else len(text)
+
+
+def _unit_at(text: str, figure: int) -> str:
+    """Return what follows the number that starts at `figure` (万人 of 12万人, % of 5.2%)."""
+    unit = _UNIT_AFTER.match(text, figure)
+    return unit.group(1) if unit else ""
+
+
+_UNIT_AFTER = lazy_pattern(r"[0-9０-９.．,]+([^0-9０-９，。；、：\s]{0,3})")
 # A clause that is a total and nothing more (总量46家, 累计达1200个) totals what a clause before it counts.
 TOTAL_ONLY = lazy_pattern(r"(?:总量|总数|总计|累计|合计|共计?|总规模)(?:达到?|为|超过?|突破)?")
 

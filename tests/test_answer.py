@@ -1041,3 +1041,15 @@ def test_a_noun_that_frames_the_question_is_not_the_part_that_asks():
     assert answer_of("进出口总额里，出口那一块是多少钱？", [hit(text)]).text == "3333.1亿元"
     assert answer_of("进出口总额是多少？", [hit(text)]).text == "5659.9亿元"
 
+
+def test_a_list_of_figures_names_each_by_its_own_words_and_shares_its_subject():
+    text = "完成核心区平房申请式退租，老旧小区改造开工742个、完工548个，启动危旧楼房改建。"
+    assert answer_of("老旧小区改造完工了多少个？", [hit(text)]).text == "548个"
+    assert answer_of("老旧小区改造开工了多少个？", [hit(text)]).text == "742个"
+    text = "向区政协通报情况，办理人大代表建议232件、政协提案127件，答复率100%。"
+    assert answer_of("办理了多少件政协提案？", [hit(text)]).text == "127件"
+    assert answer_of("办理了多少件人大代表建议？", [hit(text)]).text == "232件"
+    # a member written with reading words only is the same thing read otherwise, not another
+    text = "新增国家级专精特新“小巨人”企业296家、总数达1025家。"
+    assert answer_of("国家级专精特新“小巨人”企业一共有几家？", [hit(text)]).text == "1025家"
+    assert answer_of("新增了几家国家级专精特新“小巨人”企业？", [hit(text)]).text == "296家"
