@@ -194,6 +194,12 @@ _ASKS_RESULT = lazy_pattern(r"了(?:多少|几)|实际|完成了|\bdid\b|\bactua
 _TARGET_CUE = lazy_pattern(r"目标|预期|左右|力争|确保|计划|争取|以上|以内|不低于|不少于|将|(?<![主重需])要(?![求素点闻])")
 
 
+# A figure followed by these is a target that a result is measured against (超额完成“十三五”时期
+# 40万套的目标任务, 国家下达的110万人就业任务).
+_TARGET_AFTER = lazy_pattern(r"的?[\u4e00-\u9fff]{0,4}?(?:目标)?任务|的?(?:年度)?目标(?!值)")
+_ASKS_TASK = lazy_pattern(r"任务|目标|指标")
+
+
 def _said_to_be_planned(text: str, start: int, end: int) -> bool:
     """Whether a figure's sentence says it is planned before it, or right after it (增长5%左右):
     a cue later in the sentence (…增长5.8%，顺利完成全年主要目标任务) speaks of something else."""
@@ -280,6 +286,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         sentence = around(hit.text, start, end, "。！？；")
         if target_cue_needed and not _said_to_be_planned(hit.text, start, end):
             continue
+        if not asked.wants_target and _TARGET_AFTER.match(hit.text, end) and not _ASKS_TASK.search(asked.question):
+            continue  # 超额完成国家下达的110万人就业任务: the target met, not what was done
         if asked.wants_change and not asked.wants_level and (
                 CHANGED_TO.search(hit.text[max(0, start - LEAD_WINDOW) : start]) or CHANGE_FROM.match(hit.text[end : end + 4])):
             continue  # 由9000家增加到1.5万家 states where a change started and ended, not by how much

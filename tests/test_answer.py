@@ -1053,3 +1053,12 @@ def test_a_list_of_figures_names_each_by_its_own_words_and_shares_its_subject():
     text = "新增国家级专精特新“小巨人”企业296家、总数达1025家。"
     assert answer_of("国家级专精特新“小巨人”企业一共有几家？", [hit(text)]).text == "1025家"
     assert answer_of("新增了几家国家级专精特新“小巨人”企业？", [hit(text)]).text == "296家"
+
+
+def test_a_target_that_a_result_met_is_not_what_was_done():
+    text = "建设筹集公共住房44万套，超额完成“十三五”时期40万套的目标任务。"
+    assert answer_of("“十三五”期间建设筹集了多少套公共住房？", [hit(text)]).text == "44万套"
+    # a count of tasks is asked by naming them
+    text = "政府工作报告确定的127项重点任务全部完成。"
+    assert answer_of("政府工作报告确定了多少项重点任务？", [hit(text)]).text == "127项"
+
