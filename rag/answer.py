@@ -444,7 +444,8 @@ def _another_things(asked: Asked, sentence: str) -> bool:
         return False
     if any(len(m) >= 4 for m in asked.modifiers):
         return True  # 固定资产 of 固定资产投资 names a statistic of its own: 研发投入…投资管理 is not it
-    return any(after_a_word(sentence, m.start()) for form in asked.forms.get(asked.measured, (asked.measured,))
+    noun = asked.measured or asked.attribute[-1]  # 企业 of 多少家国家高新技术企业
+    return any(after_a_word(sentence, m.start()) for form in asked.forms.get(noun, (noun,))
                for m in re.finditer(re.escape(form), sentence))
 
 

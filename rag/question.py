@@ -493,13 +493,21 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
             break
         if noun(w, flag):
             run.append(w)
-    head = next((w for w in reversed(run) if counts(w)), None)
+    head = next((i for i in range(len(run) - 1, -1, -1) if counts(run[i])), None)
+    # 多少家国家高新技术企业: 国家, 高新技术 say whose 企业; not when jieba glued the unit to
+    # the next word (多少个公办学前学位 cut 个公/办学/前/学位): those words say nothing
+    after = tagged[at + 1][0] if at + 1 < len(tagged) else ""
+    if not found and head is not None and not (len(after) > 1 and after[0] in _GLUED_UNITS):
+        modifiers = [w for w in run[:head] if counts(w)]
+    head = run[head] if head is not None else None
     # 全省 of 全省固定资产投资 says where, as the report does, not whose the figure is
     return (tuple(found + ([head] if head else [])), bool(found),
             tuple(m for m in modifiers if not _WHOLE_AREA.fullmatch(m)))
 
 
 _WHOLE_AREA = lazy_pattern(WHOLE_AREA)
+# Measure words that jieba may glue to the word after a count word.
+_GLUED_UNITS = frozenset("个家件项条所座名位台户套种批次只张辆艘架")
 
 
 # Question words after which a name question names what it asks the name of (哪个社区), or

@@ -1062,3 +1062,9 @@ def test_a_target_that_a_result_met_is_not_what_was_done():
     text = "政府工作报告确定的127项重点任务全部完成。"
     assert answer_of("政府工作报告确定了多少项重点任务？", [hit(text)]).text == "127项"
 
+
+def test_the_words_after_the_count_word_say_whose_things_are_counted():
+    text = "新增上市企业12家，上市企业总数达216家。"
+    assert answer_of("新增了多少家国家高新技术企业？", [hit(text)]) is None
+    assert answer_of("新增了多少家上市企业？", [hit(text)]).text == "12家"
+
