@@ -167,7 +167,7 @@ def own_lead(text: str, start: int) -> str:
 # 地区生产总值 is no 一般公共预算收入, 规上工业总产值 no 地区生产总值, 社会投资 no 研发投入.
 STATISTIC_NOUNS = tuple(sorted(set(
     "生产总值 增加值 总产值 产值 营业收入 可支配收入 收入 支出 投资 投入 消费支出 零售总额 零售额 进出口总额 进出口 出口额 "
-    "进口额 利润 利润总额 税收 存款余额 贷款余额 产量 装机 发电量 用电量 里程 面积 吞吐量 客运量 货运量 周转量 保有量 "
+    "出口总额 进口总额 进口额 利润 利润总额 税收 存款余额 贷款余额 产量 装机 发电量 用电量 里程 面积 吞吐量 客运量 货运量 周转量 保有量 "
     "成交额 销售额 营业额 交易额 常住人口 户籍人口".split()), key=len, reverse=True))
 # What may stand between a figure and the words before it that name what it measures:
 # links, comparisons, changes and qualifiers (地区生产总值按可比价计算增长5.5%, 装机突破1.5亿千瓦).

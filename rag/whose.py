@@ -114,14 +114,18 @@ _LEADS_NOTHING = lazy_pattern(rf"(?:实现|完成|达到|全年|累计|新增|{W
 THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
 # Scopes that make another statistic of the same name: industry above the size threshold
 # (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
-_STATISTICAL_SCOPES = (("规模以上", "规上"), ("限额以上", "限上"))
+_STATISTICAL_SCOPES = (
+    (("规模以上", "规上"), ()), (("限额以上", "限上"), ()),
+    # a town resident's income is no rural one's, nor everyone's; a text may name both at
+    # once (城镇、农村居民…分别, 城乡居民…分别)
+    (("城镇居民", "城镇常住居民"), ("城镇、农村", "城乡")), (("农村居民", "农村常住居民"), ("城镇、农村", "城乡")))
 
 
 def another_scope(question: str, near: str) -> bool:
     """Tell whether the question asks a statistic of a scope (规模以上工业增加值) that the text
     around a figure does not name."""
-    return any(any(f in question for f in scope) and not any(f in near for f in scope)
-               for scope in _STATISTICAL_SCOPES)
+    return any(any(f in question for f in forms) and not any(f in near for f in forms + also)
+               for forms, also in _STATISTICAL_SCOPES)
 
 
 def subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:

@@ -1068,3 +1068,14 @@ def test_the_words_after_the_count_word_say_whose_things_are_counted():
     assert answer_of("新增了多少家国家高新技术企业？", [hit(text)]) is None
     assert answer_of("新增了多少家上市企业？", [hit(text)]).text == "12家"
 
+
+def test_town_and_country_residents_are_statistics_of_their_own():
+    text = "全体居民人均可支配收入增长5%，农村居民人均可支配收入增长6.1%，均跑赢城镇居民。"
+    assert answer_of("城镇居民人均可支配收入增长了多少？", [hit(text)]) is None
+    assert answer_of("农村居民人均可支配收入增长了多少？", [hit(text)]).text == "6.1%"
+
+
+def test_exports_are_not_imports_and_exports():
+    text = "全省进出口总额突破7000亿元，增速中部领先。"
+    assert answer_of("出口总额是多少亿元？", [hit(text)]) is None
+    assert answer_of("进出口总额是多少亿元？", [hit(text)]).text == "7000亿元"
