@@ -260,9 +260,11 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
             if len(listed.split("、")) == len(figures):
                 subjects = listed.split("、")
                 break
+    if len(subjects) == 1 and len(figures) == 2:  # 先进制造业和高技术制造业增加值…分别提高到55%、29.5%
+        subjects = _PAIR.split(subjects[0], maxsplit=1)
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
-    subjects = _distinguishing(subjects)
+    subjects = _distinguishing(_head_ended(subjects))
     position, mine = cue + 2, None
     for i, figure in enumerate(figures):
         if position <= start < position + len(figure):
@@ -273,6 +275,20 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     width = max(len(s) for s in subjects[:-1])
     heads = [s[:width] for s in subjects]
     return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
+
+
+_PAIR = lazy_pattern(r"和|与|及|以及")
+
+
+def _head_ended(subjects: list[str]) -> list[str]:
+    """Return the subjects with the last one ended where its head does, when the first ends
+    in a head the last one writes too (高技术制造业、装备制造业增加值 → 装备制造业)."""
+    first, last = subjects[0], subjects[-1]
+    for size in range(min(len(first), len(last)) - 1, 1, -1):
+        at = last.find(first[-size:], 1)
+        if at != -1:
+            return subjects[:-1] + [last[: at + size]]
+    return subjects
 
 
 def _distinguishing(subjects: list[str]) -> list[str]:

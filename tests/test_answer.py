@@ -1079,3 +1079,10 @@ def test_exports_are_not_imports_and_exports():
     text = "全省进出口总额突破7000亿元，增速中部领先。"
     assert answer_of("出口总额是多少亿元？", [hit(text)]) is None
     assert answer_of("进出口总额是多少亿元？", [hit(text)]).text == "7000亿元"
+
+
+def test_two_subjects_joined_by_he_each_have_their_figure_after_fen_bie():
+    text = "先进制造业和高技术制造业增加值占规模以上工业比重分别提高到55%、29.5%，金融业增加值达1.1万亿元。"
+    assert answer_of("高技术制造业增加值占规模以上工业的比重是多少？", [hit(text)]).text == "29.5%"
+    assert answer_of("先进制造业增加值占规模以上工业的比重是多少？", [hit(text)]).text == "55%"
+
