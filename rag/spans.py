@@ -42,7 +42,10 @@ NUMBER = lazy_pattern(rf"{_NUM}(?:[万亿])?(?:余|多)?(?:[％%]|[\u4e00-\u9fff
 PATTERNS = {
     # with the qualifier a target or a result carries: 5%左右, 4000个以上, 97%以上; and a rate
     # per thousand (出生率为7.20‰)
-    "percent": lazy_pattern(rf"(?=[约近超逾不{DIGITS}])(?:约|近|超过|超|逾|不低于|不高于)?(?:{_NUM}\s*[％%‰]|{_NUM}个百分点)(?:左右|以上|以内|以下)?"),
+    # and a share written as a fraction (占全国1/3, 三分之一)
+    "percent": lazy_pattern(rf"(?=[约近超逾不{DIGITS}一二三四五六七八九十])(?:约|近|超过|超|逾|不低于|不高于)?"
+                            rf"(?:{_NUM}\s*[％%‰]|{_NUM}个百分点|(?<![{DIGITS}/.．])[1-9][0-9]?/[1-9][0-9]?(?![{DIGITS}/])|"
+                            r"[一二三四五六七八九十]+分之[一二三四五六七八九十]+)(?:左右|以上|以内|以下)?"),
     # 90余件, 1.07万家次, and the report's own 154余万件.
     "count": lazy_pattern(rf"(?=[约近超逾不{DIGITS}一二两三四五六七八九十百千])(?:约|近|超过|超|逾|不少于|不低于)?(?:{_NUM}(?:余|多)?[万亿]{{0,2}}|[一二两三四五六七八九十百千]+)(?:余|多)?(?:{UNITS})"
                         r"(?:左右|以上|以内|以下)?"),

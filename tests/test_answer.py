@@ -1086,3 +1086,9 @@ def test_two_subjects_joined_by_he_each_have_their_figure_after_fen_bie():
     assert answer_of("高技术制造业增加值占规模以上工业的比重是多少？", [hit(text)]).text == "29.5%"
     assert answer_of("先进制造业增加值占规模以上工业的比重是多少？", [hit(text)]).text == "55%"
 
+
+def test_a_share_written_as_a_fraction_answers_how_large_a_share():
+    text = "外贸进出口增长6.8%，跨境电商平台进出口增长20.1%，船舶海工出口规模占全国1/3。"
+    assert answer_of("船舶海工出口在全国大概占多大份额？", [hit(text)]).text == "1/3"
+    text = "推行“提前申报”，进口查验通关时间压缩三分之二。"
+    assert answer_of("进口查验通关时间压缩了多少？", [hit(text)]).text == "三分之二"
