@@ -294,7 +294,10 @@ class Asked:
             terms = _english_topic(terms, places)
         if kind == "org":
             terms = {t: w for t, w in terms.items() if t not in _ORG_CUE_NOUNS}
-        unit = UNIT_ASKED.search(asking)
+        # The last count word asks: an earlier one belongs to what is asked about
+        # (出台的几个纾困政策一共拨付了多少资金 asks an amount, not a number of 个)
+        last = max((m.start() for m in _COUNT_WORDS.finditer(asking)), default=0)
+        unit = UNIT_ASKED.match(asking, last)
         nouns = {t: w for t, w in terms.items() if t not in places and t not in english  # GDP: through translations only
                  and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
         counted = not in_english and kind in ("count", "amount", "percent")
@@ -303,7 +306,7 @@ class Asked:
         key_nouns = _attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ()
         things = tuple(t for t in (counted_thing(n) for n in key_nouns if not in_corpus(n))
                        if t not in key_nouns and in_corpus(t))
-        before = asking[: min((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
+        before = asking[: max((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]
         # A rate is no count of its noun's things: 常住人口城镇化率 is in %, not in 人.
         units = same_units(unit.group(1)) if unit else \
             _PERCENT_UNITS if _ASKS_GROWTH.search(asking) else () if kind == "percent" else \
@@ -449,7 +452,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
     # A word no dictionary tags is taken for a noun, unless an aspect particle ends it (建了).
     tagged = [(w, tag(w) or ("x" if len(w) < 2 or w in STOPWORDS else "v" if w[-1] in "了着" else "n")) for w in words]
     # A question with no count word names its measure last (湖北2024年粮食总产量).
-    at = next((i for i, (w, _) in enumerate(tagged) if _COUNT_WORD.match(w)),
+    at = next((i for i in range(len(tagged) - 1, -1, -1) if _COUNT_WORD.match(tagged[i][0])),
               len(tagged) if not re.search(_ASKING, "".join(words), re.I) else None)
     if at is None:
         return (), False, ()

@@ -1092,3 +1092,9 @@ def test_a_share_written_as_a_fraction_answers_how_large_a_share():
     assert answer_of("船舶海工出口在全国大概占多大份额？", [hit(text)]).text == "1/3"
     text = "推行“提前申报”，进口查验通关时间压缩三分之二。"
     assert answer_of("进口查验通关时间压缩了多少？", [hit(text)]).text == "三分之二"
+
+
+def test_the_last_count_word_is_the_one_that_asks():
+    text = "先后出台纾困“十条”等3个政策，累计拨付资金10.68亿元，惠及企业1.4万家。"
+    assert answer_of("出台的几个纾困“十条”政策一共拨付了多少资金？", [hit(text)]).text == "10.68亿元"
+    assert answer_of("先后出台了几个纾困政策？", [hit(text)]).text == "3个"
