@@ -301,6 +301,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if support < min_support:
             continue
         clause = around(hit.text, start, end, CLAUSE_STOPS)
+        # 运营里程459.4公里（含有轨电车16.71公里）: the words in the bracket are its part's
+        part = _PART_BRACKET.match(hit.text, end)
+        if part:
+            clause = clause.replace(part.group(0), "", 1)
         # The base a change is measured from (比上年) says nothing of whose figure it is.
         local = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES}, asked.forms,
                          clause.replace(span, "", 1)) / total
@@ -368,7 +372,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         local += _not_held(terms, asked.forms, counted, clause) / total
         score = (support + 2 * local + 0.5 * _bigram_overlap(asked.question, clause)
                  - (_UNQUOTED if (start, end) in unquoted else 0.0)
-                 + 0.1 * _nearness(terms, asked.forms, hit.text, read_at, end) - 0.1 * (hit.rank - 1)
+                 + 0.1 * _nearness(terms, asked.forms, hit.text[:end] + hit.text[part.end():] if part else hit.text,
+                                   read_at, end) - 0.1 * (hit.rank - 1)
                  + _reading(asked, lead_before(hit.text, read_at), hit.text[end : end + 4], counted)
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total
@@ -376,6 +381,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if asked.wants_change and not FALL.search(asked.question) and (fall := FALL_BEFORE.search(hit.text, 0, start)):
             start, span = fall.start(), hit.text[fall.start() : end]  # 涨了多少 → 下降0.2%, not 0.2%
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+# A bracket right after a figure that states a part of it (（含有轨电车16.71公里）, （其中民办428所）).
+_PART_BRACKET = lazy_pattern(r"[（(](?:含|其中|包括)[^（）()]{0,40}[）)]")
 
 
 def _not_held(terms: Mapping[str, float], forms: Mapping[str, Iterable[str]], chosen: Collection[str],

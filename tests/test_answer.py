@@ -1098,3 +1098,9 @@ def test_the_last_count_word_is_the_one_that_asks():
     text = "先后出台纾困“十条”等3个政策，累计拨付资金10.68亿元，惠及企业1.4万家。"
     assert answer_of("出台的几个纾困“十条”政策一共拨付了多少资金？", [hit(text)]).text == "10.68亿元"
     assert answer_of("先后出台了几个纾困政策？", [hit(text)]).text == "3个"
+
+
+def test_a_part_in_brackets_after_a_figure_is_its_own_figure():
+    text = "建成轨道交通线路14条（含有轨电车2条）、运营里程459.4公里（含有轨电车16.71公里）。"
+    assert answer_of("轨道交通运营里程中，有轨电车占了多少公里？", [hit(text)]).text == "16.71公里"
+    assert answer_of("轨道交通运营里程是多少公里？", [hit(text)]).text == "459.4公里"
