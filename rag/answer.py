@@ -308,9 +308,13 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         # The base a change is measured from (比上年) says nothing of whose figure it is.
         local = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES}, asked.forms,
                          clause.replace(span, "", 1)) / total
-        if not local and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
-                          or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
-            local = _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
+        # …and a verb of change (提高0.7个百分点) names nothing either: such a clause speaks of
+        # what the clause before it named
+        subject = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES and not _CHANGE_TERM.fullmatch(t)},
+                           asked.forms, clause.replace(span, "", 1))
+        if not subject and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
+                            or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
+            local += _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
         if TOTAL_ONLY.fullmatch(clause.replace(span, "", 1)):  # 新增上市企业7家、全市第二，总量46家
             local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
         respective = respective_subjects(hit.text, start, end)
@@ -501,6 +505,8 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
                if any(f in h or h in f for f in forms[term] for h in heads))
 
 
+# A question's verb of change (提高 of 占比提高了几个百分点): no word of what changed.
+_CHANGE_TERM = lazy_pattern(r"增加|增长|提高|提升|上升|下降|减少|降低|下滑|回落|增|降|涨|升|扩大|缩小")
 # What a change is measured from (比上年增长, 同比): no word of what changed.
 _COMPARISON_BASES = frozenset(("上年", "同比", "去年同期", "上年同期"))
 def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:

@@ -1104,3 +1104,10 @@ def test_a_part_in_brackets_after_a_figure_is_its_own_figure():
     text = "建成轨道交通线路14条（含有轨电车2条）、运营里程459.4公里（含有轨电车16.71公里）。"
     assert answer_of("轨道交通运营里程中，有轨电车占了多少公里？", [hit(text)]).text == "16.71公里"
     assert answer_of("轨道交通运营里程是多少公里？", [hit(text)]).text == "459.4公里"
+
+
+def test_a_verb_of_change_names_nothing_of_what_changed():
+    text = ("战略性新兴产业产值占规上工业比重43.6%、提高0.7个百分点，"
+            "高技术制造业增加值占规上工业比重16.1%、提高2.1个百分点。")
+    assert answer_of("高技术制造业增加值在规上工业中的占比提高了几个百分点？", [hit(text)]).text == "2.1个百分点"
+    assert answer_of("战略性新兴产业产值占规上工业的比重提高了几个百分点？", [hit(text)]).text == "0.7个百分点"
