@@ -314,7 +314,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                            asked.forms, clause.replace(span, "", 1))
         if not subject and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
                             or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
-            local += _support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS)) / total
+            # …or, past a clause that names nothing (按可比价格计算), the nearest that states a figure
+            local += (_support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS))
+                      or _support(terms, asked.forms, figure_clause_before(hit.text, start))) / total
         if TOTAL_ONLY.fullmatch(clause.replace(span, "", 1)):  # 新增上市企业7家、全市第二，总量46家
             local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
         respective = respective_subjects(hit.text, start, end)

@@ -1111,3 +1111,9 @@ def test_a_verb_of_change_names_nothing_of_what_changed():
             "高技术制造业增加值占规上工业比重16.1%、提高2.1个百分点。")
     assert answer_of("高技术制造业增加值在规上工业中的占比提高了几个百分点？", [hit(text)]).text == "2.1个百分点"
     assert answer_of("战略性新兴产业产值占规上工业的比重提高了几个百分点？", [hit(text)]).text == "0.7个百分点"
+
+
+def test_a_change_reads_past_a_clause_that_names_nothing_to_the_figure_before_it():
+    text = ("全年实现地区生产总值（GDP）19917.0亿元，按可比价格计算，比上年增长8.6%。"
+            "按常住人口计算，人均地区生产总值94622元，增长6.7%。")
+    assert answer_of("地区生产总值比上年增长多少？", [hit(text)]).text == "8.6%"
