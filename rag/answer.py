@@ -321,9 +321,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
         respective = respective_subjects(hit.text, start, end)
         if respective is None and (members := list_members(hit.text, start)):
-            shared, own, others = members
-            own_weight = _support(terms, asked.forms, own)
-            if not own_weight and any(_support(terms, asked.forms, other) for other in others):
+            shared, own_words, other_words = members
+            if not _support(terms, asked.forms, own_words) and any(_support(terms, asked.forms, words)
+                                                                   for words in other_words):
                 continue  # 开工742个 of 老旧小区改造开工742个、完工548个 for 完工了多少个
             local += _support({t: w for t, w in terms.items() if not any(holds_form(clause, f) for f in asked.forms[t])},
                               asked.forms, shared) / total  # 完工548个 counts 老旧小区改造 too
@@ -511,6 +511,8 @@ def _naming(terms: dict[str, float], forms: Mapping[str, Iterable[str]], heads: 
 _CHANGE_TERM = lazy_pattern(r"增加|增长|提高|提升|上升|下降|减少|降低|下滑|回落|增|降|涨|升|扩大|缩小")
 # What a change is measured from (比上年增长, 同比): no word of what changed.
 _COMPARISON_BASES = frozenset(("上年", "同比", "去年同期", "上年同期"))
+
+
 def _quotes_near(asked: Asked, text: str, start: int, clause: str) -> bool:
     """Tell whether a name the question quotes (“小巨人”) stands in the span's clause or in the
     clause before it: the figure is that name's, not its neighbour's."""

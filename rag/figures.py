@@ -109,6 +109,7 @@ def _list_clauses(text: str, start: int) -> list[tuple[int, int]]:
 
 
 def _clause_end(text: str, at: int) -> int:
+    """Return where the clause that holds position `at` ends (its stop, or the text's end)."""
     ends = [i for i in (text.find(ch, at) for ch in CLAUSE_STOPS) if i != -1]
     return min(ends) if ends else len(text)
 
