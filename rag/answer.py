@@ -305,19 +305,19 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         part = _PART_BRACKET.match(hit.text, end)
         if part:
             clause = clause.replace(part.group(0), "", 1)
+        rest = clause.replace(span, "", 1)  # the clause's words besides the figure
         # The base a change is measured from (比上年) says nothing of whose figure it is.
-        local = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES}, asked.forms,
-                         clause.replace(span, "", 1)) / total
+        local = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES}, asked.forms, rest) / total
         # …and a verb of change (提高0.7个百分点) names nothing either: such a clause speaks of
         # what the clause before it named
         subject = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES and not _CHANGE_TERM.fullmatch(t)},
-                           asked.forms, clause.replace(span, "", 1))
+                           asked.forms, rest)
         if not subject and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
                             or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
             # …or, past a clause that names nothing (按可比价格计算), the nearest that states a figure
             local += (_support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS))
                       or _support(terms, asked.forms, figure_clause_before(hit.text, start))) / total
-        if TOTAL_ONLY.fullmatch(clause.replace(span, "", 1)):  # 新增上市企业7家、全市第二，总量46家
+        if TOTAL_ONLY.fullmatch(rest):  # 新增上市企业7家、全市第二，总量46家
             local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
         respective = respective_subjects(hit.text, start, end)
         if respective is None and (members := list_members(hit.text, start)):

@@ -23,9 +23,13 @@ def stop_before(text: str, at: int, stops: str = CLAUSE_STOPS) -> int:
 
 def around(text: str, start: int, end: int, stops: str) -> str:
     """Return the text between the `stops` around positions `start`..`end`."""
-    left = stop_before(text, start, stops) + 1
-    rights = [i for i in (text.find(ch, end) for ch in stops) if i != -1]
-    return text[left : min(rights) if rights else len(text)]
+    return text[stop_before(text, start, stops) + 1 : _clause_end(text, end, stops)]
+
+
+def _clause_end(text: str, at: int, stops: str = CLAUSE_STOPS) -> int:
+    """Return where the clause that holds position `at` ends (its stop, or the text's end)."""
+    ends = [i for i in (text.find(ch, at) for ch in stops) if i != -1]
+    return min(ends) if ends else len(text)
 
 
 def clause_before(text: str, start: int, stops: str) -> str:
@@ -106,12 +110,6 @@ def _list_clauses(text: str, start: int) -> list[tuple[int, int]]:
         found.append((at + 1, figure.start()))
         at = _clause_end(text, at + 1)
     return found
-
-
-def _clause_end(text: str, at: int) -> int:
-    """Return where the clause that holds position `at` ends (its stop, or the text's end)."""
-    ends = [i for i in (text.find(ch, at) for ch in CLAUSE_STOPS) if i != -1]
-    return min(ends) if ends else len(text)
 
 
 def _unit_at(text: str, figure: int) -> str:
