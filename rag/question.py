@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .figures import WHOLE_AREA, parts_of_year
+from .figures import STATISTIC_NOUNS, WHOLE_AREA, parts_of_year
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
 from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, shorter_forms
@@ -458,8 +458,9 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
         return (), False, ()
 
     def noun(w: str, flag: str) -> bool:
-        return (flag[:1] in "nv" and flag not in ("v", "vd", "vg") and not UNIT_ONLY.fullmatch(w)
-                and w not in _ADDITIONS)
+        # jieba tags some statistics as verbs (收入, 支出, 投入): in a question they are nouns
+        return ((flag[:1] in "nv" and flag not in ("v", "vd", "vg") or w in _STATISTIC_WORDS)
+                and not UNIT_ONLY.fullmatch(w) and w not in _ADDITIONS)
 
     def counts(w: str) -> bool:
         return w in terms and w not in _GENERIC and in_corpus(w)
@@ -509,6 +510,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
 
 
 _WHOLE_AREA = lazy_pattern(WHOLE_AREA)
+_STATISTIC_WORDS = frozenset(STATISTIC_NOUNS)
 # Measure words that jieba may glue to the word after a count word.
 _GLUED_UNITS = frozenset("个家件项条所座名位台户套种批次只张辆艘架")
 

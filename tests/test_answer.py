@@ -1117,3 +1117,11 @@ def test_a_change_reads_past_a_clause_that_names_nothing_to_the_figure_before_it
     text = ("全年实现地区生产总值（GDP）19917.0亿元，按可比价格计算，比上年增长8.6%。"
             "按常住人口计算，人均地区生产总值94622元，增长6.7%。")
     assert answer_of("地区生产总值比上年增长多少？", [hit(text)]).text == "8.6%"
+
+
+def test_a_statistic_the_dictionary_tags_as_a_verb_is_still_what_is_measured():
+    text = "经济体量从建区时的78亿元发展到如今的9500亿元左右，利用专项债4.9亿元，获一般债额度1亿元。"
+    assert answer_of("一般公共预算收入是多少亿元？", [hit(text)]) is None
+    assert answer_of("居民人均可支配收入是多少？", [hit("人均GDP超过23万元，同比增长9.0%。")]) is None
+    text = "一般公共预算收入45.2亿元，增长5.1%；获一般债额度1亿元。"
+    assert answer_of("一般公共预算收入是多少亿元？", [hit(text)]).text == "45.2亿元"
