@@ -28,7 +28,8 @@ from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, after_a_word,
-                    another_scope, another_statistic, counted_right_before, names_the_rate, subjects_named)
+                    another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
+                    subjects_named)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
@@ -348,6 +349,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             # span's own words aside) is about something else; a date or a person may stand alone
         if another_statistic(asked, hit.text, read_at, respective is not None):
             continue  # 地区生产总值达13.7万亿元 for 一般公共预算收入是多少: the figure of another statistic
+        if respective is None and named_better_elsewhere(asked, (t for t in terms if t not in _COMPARISON_BASES
+                                                                 and not _CHANGE_TERM.fullmatch(t)), hit.text, start, end):
+            continue  # 战略性新兴产业增加值222.69亿元 when 其中高端装备制造产业增加值 is asked: another's figure
         if asked.wants_new and not asked.wants_total and RUNNING_TOTAL.search(own_lead(hit.text, start)):
             continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
         if asked.wants_share and not SHARE_WORD.search(

@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from .figures import (LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, lead_before, qualifier_before, statistic_before,
-                      stop_before)
+from .figures import (LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, around, lead_before, qualifier_before,
+                      statistic_before, stop_before)
 from .patterns import lazy_pattern
-from .question import Asked, counted_thing
+from .question import UNIT_ONLY, Asked, counted_thing
+from .segment import holds_form
 
 __all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
-           "another_scope", "another_statistic", "counted_right_before", "names_the_rate", "subjects_named"]
+           "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate", "subjects_named"]
 
 
 def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
@@ -38,6 +39,40 @@ def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool
     # both characters differ: one may be a slip of the question's (社会消废品零售总额)
     return (bool(qualifier and asked_qualifier) and all(a != b for a, b in zip(qualifier, asked_qualifier))
             and qualifier not in written)
+
+
+def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start: int, end: int) -> bool:
+    """Tell whether the figure's clause names the measured noun (Asked.attribute) and another
+    clause of its sentence names it with more of the question's words and none fewer: the
+    question asks that one's statistic (战略性新兴产业增加值222.69亿元，其中高端装备制造产业增加值
+    增长15.5%: 222.69亿元 is no 高端装备制造 figure, whatever the other clause states)."""
+    if not asked.attribute or asked.english:
+        return False
+    naming = [t for t in terms if _NAMING_TERM.fullmatch(t) and not UNIT_ONLY.fullmatch(t)]
+
+    def held(clause: str) -> set[str] | None:
+        """The question's naming words the clause holds, None when it does not name the noun."""
+        if not any(holds_form(clause, f) for a in asked.attribute for f in asked.forms.get(a, (a,))):
+            return None
+        return {t for t in naming if any(holds_form(clause, f) for f in asked.forms.get(t, (t,)))}
+
+    own_clause = around(text, start, end, _CLAUSES)
+    own = held(own_clause.replace(text[start:end], "", 1))
+    if own is None:
+        return False  # a clause without a subject of its own is read through its neighbours
+    sentence = around(text, start, end, _SENTENCE_STOPS)
+    for clause in _CLAUSE_SPLIT.split(sentence):
+        if clause and clause != own_clause and (other := held(clause)) is not None and other > own:
+            return True
+    return False
+
+
+# Question words that name what is measured: Chinese words, not years, units or question words.
+_NAMING_TERM = lazy_pattern(r"[\u4e00-\u9fff]{2,}")
+# not ：, after which a list goes on speaking of what stands before it (预期目标是：经济增长6%左右)
+_CLAUSES = "，、；\n"
+_SENTENCE_STOPS = "。！？\n"
+_CLAUSE_SPLIT = lazy_pattern(r"[，、；]")
 
 
 # A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).

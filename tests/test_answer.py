@@ -1125,3 +1125,14 @@ def test_a_statistic_the_dictionary_tags_as_a_verb_is_still_what_is_measured():
     assert answer_of("居民人均可支配收入是多少？", [hit("人均GDP超过23万元，同比增长9.0%。")]) is None
     text = "一般公共预算收入45.2亿元，增长5.1%；获一般债额度1亿元。"
     assert answer_of("一般公共预算收入是多少亿元？", [hit(text)]).text == "45.2亿元"
+
+
+def test_the_clause_that_names_more_of_the_question_is_the_statistic_asked():
+    text = "战略性新兴产业增加值222.69亿元，其中高端装备制造产业增加值增长15.5%、新一代电子信息产业增加值增长36.5%。"
+    assert answer_of("高端装备制造产业增加值是多少亿元？", [hit(text)]) is None
+    assert answer_of("战略性新兴产业增加值是多少亿元？", [hit(text)]).text == "222.69亿元"
+    assert answer_of("高端装备制造产业增加值增长了多少？", [hit(text)]).text == "15.5%"
+    text = "全年城镇新增就业人员10.8万人，失业人员实现再就业2.0万人，就业困难人员实现就业0.8万人。"
+    assert answer_of("就业困难人员实现就业多少万人？", [hit(text)]).text == "0.8万人"
+    text = "今年经济社会发展的主要预期目标是：经济增长6%左右；城镇调查失业率5.5%左右。"
+    assert answer_of("经济增长的预期目标是多少？", [hit(text)]).text == "6%左右"
