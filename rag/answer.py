@@ -27,7 +27,7 @@ from .sections import names_report, plan_period_years, section_of, years_of_titl
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
-from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, after_a_word,
+from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
                     another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
                     subjects_named)
 
@@ -370,6 +370,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
+        if a_part_for_the_whole(asked.question, clause, clause_before(hit.text, start, CLAUSE_STOPS)):
+            continue  # 农村常住居民人均可支配收入14239元 is no figure of all residents
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
         if asked.wants_change and not asked.wants_level and not CHANGE_WORD.search(

@@ -15,7 +15,7 @@ from .question import UNIT_ONLY, Asked, counted_thing
 from .segment import holds_form
 
 __all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
-           "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate", "subjects_named"]
+           "a_part_for_the_whole", "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate", "subjects_named"]
 
 
 def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
@@ -161,6 +161,25 @@ def another_scope(question: str, near: str) -> bool:
     around a figure does not name."""
     return any(any(f in question for f in forms) and not any(f in near for f in forms + also)
                for forms, also in _STATISTICAL_SCOPES)
+
+
+def a_part_for_the_whole(question: str, clause: str, before: str) -> bool:
+    """Tell whether a figure of town or country residents (its clause, else the clause `before`
+    it, names them) answers a question about all residents: one that names no part (居民人均
+    可支配收入, 城乡合计; not 城里人, 农民). A report that states the parts alone states no
+    figure of the whole."""
+    if _ASKS_A_PART.search(question.replace("城乡", "")):
+        return False
+    for text in (clause, before):
+        if _ALL_RESIDENTS.search(text):
+            return False
+        if any(f in text for forms, _ in _STATISTICAL_SCOPES[2:] for f in forms):
+            return True
+    return False
+
+
+_ASKS_A_PART = lazy_pattern(r"城镇|城市|城里|农村|农民|乡村|\burban|\brural|\bfarmers?\b", re.I)
+_ALL_RESIDENTS = lazy_pattern(r"全体|城乡|全[市省州区县]居民|全[市省州区县]常住居民")
 
 
 def subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:

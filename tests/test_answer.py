@@ -1136,3 +1136,13 @@ def test_the_clause_that_names_more_of_the_question_is_the_statistic_asked():
     assert answer_of("就业困难人员实现就业多少万人？", [hit(text)]).text == "0.8万人"
     text = "今年经济社会发展的主要预期目标是：经济增长6%左右；城镇调查失业率5.5%左右。"
     assert answer_of("经济增长的预期目标是多少？", [hit(text)]).text == "6%左右"
+
+
+def test_a_figure_of_town_or_country_residents_is_no_figure_of_all_residents():
+    text = "全州城镇常住居民人均可支配收入40867元，比上年增长4.0%。全州农村常住居民人均可支配收入14239元，比上年增长8.3%。"
+    assert answer_of("城乡合计的居民人均可支配收入是多少元？", [hit(text)]) is None
+    assert answer_of("居民人均可支配收入是多少元？", [hit(text)]) is None
+    assert answer_of("农村居民人均可支配收入是多少元？", [hit(text)]).text == "14239元"
+    assert answer_of("城里人人均可支配收入是多少元？", [hit(text)]).text == "40867元"
+    text = "全体居民人均可支配收入47948元，增长4.1%；城镇居民人均可支配收入54897元。"
+    assert answer_of("全体居民人均可支配收入是多少？", [hit(text)]).text == "47948元"
