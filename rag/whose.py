@@ -43,9 +43,10 @@ def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool
 
 def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start: int, end: int) -> bool:
     """Tell whether the figure's clause names the measured noun (Asked.attribute) and another
-    clause of its sentence names it with more of the question's words and none fewer: the
-    question asks that one's statistic (战略性新兴产业增加值222.69亿元，其中高端装备制造产业增加值
-    增长15.5%: 222.69亿元 is no 高端装备制造 figure, whatever the other clause states)."""
+    clause of its sentence states a figure of it, named with more of the question's words and
+    none fewer: the question asks that one's statistic (战略性新兴产业增加值222.69亿元，其中高端
+    装备制造产业增加值增长15.5%: 222.69亿元 is no 高端装备制造 figure). A clause without a
+    figure only says what the figures after it are about (梳理…执法条款和兜底条款，排摸执法条款187条)."""
     if not asked.attribute or asked.english:
         return False
     naming = [t for t in terms if _NAMING_TERM.fullmatch(t) and not UNIT_ONLY.fullmatch(t)]
@@ -62,7 +63,7 @@ def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start:
         return False  # a clause without a subject of its own is read through its neighbours
     sentence = around(text, start, end, _SENTENCE_STOPS)
     for clause in _CLAUSE_SPLIT.split(sentence):
-        if clause and clause != own_clause and (other := held(clause)) is not None and other > own:
+        if clause != own_clause and _FIGURE.search(clause) and (other := held(clause)) is not None and other > own:
             return True
     return False
 
@@ -73,6 +74,7 @@ _NAMING_TERM = lazy_pattern(r"[\u4e00-\u9fff]{2,}")
 _CLAUSES = "，、；\n"
 _SENTENCE_STOPS = "。！？\n"
 _CLAUSE_SPLIT = lazy_pattern(r"[，、；]")
+_FIGURE = lazy_pattern(r"[0-9０-９]")
 
 
 # A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).

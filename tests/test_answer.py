@@ -1134,6 +1134,8 @@ def test_the_clause_that_names_more_of_the_question_is_the_statistic_asked():
     assert answer_of("高端装备制造产业增加值增长了多少？", [hit(text)]).text == "15.5%"
     text = "全年城镇新增就业人员10.8万人，失业人员实现再就业2.0万人，就业困难人员实现就业0.8万人。"
     assert answer_of("就业困难人员实现就业多少万人？", [hit(text)]).text == "0.8万人"
+    text = "梳理地方性法规、政府规章执法条款适用频次和兜底条款，共涉及地方性法规11部，排摸执法条款187条。"
+    assert answer_of("兜底条款梳理中一共排摸了多少条执法条款？", [hit(text)]).text == "187条"
     text = "今年经济社会发展的主要预期目标是：经济增长6%左右；城镇调查失业率5.5%左右。"
     assert answer_of("经济增长的预期目标是多少？", [hit(text)]).text == "6%左右"
 
