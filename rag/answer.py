@@ -22,7 +22,7 @@ from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
 from .query import Query
-from .question import Asked, asked_years, counted_thing
+from .question import HUB_HEADS, Asked, asked_years, counted_thing
 from .sections import names_report, plan_period_years, section_of, years_of_titles
 from .segment import holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
@@ -133,8 +133,12 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         # A plan's figure is a target: a question about what was done takes it only when no
         # review states one (山东对孤儿…每人给多少 is answered by the plan alone).
         planned = _PLANNED if in_plan and query.asks_what_was_done() else 0.0
+        # 洛阳机场 in the 洛阳 report, 深圳港 in 深圳's: a city's airport or port, no body of a name of its
+        # own (南京大学 is one)
+        bodies = [b for b in asked.bodies if b not in home and not any(b.startswith(h) and b[len(h):] in HUB_HEADS
+                                                                        for h in home)]
         found = list(_candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
-                                 years=years)) + _table_candidates(query, hit)
+                                 years=years, bodies=bodies)) + _table_candidates(query, hit)
         for score, answer in found:
             candidate = (score - planned, answer)
             rivals.append(candidate)
@@ -257,7 +261,8 @@ def _home_names(query: Query, report: ReportIdentity | None) -> set[str]:
 
 
 def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float,
-                target_cue_needed: bool = False, years: Collection[str] = ()) -> Iterator[tuple[float, Answer]]:
+                target_cue_needed: bool = False, years: Collection[str] = (),
+                bodies: Collection[str] = ()) -> Iterator[tuple[float, Answer]]:
     """Yield (score, answer) for each span of the asked kind in the hit that its sentence
     supports; with `target_cue_needed` (a target asked for, outside a plan section) only
     those whose sentence says it is one (目标, 力争, 左右…): a review passage that mentions
@@ -368,6 +373,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                              sentence + "".join(hit.heading_path))
                                     or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
+        if bodies and not all(b in hit.text[stop_before(hit.text, start, _SENTENCE_STOPS) + 1 : end] for b in bodies):
+            continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
         if another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if a_part_for_the_whole(asked.question, clause, clause_before(hit.text, start, CLAUSE_STOPS)):
@@ -395,6 +402,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
 
 
+# What ends a sentence, a line included (a table row, a heading).
+_SENTENCE_STOPS = "。！？\n"
 # A bracket right after a figure that states a part of it (（含有轨电车16.71公里）, （其中民办428所）).
 _PART_BRACKET = lazy_pattern(r"[（(](?:含|其中|包括)[^（）()]{0,40}[）)]")
 

@@ -275,6 +275,9 @@ class Asked:
     # The parts of a year the question asks about (Q2 of 第二季度, M12 of 12月份: rag.figures.
     # parts_of_year): a whole year's figure, or another part's, is not its answer.
     parts_of_year: frozenset[str] = frozenset()
+    # The bodies the question names by a name of their own (双流 of 双流国际机场, 1号线, 南京大学,
+    # 青岛港): a figure is theirs only when its clause or the one before names them.
+    bodies: tuple[str, ...] = ()
     wants_share: bool = False  # 占…比重, 占比: a share, written with 占/比重/比例, not a change
 
     @classmethod
@@ -335,7 +338,7 @@ class Asked:
                    bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")),
-                   counted=things, parts_of_year=parts_of_year(asking),
+                   counted=things, parts_of_year=parts_of_year(asking), bodies=_bodies(words),
                    wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)))
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
@@ -522,6 +525,37 @@ _WHAT_AFTER = frozenset("什么 哪个 哪一个 啥 什么样 哪些".split())
 _COPULAS = frozenset("是 叫 为 叫做 称为".split())
 # Nouns that ask for a name in general, not for a kind of thing (叫什么名字, 是什么意思).
 _NOT_HEADS = frozenset("名字 名称 全称 意思 内容 东西 情况 工作 问题 方面 时候 时间 地方 原因 作用 目的 意义".split())
+
+
+def _bodies(words: list[str]) -> tuple[str, ...]:
+    """Return the names the question gives the bodies it asks about (机场, 港, 大学…): the word
+    before the head noun with it (1号线, 三甲医院, 南京大学), or alone for a port or airport (天府 of
+    天府国际机场), or the word that ends in it (青岛港); none for the head alone (机场旅客吞吐量)."""
+    found = []
+    for i, word in enumerate(words):
+        head = next((h for h in BODY_HEADS if word.endswith(h)), "")
+        if not head:
+            continue
+        if word != head:
+            found.append(word)
+            continue
+        before = [w for w in words[max(0, i - 2) : i] if w not in _GENERIC_BODY]
+        name = before[-1] if before else ""
+        if name.isdigit():
+            found.append(name + head)  # 1号线
+        elif len(name) >= 2 and _CJK_WORD.fullmatch(name) and name not in STOPWORDS and not name.endswith("年"):
+            # a port or airport may go by its name alone (天府机场); a university, hospital or
+            # line by its whole name (南京大学, 三甲医院)
+            found.append(name if head in HUB_HEADS else name + head)
+    return tuple(found)
+
+
+# Nouns that name a body of one kind, whose own name stands before them.
+BODY_HEADS = ("机场", "港区", "港", "码头", "大学", "学院", "医院", "号线")
+HUB_HEADS = ("机场", "港区", "港", "码头")  # which a city's name names: 洛阳机场, 深圳港
+# Words between a body's name and its head noun that name nothing (天府国际机场, 周口中心港 keeps 中心).
+_GENERIC_BODY = frozenset(("国际",))
+_CJK_WORD = lazy_pattern(r"[\u3400-\u9fff]+")
 
 
 def _name_head(words: list[str], tag: Callable[[str], str]) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from .figures import (LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, around, lead_before, qualifier_before,
+from .figures import (LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, around, clause_before, lead_before, qualifier_before,
                       statistic_before, stop_before)
 from .patterns import lazy_pattern
 from .question import UNIT_ONLY, Asked, counted_thing
@@ -58,7 +58,9 @@ def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start:
         return {t for t in naming if any(holds_form(clause, f) for f in asked.forms.get(t, (t,)))}
 
     own_clause = around(text, start, end, _CLAUSES)
-    own = held(own_clause.replace(text[start:end], "", 1))
+    # a clause before it that states no figure leads into it (天府国际机场正式通航投运，旅客吞吐量435.5万人次)
+    lead = clause_before(text, start, _CLAUSES + _SENTENCE_STOPS)
+    own = held(("" if _FIGURE.search(lead) else lead) + own_clause.replace(text[start:end], "", 1))
     if own is None:
         return False  # a clause without a subject of its own is read through its neighbours
     sentence = around(text, start, end, _SENTENCE_STOPS)

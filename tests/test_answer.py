@@ -1148,3 +1148,22 @@ def test_a_figure_of_town_or_country_residents_is_no_figure_of_all_residents():
     assert answer_of("城里人人均可支配收入是多少元？", [hit(text)]).text == "40867元"
     text = "全体居民人均可支配收入47948元，增长4.1%；城镇居民人均可支配收入54897元。"
     assert answer_of("全体居民人均可支配收入是多少？", [hit(text)]).text == "47948元"
+
+
+def test_a_body_the_question_names_must_be_named_before_its_figure():
+    text = ("全年新开通5条国际货运航线，旅客、货邮吞吐量分别达4447.2万人次和64.9万吨，"
+            "双流国际机场旅客吞吐量4011.7万人次，居全国第二；天府国际机场正式通航投运，旅客吞吐量435.5万人次。")
+    assert answer_of("双流国际机场货邮吞吐量是多少万吨？", [hit(text)]) is None
+    assert answer_of("天府国际机场旅客吞吐量是多少？", [hit(text)]).text == "435.5万人次"
+    assert answer_of("全市货邮吞吐量是多少万吨？", [hit(text)]).text == "64.9万吨"
+    text = "全市普通中学277所，在校学生31.69万人；地铁实现客运量10.96亿人次。"
+    assert answer_of("南京大学在校学生有多少人？", [hit(text)]) is None
+    assert answer_of("地铁1号线客运量是多少亿人次？", [hit(text)]) is None
+    assert answer_of("地铁客运量是多少亿人次？", [hit(text)]).text == "10.96亿人次"
+
+
+def test_a_citys_own_port_is_named_by_the_report():
+    shenzhen = {"r.txt": ReportIdentity("r.txt", title="2024年深圳市政府工作报告", region="深圳市", region_code="440300")}
+    text = "港口集装箱吞吐量2988万标箱，增长5%。"
+    assert answer_of("深圳港集装箱吞吐量是多少标箱？", [hit(text)], reports=shenzhen).text == "2988万标箱"
+    assert answer_of("盐田港集装箱吞吐量是多少标箱？", [hit(text)], reports=shenzhen) is None
