@@ -375,6 +375,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if bodies and not all(b in hit.text[stop_before(hit.text, start, _SENTENCE_STOPS) + 1 : end] for b in bodies):
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
+        if asked.qualifiers and _support(dict.fromkeys(asked.qualifiers, 1.0), asked.forms,
+                                         sentence + "".join(hit.heading_path)) < len(asked.qualifiers):
+            continue  # 旅游总收入2187.3亿元 is not the 国内旅游收入 asked about
         if another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if a_part_for_the_whole(asked.question, clause, clause_before(hit.text, start, CLAUSE_STOPS)):

@@ -278,6 +278,10 @@ class Asked:
     # The bodies the question names by a name of their own (双流 of 双流国际机场, 1号线, 南京大学,
     # 青岛港): a figure is theirs only when its clause or the one before names them.
     bodies: tuple[str, ...] = ()
+    # Every word written right before the measured noun, whatever jieba tags it (国内 and 旅游 of
+    # 国内旅游收入, 寿险 and 保费 of 寿险保费收入): a sentence that lacks one states another
+    # statistic (旅游总收入) or a part's or the whole's.
+    qualifiers: tuple[str, ...] = ()
     wants_share: bool = False  # 占…比重, 占比: a share, written with 占/比重/比例, not a change
 
     @classmethod
@@ -339,6 +343,7 @@ class Asked:
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")),
                    counted=things, parts_of_year=parts_of_year(asking), bodies=_bodies(words),
+                   qualifiers=_qualifiers(words, attribute[0] if named_before else "", nouns, in_corpus),
                    wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)))
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
@@ -525,6 +530,26 @@ _WHAT_AFTER = frozenset("什么 哪个 哪一个 啥 什么样 哪些".split())
 _COPULAS = frozenset("是 叫 为 叫做 称为".split())
 # Nouns that ask for a name in general, not for a kind of thing (叫什么名字, 是什么意思).
 _NOT_HEADS = frozenset("名字 名称 全称 意思 内容 东西 情况 工作 问题 方面 时候 时间 地方 原因 作用 目的 意义".split())
+
+
+def _qualifiers(words: list[str], measured: str, terms: Mapping[str, float],
+                in_corpus: Callable[[str], bool]) -> tuple[str, ...]:
+    """Return the question's words right before its measured noun, back to the first that is
+    no word of the reports' (的, a year, a place, 全市, 新增)."""
+    if not measured or measured not in words:
+        return ()
+    at = len(words) - 1 - words[::-1].index(measured)
+    found = []
+    for w in reversed(words[:at]):
+        if w not in terms or not in_corpus(w) or w in _GENERIC or w in _ADDITIONS or _WHOLE_AREA.fullmatch(w) \
+                or not _CJK_WORD.fullmatch(w) or _TIME_WORD.match(w):
+            break
+        found.append(w)
+    return tuple(found)
+
+
+# A time (年底, 一年, 今年, 上半年) or a year's 年 that jieba glued to the next word (2022年全社会 → 年全).
+_TIME_WORD = lazy_pattern(r".?.?年|.*(?:季度|月|底|末|初)$")
 
 
 def _bodies(words: list[str]) -> tuple[str, ...]:
