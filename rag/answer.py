@@ -29,7 +29,7 @@ from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
                     another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
-                    subjects_named)
+                    qualified_otherwise, subjects_named)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
@@ -375,9 +375,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if bodies and not all(b in hit.text[stop_before(hit.text, start, _SENTENCE_STOPS) + 1 : end] for b in bodies):
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
-        if asked.qualifiers and _support(dict.fromkeys(asked.qualifiers, 1.0), asked.forms,
-                                         sentence + "".join(hit.heading_path)) < len(asked.qualifiers):
-            continue  # 旅游总收入2187.3亿元 is not the 国内旅游收入 asked about
+        if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
+            continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
         if another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if a_part_for_the_whole(asked.question, clause, clause_before(hit.text, start, CLAUSE_STOPS)):

@@ -15,7 +15,8 @@ from .question import UNIT_ONLY, Asked, counted_thing
 from .segment import holds_form
 
 __all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
-           "a_part_for_the_whole", "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate", "subjects_named"]
+           "a_part_for_the_whole", "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate",
+           "qualified_otherwise", "subjects_named"]
 
 
 def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
@@ -77,6 +78,33 @@ _CLAUSES = "，、；\n"
 _SENTENCE_STOPS = "。！？\n"
 _CLAUSE_SPLIT = lazy_pattern(r"[，、；]")
 _FIGURE = lazy_pattern(r"[0-9０-９]")
+
+
+def qualified_otherwise(asked: Asked, text: str, start: int, sentence: str) -> bool:
+    """Tell whether the measured noun, in the figure's clause, stands after a word of the text's
+    own where the question writes a word the sentence lacks (Asked.qualifiers): 高速公路通车里程
+    for 高铁通车里程, the question's 通车 read past. The question's word merely left out
+    (实现进出口总额 for 外贸进出口总额, 旅客吞吐量 for 机场旅客吞吐量) says nothing: a report
+    may take it as read."""
+    if not asked.qualifiers or not asked.measured or asked.english:
+        return False
+    missing = [q for q in asked.qualifiers if not any(holds_form(sentence, f) for f in _forms(asked, q))]
+    if not missing:
+        return False
+    lead = text[stop_before(text, start) + 1 : start]
+    at = max((lead.rfind(f) for f in asked.forms.get(asked.measured, (asked.measured,))), default=-1)
+    if at < 0:
+        return False
+    held = [f for q in asked.qualifiers if q not in missing for f in _forms(asked, q)] + ["总"]
+    while (word := next((f for f in held if f and lead.endswith(f, 0, at)), "")):
+        at -= len(word)  # the question's own words before the noun, and 总 (旅游总收入 is 旅游收入)
+    return after_a_word(lead, at)
+
+
+def _forms(asked: Asked, word: str) -> tuple[str, ...]:
+    """Return the forms of a question word, a scope's other names included (规上: 规模以上)."""
+    scope = next((forms for forms, _ in _STATISTICAL_SCOPES if word in forms), ())
+    return (*asked.forms.get(word, (word,)), *scope)
 
 
 # A figure of how many there are in all, not of how many were added (累计建成, 总量达, 现有).
