@@ -199,9 +199,14 @@ def _pinyin_names() -> dict[str, tuple[tuple[str, str], ...]]:
 def _pinyin_table(also: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]]:
     """The pinyin names of provinces and prefectures, and of the places `also` (name, code)."""
     table = dict(_pinyin_names())
+    # every place of a name, as the Chinese finder gives them: two reports may place one area
+    # apart (大鹏新区 under 深圳市, and under 龙岗区 from which it was carved)
+    own: dict[str, dict[tuple[str, str], None]] = {}
     for official, code in also:
         for name in (official, *short_names(official)):
-            table.setdefault(_pinyin(name), ((official, code),))
+            own.setdefault(_pinyin(name), {})[(official, code)] = None
+    for key, places in own.items():
+        table.setdefault(key, tuple(places))
     return table
 
 

@@ -9,6 +9,7 @@ from rag import crosslingual
 from rag.crosslingual import EnglishToReport, english_stems
 from rag import Fusion, Tuning
 from rag.keyword import BM25
+from rag.places import Place, find_places_in_english
 
 VOCABULARY = {"合规", "平台", "零售", "年报", "电梯", "报告"}
 
@@ -148,3 +149,12 @@ def test_an_english_place_name_and_its_district_word_are_not_translated(fake_ret
     assert {p.name for p in q.places} == {"上海市"}
     assert "shanghai" not in q.expansions and "city" not in q.expansions
     assert q.expansions.get("penalties")  # the other words still translate
+
+
+def test_an_english_place_name_finds_every_report_region_of_that_name():
+    # two reports may place one area apart (大鹏新区 under 深圳市, and under 龙岗区 it was carved
+    # from): an English question about Dapeng is about both, as a Chinese one is
+    regions = [Place("大鹏新区", "440307x0e2b"), Place("大鹏新区", "4403x0e2b"), Place("南山区", "440305")]
+    found = find_places_in_english("What did Dapeng New District grow in 2023?", regions)
+    assert {(p.name, p.code) for p in found} == {("大鹏新区", "440307x0e2b"), ("大鹏新区", "4403x0e2b")}
+    assert [p.written for p in found] == ["Dapeng", "Dapeng"]
