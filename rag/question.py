@@ -184,6 +184,7 @@ _CUE_STARTS = "叫是有为"
 # 增长了多少 asks for a rate, whatever is growing.
 _ASKS_GROWTH = lazy_pattern(r"增长(?!点|极|额|量)|增速|增幅|涨幅|降幅|(?:提高|下降|上升|回落|涨)了?(?:多少|几)")
 _PERCENT_UNITS = ("%", "％", "个百分点")
+_HOLDS_A_QUESTION_WORD = lazy_pattern(r"多少|几|多大|多高|多长|多久|多远|什么|哪")
 _COUNT_WORDS = lazy_pattern(r"多少|(?<!第)几")
 _QUALIFIER = lazy_pattern(r"(?:左右|以上|以内|以下)$")
 
@@ -310,7 +311,8 @@ class Asked:
         counted = not in_english and kind in ("count", "amount", "percent")
         attribute, named_before, modifiers = _attribute(words, nouns, tag, in_corpus) if counted else ((), False, ())
         # …and what the reports might not speak of: nouns only (a verb may be put otherwise)
-        key_nouns = _attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ()
+        key_nouns = tuple(w for w in (_attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ())
+                          if not _HOLDS_A_QUESTION_WORD.search(w))  # 占多大, a word jieba glued: no noun
         things = tuple(t for t in (counted_thing(n) for n in key_nouns if not in_corpus(n))
                        if t not in key_nouns and in_corpus(t))
         before = asking[: max((m.start() for m in _COUNT_WORDS.finditer(asking)), default=len(asking))]

@@ -1179,3 +1179,10 @@ def test_a_noun_qualified_by_another_word_than_the_questions_is_another_things()
     # nor a year or a time glued to the words before the noun (2022年全社会 → 年全)
     text = "2022年，全社会研发投入90.06亿元，增长27.9%。"
     assert answer_of("2022年全社会研发投入一共多少钱？", [hit(text)]).text == "90.06亿元"
+
+
+def test_a_question_word_glued_to_a_verb_is_no_noun_the_reports_lack():
+    days = [hit("空气质量优良天数占比97.8%、提升5.7个百分点。")]
+    spoken_of = {"空气", "质量", "优良", "天数", "占比", "天气", "日子", "比例", "好"}.__contains__
+    question = "一年里好天气的日子占多大比例？"
+    assert judge_answerable(Query.of(question, Words(spoken_of)), days, None, present=spoken_of)
