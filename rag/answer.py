@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
-                      RANK_LINK, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
+                      RANK_LINK, SENTENCE_STOPS, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
                       lead_before, list_members, own_lead, parts_of_year, respective_subjects, stop_before)
 from .identity import ReportIdentity
 from .passage import Hit
@@ -373,7 +373,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                              sentence + "".join(hit.heading_path))
                                     or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
-        if bodies and not all(b in hit.text[stop_before(hit.text, start, _SENTENCE_STOPS) + 1 : end] for b in bodies):
+        if bodies and not all(b in hit.text[stop_before(hit.text, start, SENTENCE_STOPS) + 1 : end] for b in bodies):
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
@@ -404,8 +404,6 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
 
 
-# What ends a sentence, a line included (a table row, a heading).
-_SENTENCE_STOPS = "。！？\n"
 # A bracket right after a figure that states a part of it (（含有轨电车16.71公里）, （其中民办428所）).
 _PART_BRACKET = lazy_pattern(r"[（(](?:含|其中|包括)[^（）()]{0,40}[）)]")
 

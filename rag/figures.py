@@ -14,6 +14,8 @@ from .patterns import lazy_pattern
 # ------------------------------------------------------------------ clauses and leads
 
 CLAUSE_STOPS = "。！？；，、：\n"
+# What ends a sentence, a line included (a table row, a heading).
+SENTENCE_STOPS = "。！？\n"
 
 
 def stop_before(text: str, at: int, stops: str = CLAUSE_STOPS) -> int:

@@ -277,11 +277,11 @@ class Asked:
     # parts_of_year): a whole year's figure, or another part's, is not its answer.
     parts_of_year: frozenset[str] = frozenset()
     # The bodies the question names by a name of their own (双流 of 双流国际机场, 1号线, 南京大学,
-    # 青岛港): a figure is theirs only when its clause or the one before names them.
+    # 青岛港): a figure is theirs only when its sentence names them before it.
     bodies: tuple[str, ...] = ()
-    # Every word written right before the measured noun, whatever jieba tags it (国内 and 旅游 of
-    # 国内旅游收入, 寿险 and 保费 of 寿险保费收入): a sentence that lacks one states another
-    # statistic (旅游总收入) or a part's or the whole's.
+    # Every word written right before the measured noun, whatever jieba tags it (高铁 and 通车 of
+    # 高铁通车里程): a sentence that lacks one and writes the noun after a word of its own in its
+    # place speaks of another thing (高速公路通车里程; rag.whose.qualified_otherwise).
     qualifiers: tuple[str, ...] = ()
     wants_share: bool = False  # 占…比重, 占比: a share, written with 占/比重/比例, not a change
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from .figures import (LEAD_WINDOW, STATISTIC_NOUNS, WHOLE_AREA, around, clause_before, lead_before, qualifier_before,
-                      statistic_before, stop_before)
+from .figures import (LEAD_WINDOW, SENTENCE_STOPS, STATISTIC_NOUNS, WHOLE_AREA, around, clause_before, lead_before,
+                      qualifier_before, statistic_before, stop_before)
 from .patterns import lazy_pattern
 from .question import UNIT_ONLY, Asked, counted_thing
 from .segment import holds_form
 
-__all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "after_a_word",
-           "a_part_for_the_whole", "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate",
+__all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "a_part_for_the_whole", "after_a_word",
+           "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate",
            "qualified_otherwise", "subjects_named"]
 
 
@@ -60,11 +60,11 @@ def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start:
 
     own_clause = around(text, start, end, _CLAUSES)
     # a clause before it that states no figure leads into it (天府国际机场正式通航投运，旅客吞吐量435.5万人次)
-    lead = clause_before(text, start, _CLAUSES + _SENTENCE_STOPS)
+    lead = clause_before(text, start, _CLAUSES + SENTENCE_STOPS)
     own = held(("" if _FIGURE.search(lead) else lead) + own_clause.replace(text[start:end], "", 1))
     if own is None:
         return False  # a clause without a subject of its own is read through its neighbours
-    sentence = around(text, start, end, _SENTENCE_STOPS)
+    sentence = around(text, start, end, SENTENCE_STOPS)
     for clause in _CLAUSE_SPLIT.split(sentence):
         if clause != own_clause and _FIGURE.search(clause) and (other := held(clause)) is not None and other > own:
             return True
@@ -75,7 +75,6 @@ def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start:
 _NAMING_TERM = lazy_pattern(r"[\u4e00-\u9fff]{2,}")
 # not ：, after which a list goes on speaking of what stands before it (预期目标是：经济增长6%左右)
 _CLAUSES = "，、；\n"
-_SENTENCE_STOPS = "。！？\n"
 _CLAUSE_SPLIT = lazy_pattern(r"[，、；]")
 _FIGURE = lazy_pattern(r"[0-9０-９]")
 
@@ -181,11 +180,10 @@ _LEADS_NOTHING = lazy_pattern(rf"(?:实现|完成|达到|全年|累计|新增|{W
 THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
 # Scopes that make another statistic of the same name: industry above the size threshold
 # (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
-_STATISTICAL_SCOPES = (
-    (("规模以上", "规上"), ()), (("限额以上", "限上"), ()),
-    # a town resident's income is no rural one's, nor everyone's; a text may name both at
-    # once (城镇、农村居民…分别, 城乡居民…分别)
-    (("城镇居民", "城镇常住居民"), ("城镇、农村", "城乡")), (("农村居民", "农村常住居民"), ("城镇、农村", "城乡")))
+# A town resident's income is no rural one's, nor everyone's; a text may name both at once
+# (城镇、农村居民…分别, 城乡居民…分别).
+_RESIDENT_SCOPES = ((("城镇居民", "城镇常住居民"), ("城镇、农村", "城乡")), (("农村居民", "农村常住居民"), ("城镇、农村", "城乡")))
+_STATISTICAL_SCOPES = ((("规模以上", "规上"), ()), (("限额以上", "限上"), ()), *_RESIDENT_SCOPES)
 
 
 def another_scope(question: str, near: str) -> bool:
@@ -205,7 +203,7 @@ def a_part_for_the_whole(question: str, clause: str, before: str) -> bool:
     for text in (clause, before):
         if _ALL_RESIDENTS.search(text):
             return False
-        if any(f in text for forms, _ in _STATISTICAL_SCOPES[2:] for f in forms):
+        if any(f in text for forms, _ in _RESIDENT_SCOPES for f in forms):
             return True
     return False
 
