@@ -312,6 +312,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if part:
             clause = clause.replace(part.group(0), "", 1)
         rest = clause.replace(span, "", 1)  # the clause's words besides the figure
+        prior_clause = clause_before(hit.text, start, CLAUSE_STOPS)  # read by several checks below
         # The base a change is measured from (比上年) says nothing of whose figure it is.
         local = _support({t: w for t, w in terms.items() if t not in _COMPARISON_BASES}, asked.forms, rest) / total
         # …and a verb of change (提高0.7个百分点) names nothing either: such a clause speaks of
@@ -321,7 +322,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if not subject and ((RANK_LINK if asked.kind == "rank" else LINK).match(clause)  # …，达101.64亿元
                             or (asked.wants_change and CHANGE_CLAUSE.match(clause))):  # …318天，同比增加13天
             # …or, past a clause that names nothing (按可比价格计算), the nearest that states a figure
-            local += (_support(terms, asked.forms, clause_before(hit.text, start, CLAUSE_STOPS))
+            local += (_support(terms, asked.forms, prior_clause)
                       or _support(terms, asked.forms, figure_clause_before(hit.text, start))) / total
         if TOTAL_ONLY.fullmatch(rest):  # 新增上市企业7家、全市第二，总量46家
             local += _support(terms, asked.forms, figure_clause_before(hit.text, start)) / total
@@ -359,12 +360,11 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 战略性新兴产业增加值222.69亿元 when 其中高端装备制造产业增加值 is asked: another's figure
         if asked.wants_new and not asked.wants_total and RUNNING_TOTAL.search(own_lead(hit.text, start)):
             continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
-        if asked.wants_share and not SHARE_WORD.search(
-                clause + clause_before(hit.text, start, CLAUSE_STOPS)):
+        if asked.wants_share and not SHARE_WORD.search(clause + prior_clause):
             continue  # 规模以上工业增加值增长0.2% is a change, not the share (占…比重) asked for
         if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):
             continue  # 全年上涨2.2%, or 三季度增长4.6% after 克服二季度增速回落, is no figure of 二季度
-        if asked.wants_average and not per and "均" not in clause + clause_before(hit.text, start, CLAUSE_STOPS):
+        if asked.wants_average and not per and "均" not in clause + prior_clause:
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
         lead = own_lead(hit.text, start)
         if ("年" in lead or "五" in lead) and PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
@@ -377,9 +377,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
-        if another_scope(asked.question, clause_before(hit.text, start, CLAUSE_STOPS) + clause):
+        if another_scope(asked.question, prior_clause + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
-        if a_part_for_the_whole(asked.question, clause, clause_before(hit.text, start, CLAUSE_STOPS)):
+        if a_part_for_the_whole(asked.question, clause, prior_clause):
             continue  # 农村常住居民人均可支配收入14239元 is no figure of all residents
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
