@@ -7,7 +7,10 @@ rag.config.Tuning). Nothing here answers or refuses: that is rag.answer, above.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+import threading
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +21,7 @@ from .passage import Hit, Passage
 from .query import Query
 from .scorers import Fusion
 from .sections import names_report, section_of
-from .store import Store
+from .store import QueryVector, Store, vector_now
 
 
 class Searcher:
@@ -30,14 +33,25 @@ class Searcher:
         self.tuning = tuning
         self.embedded_chars = embedded_chars  # the most of a question the embedding reads
 
-    def search(self, query: Query, k: int, fusion: Fusion | None = None,
-               sources: Collection[str] | None = None) -> list[Hit]:
-        """Return the k best passages of the reports in `sources` (all when None), best
-        first (ties: reading order)."""
+    def embed_soon(self, text: str, fusion: Fusion | None = None) -> Callable[[], np.ndarray | None]:
+        """Start embedding the question `text` on a worker thread; return what waits for its
+        vector (None when `fusion` gives meaning no weight). The embedding is most of a warm
+        question's time and both engines release the GIL, so the question's analysis and its
+        keyword scores are made on this thread meanwhile, by whoever calls this first."""
         fusion = fusion or Fusion.hybrid(self.tuning)
-        wants_vector = any(fusion.weights.get(name) for name in ("dense",))
-        vector = self.embedder.embed_query(query.text[:self.embedded_chars]) if wants_vector else None
+        if not fusion.weights.get("dense"):
+            return lambda: None
+        return _embedding_workers().submit(self.embedder.embed_query, text[:self.embedded_chars]).result
+
+    def search(self, query: Query, k: int, fusion: Fusion | None = None,
+               sources: Collection[str] | None = None, vector: QueryVector = None) -> list[Hit]:
+        """Return the k best passages of the reports in `sources` (all when None), best
+        first (ties: reading order). `vector`: the question's, from `embed_soon` (started
+        before the question was analysed); embedded here when not given."""
+        fusion = fusion or Fusion.hybrid(self.tuning)
+        vector = vector if vector is not None else self.embed_soon(query.text, fusion)
         cands, fused, parts = self._fused(query, vector, fusion, k, sources)
+        vector = vector_now(vector)
         # Stable sort on -score keeps reading order among equal scores.
         ranked = np.argsort(-fused, kind="stable")
         hits = self._hits(cands, fused, parts, ranked[:k], vector is not None)
@@ -119,3 +133,17 @@ class Searcher:
             if pool is None or fusion.settled(query, cands, parts, self.tuning, k):
                 return cands, fused, parts
             pool *= 4
+
+
+_workers: ThreadPoolExecutor | None = None
+_workers_made = threading.Lock()
+
+
+def _embedding_workers() -> ThreadPoolExecutor:
+    """The threads questions are embedded on: one a core, so that a server's concurrent
+    questions are embedded side by side as they were on their own threads."""
+    global _workers
+    with _workers_made:
+        if _workers is None:
+            _workers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="embed-question")
+        return _workers

@@ -128,7 +128,13 @@ class Retriever:
     def _query(self, state: _State, question: str | Query) -> Query:
         if isinstance(question, Query):
             return question
-        return Query.of(check_question(question, self.config.max_question_chars), state.store)
+        return Query.of(self._text(question), state.store)
+
+    def _text(self, question: str | Query) -> str:
+        """The question's text as analysed (Query.text): what its vector is made from."""
+        if isinstance(question, Query):
+            return question.text
+        return check_question(question, self.config.max_question_chars)
 
     def document(self, source: str) -> Document:
         """Return a report's text as read, with its pages (PDF) or elements (rag.document)."""
@@ -196,11 +202,12 @@ class Retriever:
 
     def _search(self, state: _State, question: str | Query, k: int, fusion: Fusion | None,
                 filters: Filters) -> list[Hit]:
+        vector = state.searcher.embed_soon(self._text(question), fusion)  # beside the analysis
         query = self._query(state, question)
         scope = self._scope(state, query, filters)
         if scope.refusal:
-            return state.searcher.search(query, check_k(k), fusion)
-        return state.searcher.search(_within(query, scope), check_k(k), fusion, scope.sources)
+            return state.searcher.search(query, check_k(k), fusion, vector=vector)
+        return state.searcher.search(_within(query, scope), check_k(k), fusion, scope.sources, vector)
 
     def ask(self, question: str, k: int = 5, filters: Filters = Filters()) -> Reply:
         """Return the hits for `question`, a direct answer span when one fits, and
@@ -210,13 +217,14 @@ class Retriever:
         return self._fresh(lambda state: self._ask(state, question, k, filters), lambda reply: reply.hits)
 
     def _ask(self, state: _State, question: str, k: int, filters: Filters) -> Reply:
+        vector = state.searcher.embed_soon(self._text(question))  # beside the analysis
         query = self._query(state, question)
         scope = self._scope(state, query, filters)
         tuning = self.config.tuning
         if scope.refusal:  # a region or year no report covers: the nearest passages, for reference
-            hits = state.searcher.search(query, k, sources=filters.reports or None)
+            hits = state.searcher.search(query, k, sources=filters.reports or None, vector=vector)
             return self._reply(state, query, hits, None, False, scope.refusal)
-        hits = state.searcher.search(_within(query, scope), k, sources=scope.sources)
+        hits = state.searcher.search(_within(query, scope), k, sources=scope.sources, vector=vector)
         answer = extract_answer(query, hits, reports=state.store.reports, tuning=tuning)
         answerable = judge_answerable(query, hits, answer, tuning,
                                       lambda word: state.store.mentions(word, scope.sources))

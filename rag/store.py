@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import copy
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Protocol
+from typing import Protocol, Union
 
 import numpy as np
 
@@ -27,6 +27,18 @@ from .patterns import lazy_pattern
 from .places import Place
 from .query import Query
 from .segment import dictionary_tags
+
+
+# A question's vector for `Store.candidates`: the vector, None (keywords only), or what waits
+# for it while it is being embedded on another thread (rag.retrieve.Searcher.embed_soon). A
+# store calls it when it needs the vector, after the work that does not: the embedding is
+# most of a warm question's time, and the keyword scores are made meanwhile.
+QueryVector = Union[np.ndarray, None, Callable[[], Union[np.ndarray, None]]]
+
+
+def vector_now(vector: QueryVector) -> np.ndarray | None:
+    """Return the question's vector, waiting for it when it is still being made."""
+    return vector() if callable(vector) else vector
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,7 @@ class Store(Protocol):
 
     def delete(self, source: str) -> int: ...
 
-    def candidates(self, query: Query, vector: np.ndarray | None, expansion_weight: float,
+    def candidates(self, query: Query, vector: QueryVector, expansion_weight: float,
                    k: int | None = None, sources: Collection[str] | None = None) -> Candidates: ...
 
     def rows(self, ids: Sequence[int]) -> list[Passage]: ...
@@ -225,12 +237,13 @@ class LocalStore(ReportWords):
 
     # ------------------------------------------------------------------ reading
 
-    def candidates(self, query: Query, vector: np.ndarray | None, expansion_weight: float,
+    def candidates(self, query: Query, vector: QueryVector, expansion_weight: float,
                    k: int | None = None, sources: Collection[str] | None = None) -> Candidates:
         """Return the raw signals for the query of the passages of the reports in `sources`
         (all when None): of every one in a small index, else of the POOL best by meaning and
         the POOL best by keywords; with `k`, of the union of the k best by each."""
         keyword = self._bm25.scores(query.tokens, query.expansions, expansion_weight)
+        vector = vector_now(vector)  # scored by keywords while the question was being embedded
         ids = None if sources is None else self._rows_of(sources)
         if self._search["method"] != "exact" and len(self):
             pool = max(int(self._search.get("pool", 200)), k or 0)

