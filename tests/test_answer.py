@@ -645,6 +645,14 @@ def test_a_noun_phrase_counts_where_the_report_shortens_it():
     assert answer_of("国家高新技术企业有多少家？", [hit(text)]).text == "7061家"
 
 
+def test_exports_alone_do_not_answer_a_question_about_imports_and_exports():
+    # 浙江's 2025 report states the year's exports and no total of trade
+    text = ("全力以赴稳外贸优外资，引导企业有序出海、合理布局，货物贸易出口达3.9万亿元、增长9.5%，"
+            "占全国份额提高到15.3%，服务贸易、数字贸易分别增长24.5%、14.5%。")
+    assert answer_of("货物贸易进出口总额是多少？", [hit(text)]) is None
+    assert answer_of("货物贸易出口是多少？", [hit(text)]).text == "3.9万亿元"
+
+
 @pytest.mark.parametrize("text, parts, holds", [
     ("国高企业达到7061家", ("国家", "高新技术", "企业"), True),
     ("规上工业增加值增长5%", ("规模以上", "工业"), True),
@@ -653,6 +661,7 @@ def test_a_noun_phrase_counts_where_the_report_shortens_it():
     ("国家企业信用信息", ("国家", "高新技术", "企业"), False),  # nothing of 高新技术
     ("高新技术企业1.2万家", ("国家", "高新技术", "企业"), False),  # a piece of the phrase is no abbreviation
     ("固投增长10%", ("固定资产", "投资"), False),  # two characters are too few to tell
+    ("货物贸易出口达3.9万亿元", ("货物贸易", "进出口"), False),  # exports: the head is not written from its start
 ])
 def test_abbreviations_keep_a_character_of_every_word_in_order(text, parts, holds):
     from rag.segment import holds_abbreviation
