@@ -24,7 +24,7 @@ from .patterns import lazy_pattern
 from .query import Query
 from .question import HUB_HEADS, Asked, asked_years, counted_thing
 from .sections import names_report, plan_period_years, section_of, years_of_titles
-from .segment import holds_form, shorter_forms, stands_alone
+from .segment import cut, holds_form, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
@@ -447,10 +447,30 @@ def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
         unit_fits = bool(asked.units) and any(cell.unit.endswith(u) for u in asked.units)
         if not (unit_fits or (not asked.units and cell.column and cell.column in question)):
             continue
+        if not _table_counts(hit.text[cell.table_start : cell.start], question.replace(row, " ")):
+            continue  # 新能源汽车销量 is not the row 新能源汽车 of a table of 产量
         found.append((_TABLE_SCORE + len(row) / len(query.folded) - 0.1 * (hit.rank - 1),
                       Answer(hit.text[cell.start:cell.end], hit.source, hit.start + cell.start,
                              hit.start + cell.end, hit.rank)))
     return found
+
+
+def _table_counts(table: str, question: str) -> bool:
+    """Tell whether a table (its caption, titles and the rows above a figure) names what the
+    rest of the question measures, when both name a statistic (销量, 产量, 进口额): a table of
+    output has no row of sales. A name ending in 额 may be written without it (进口 for 进口额)."""
+    asked, named = _statistics(question), _statistics(table)
+    return not (asked and named) or any(w in table or (len(w) >= 3 and w[-1] == "额" and w[:-1] in table)
+                                        for w in asked)
+
+
+def _statistics(text: str) -> list[str]:
+    """Return the names of statistics in a text: its words ending in 量 or 额 (产量, 进口额)."""
+    return [w for w in cut(text) if len(w) >= 2 and w[-1] in "量额" and w not in _ANY_STATISTIC]
+
+
+# Words of how much, of any statistic: 数量 of 新能源汽车数量, 总额 of 进出口总额.
+_ANY_STATISTIC = frozenset("数量 总量 总额 金额 余额 增量 存量".split())
 
 
 def _names_row(question: str, row: str) -> bool:

@@ -39,31 +39,37 @@ class Cell:
     unit: str  # 万辆; "" when the table does not say
     start: int  # where the figure stands in the text
     end: int
+    # Where its table starts: the line before the titles (表3：…产品产量及其增长速度) when the
+    # text has one, else the titles. What lies between there and `start` names what the
+    # table counts: its caption, its columns, the rows above (货运量 above #铁路).
+    table_start: int = 0
 
 
 def cells(text: str) -> list[Cell]:
     """Return the figures of every table written as text in `text`, in reading order."""
     found: list[Cell] = []
     titles: list[str] | None = None
-    offset = 0
+    offset = table_start = 0
+    caption = None  # where the line before this one starts, when it is no sentence
     for line in text.splitlines(keepends=True):
         tokens = [(m.group(), offset + m.start()) for m in re.finditer(r"\S+", line)]
-        offset += len(line)
+        here, offset = offset, offset + len(line)
         if len(tokens) < 2 or _SENTENCE_MARKS.search(line):
             titles = None
-            continue
-        figures = [_FIGURE.fullmatch(t) is not None for t, _ in tokens]
-        if not any(figures):
+        elif not any(figures := [_FIGURE.fullmatch(t) is not None for t, _ in tokens]):
+            if titles is None:
+                table_start = here if caption is None else caption
             titles = [t for t, _ in tokens]  # a line of titles: the rows below it follow them
-            continue
-        if titles is None or len(tokens) != len(titles) or figures[0]:
+        elif titles is None or len(tokens) != len(titles) or figures[0]:
             titles = None
-            continue
-        found += _row(tokens, figures, titles)
+        else:
+            found += _row(tokens, figures, titles, table_start)
+        if line.strip():
+            caption = None if _SENTENCE_MARKS.search(line) else here
     return found
 
 
-def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str]) -> list[Cell]:
+def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str], table_start: int) -> list[Cell]:
     name = _ROW_LEAD.sub("", tokens[0][0])
     unit_at = next((i for i, t in enumerate(titles) if t.endswith(UNIT_TITLE)), None)  # 单位, 计量单位
     row_unit = tokens[unit_at][0] if unit_at is not None and not figures[unit_at] else ""
@@ -74,5 +80,5 @@ def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str]) 
         bracketed = _BRACKETED_UNIT.search(title)
         unit = row_unit or (bracketed.group(1) if bracketed else "")
         column = _BRACKETED_UNIT.sub("", title)
-        out.append(Cell(name, column, unit, at, at + len(token)))
+        out.append(Cell(name, column, unit, at, at + len(token), table_start))
     return out

@@ -801,6 +801,18 @@ def test_a_tables_part_row_answers_by_its_name_and_unit():
     assert answer_of("新能源汽车产量是多少辆？", [hit(text)]).text == "154999"
 
 
+def test_a_table_answers_only_for_the_statistic_it_counts():
+    # 南京's 2022 communiqué: a table of output, no figure of sales
+    text = ("表2  2022年主要工业产品产量情况\n产品名称 计量单位 2022年 比上年增长（%）\n"
+            "汽车 辆 363399 1.9\n#新能源汽车 辆 154999 184.3\n")
+    assert answer_of("新能源汽车销量是多少辆？", [hit(text)]) is None
+    assert answer_of("新能源汽车产量是多少辆？", [hit(text)]).text == "154999"
+    # what a row counts may stand in a row above it (货运量 above #铁路), or in a column's title
+    freight = ("表5：2022年交通运输量及其增长速度\n指标 单位 2022年 比上年增长（%）\n"
+               "货运量 万吨 30125.6 -4.1\n#铁路 万吨 1210.5 2.6\n")
+    assert answer_of("铁路货运量是多少万吨？", [hit(freight)]).text == "1210.5"
+
+
 def test_the_passage_that_states_the_answer_is_shown_first():
     first = hit("全市新建公园20个，改造绿道100公里。", rank=1)
     second = hit("全市新建成高速公路507公里，通车总里程突破1万公里。", rank=2)

@@ -39,3 +39,11 @@ def test_rows_that_do_not_line_up_with_the_titles_are_no_rows():
 def test_a_unit_column_may_be_called_by_another_name():
     text = "产品名称 计量单位 2022年 比上年增长（%）\n汽车 辆 363399 1.9\n#新能源汽车 辆 154999 184.3\n"
     assert figures(text)[2] == ("#新能源汽车", "2022年", "辆", "154999")
+
+
+def test_a_figure_knows_where_its_table_starts_caption_included():
+    text = "全年货物进出口总额8346.4亿元。\n" + TABLE
+    first = cells(text)[0]
+    assert text[first.table_start:].startswith("表3：2022年规模以上工业企业主要工业产品产量及其增长速度\n产品名称")
+    untitled = "指标 2022年（亿元） 比上年增长（%）\n地区生产总值 20817.5 2.8\n"
+    assert cells(untitled)[0].table_start == 0
