@@ -391,12 +391,14 @@ _BASELINE_CUES = ("比", "较", "由", "从", "相比", "than", "compared")
 # A year that names a document (2024年政府工作报告, 2023年统计公报) says which report is
 # meant, not the time its answer is about: the problems of the 2024 report are in its review
 # of 2023.
-_DOCUMENT_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年度?的?(?:报告|[^\s，。？?]{0,10}?(?:工作报告|统计公报|情况的?报告))")
+_DOCUMENT_YEAR = lazy_pattern(r"((?:19|20)\d{2})\s*年度?的?(?:报告|[^\s，。？?]{0,10}?(?:工作报告|统计公报|情况的?报告))"
+                              r"|(?:报告|公报)\s*[（(]\s*((?:19|20)\d{2})\s*年?度?\s*[）)]")  # 政府工作报告（2024年）
 
 
 def document_years(text: str) -> list[str]:
-    """Return the years a question names a report by (2025 of 深圳市2025年政府工作报告)."""
-    return [m.group(1) for m in _DOCUMENT_YEAR.finditer(text)]
+    """Return the years a question names a report by (2025 of 深圳市2025年政府工作报告, 2024 of
+    深圳市政府工作报告（2024年）)."""
+    return [m.group(1) or m.group(2) for m in _DOCUMENT_YEAR.finditer(text)]
 
 
 def asked_years(text: str) -> list[str]:

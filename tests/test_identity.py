@@ -119,6 +119,9 @@ def test_a_year_that_names_a_report_picks_the_reports_so_titled():
     # The 2026 report speaks of 2025 too, but it is not the 2025 report.
     assert scope_over("深圳市2025年政府工作报告中机场旅客吞吐量是多少").sources == {"sz25.txt"}
     assert scope_over("深圳2025年机场旅客吞吐量是多少").sources is None  # a year the answer is of
+    # the year written after the report's name, as its title is often printed
+    assert scope_over("深圳市政府工作报告（2025年）里机场旅客吞吐量是多少").sources == {"sz25.txt"}
+    assert scope_over("深圳市政府工作报告(2026)提到哪些困难").sources == {"sz26.txt"}
     assert Query.of("2025年政府工作报告里粮食产量是多少").content_years == ()
     assert Query.of("2025年政府工作报告说2025年粮食产量是多少").content_years == ("2025",)
 
