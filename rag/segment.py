@@ -319,7 +319,8 @@ def holds_abbreviation(text: str, parts: Sequence[str]) -> bool:
     of each of its words, in order, starting with the phrase's first character and ending
     with its last, at least three, and not a piece of the phrase itself (国高企业 for 国家
     高新技术企业, 规上工业 for 规模以上工业, 社零总额 for 社会消费品零售总额). The last word, the
-    head, is written from its first character: 货物贸易出口 is exports, not 货物贸易进出口."""
+    head, is written whole, from its first character or by one character: 管道气 for 管道天然气,
+    but 货物贸易出口 writes 出口, a word of its own, and is exports, not 货物贸易进出口."""
     phrase = "".join(parts)
     if len(parts) < 2 or len(phrase) < 4:
         return False
@@ -327,17 +328,18 @@ def holds_abbreviation(text: str, parts: Sequence[str]) -> bool:
     head = len(phrase) - len(parts[-1])
     start = text.find(phrase[0])
     while start >= 0:
-        at, used, headed = 0, set(), False
+        at, used, of_head = 0, set(), []
         for end in range(start, min(len(text), start + len(phrase) - 1)):
             found = phrase.find(text[end], at)
             if found < 0:
                 break
             used.add(owner[found])
-            headed = headed or found == head
+            if found >= head:
+                of_head.append(found)
             at = found + 1
             written = text[start : end + 1]
             if (at == len(phrase) and len(written) >= 3 and len(used) == len(parts)
-                    and written not in phrase and headed):
+                    and written not in phrase and (of_head[0] == head or len(of_head) == 1)):
                 return True
         start = text.find(phrase[0], start + 1)
     return False
