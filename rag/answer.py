@@ -29,7 +29,7 @@ from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
                     another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
-                    qualified_otherwise, subjects_named)
+                    qualified_otherwise, subjects_named, the_whole_not_the_part)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
@@ -381,6 +381,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
         if a_part_for_the_whole(asked.question, clause, prior_clause):
             continue  # 农村常住居民人均可支配收入14239元 is no figure of all residents
+        if the_whole_not_the_part(asked, hit.text[stop_before(hit.text, start) + 1 : start]):
+            continue  # 天然气供应量75.2亿立方米 is the whole, not the 居民生活用气量 asked of it
         if asked.modifiers and _another_things(asked, sentence):
             continue  # 汽车产量 for 钢铁产量
         if asked.wants_change and not asked.wants_level and not CHANGE_WORD.search(
@@ -444,6 +446,8 @@ def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
             continue
         if _GROWTH_COLUMN.search(cell.column + cell.unit):
             continue
+        if the_whole_not_the_part(asked, row_name):
+            continue  # the row 商品房新开工面积 for 商品房新开工面积中住宅有多少
         unit_fits = bool(asked.units) and any(cell.unit.endswith(u) for u in asked.units)
         if not (unit_fits or (not asked.units and cell.column and cell.column in question)):
             continue

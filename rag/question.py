@@ -284,6 +284,11 @@ class Asked:
     # place speaks of another thing (高速公路通车里程; rag.whose.qualified_otherwise).
     qualifiers: tuple[str, ...] = ()
     wants_share: bool = False  # 占…比重, 占比: a share, written with 占/比重/比例, not a change
+    # A part asked of a whole the question names first (天然气供应量中居民生活用气量是多少): the
+    # whole's words (天然气, 供应量) and the part's nouns (居民, 生活, 用气量). A figure of the
+    # whole, whose clause names none of the part, is not the part's (rag.whose.the_whole_not_the_part).
+    whole: tuple[str, ...] = ()
+    part: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
@@ -346,7 +351,8 @@ class Asked:
                    *(_name_head(words, tag) if kind == "name" else ("", "")),
                    counted=things, parts_of_year=parts_of_year(asking), bodies=_bodies(words),
                    qualifiers=_qualifiers(words, attribute[0] if named_before else "", nouns, in_corpus),
-                   wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)))
+                   wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)),
+                   **dict(zip(("whole", "part"), _whole_and_part(words, places, tag))))
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
         """Tell whether a span is the kind of thing the question asks for; `after` is the
@@ -377,6 +383,33 @@ class Asked:
         the question names them (某…案, 什么奖)."""
         return tuple(p for p in self.patterns if (p != "case" or "案" in self.heads)
                      and (p != "award" or "奖" in self.heads))
+
+
+def _whole_and_part(words: Sequence[str], places: Collection[str], tag: Callable[[str], str],
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the words of a whole the question takes a part of (居民消费价格 of 居民消费价格中
+    粮食类价格上涨多少) and the part's nouns (粮食), or ((), ()): the words right before 中 back
+    to a place, a year or a mark, and the nouns after it up to the question word."""
+    at = next((i for i, w in enumerate(words) if w in _AMONG and i > 0), None)
+    if at is None:
+        return (), ()
+    whole: list[str] = []
+    for w in reversed(words[:at]):
+        if w in places or not _CJK.match(w) or w in ("年", "的") or len(whole) == 4:
+            break
+        whole.insert(0, w)
+    part = []
+    for w in words[at + 1 :]:
+        if _COUNT_WORD.match(w) or w in _CLAUSE_BREAKS:
+            break
+        flag = tag(w) or "n"
+        if len(w) >= 2 and w not in whole and flag[:1] == "n" and w not in _GENERIC:
+            part.append(w)
+    return (tuple(whole), tuple(part)) if whole and part else ((), ())
+
+
+# Words that take a part of what precedes them (商品房新开工面积中住宅).
+_AMONG = frozenset(("中", "当中", "之中"))
 
 
 # A year a change is measured from (比2020年下降28%, 与2020年相比, compared with 2020) is no

@@ -212,6 +212,14 @@ _ASKS_A_PART = lazy_pattern(r"城镇|城市|城里|农村|农民|乡村|\burban|
 _ALL_RESIDENTS = lazy_pattern(r"全体|城乡|全[市省州区县]居民|全[市省州区县]常住居民")
 
 
+def the_whole_not_the_part(asked: Asked, named: str) -> bool:
+    """Tell whether a figure is that of the whole a question takes its part of: what names the
+    figure (the clause before it, a table's row) writes the whole's last word and no noun of
+    the part (天然气供应量75.2亿立方米 for 天然气供应量中居民生活用气量是多少; not 其中居民
+    生活用气量…)."""
+    return bool(asked.whole) and asked.whole[-1] in named and not any(p in named for p in asked.part)
+
+
 def subjects_named(terms: Iterable[str], subjects: Sequence[str]) -> set[str]:
     """Return the subjects of a list that a question word names alone (装备 of 高技术制造业、
     装备制造业; not 制造业, which both hold)."""

@@ -814,6 +814,19 @@ def test_a_table_answers_only_for_the_statistic_it_counts():
     assert answer_of("铁路货运量是多少万吨？", [hit(freight)]).text == "1210.5"
 
 
+def test_a_figure_of_the_whole_does_not_answer_for_its_part():
+    text = ("全年供水总量18.6亿立方米，其中居民家庭用量8.9亿立方米。天然气供应量75.2亿立方米，"
+            "管道燃气居民用户数785万户。")
+    assert answer_of("天然气供应量中居民生活用气量是多少亿立方米？", [hit(text)]) is None
+    assert answer_of("供水总量中居民家庭用量是多少亿立方米？", [hit(text)]).text == "8.9亿立方米"
+    prices = "全年居民消费价格比上年上涨2.4%，其中食品烟酒类上涨2.1%，粮食上涨3.0%。"
+    assert answer_of("居民消费价格中粮食价格上涨多少？", [hit(prices)]).text == "3.0%"
+    assert answer_of("居民消费价格中衣着类价格上涨多少？", [hit(prices)]) is None
+    table = hit("指标 单位 2022年 比上年增长（%）\n商品房新开工面积 万平方米 2717.4 -12.4\n"
+                "商品房销售额 亿元 3812.8 -18.6\n")
+    assert answer_of("商品房新开工面积中住宅有多少万平方米？", [table]) is None
+
+
 def test_the_passage_that_states_the_answer_is_shown_first():
     first = hit("全市新建公园20个，改造绿道100公里。", rank=1)
     second = hit("全市新建成高速公路507公里，通车总里程突破1万公里。", rank=2)
