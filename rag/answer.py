@@ -453,7 +453,9 @@ def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
             continue
         if not _table_counts(hit.text[cell.table_start : cell.start], question.replace(row, " ")):
             continue  # 新能源汽车销量 is not the row 新能源汽车 of a table of 产量
-        found.append((_TABLE_SCORE + len(row) / len(query.folded) - 0.1 * (hit.rank - 1),
+        # the column the question names, of several in its unit (进口额 of 出口额, 进口额)
+        named = len(row) + (len(cell.column) if len(cell.column) >= 2 and cell.column in question else 0)
+        found.append((_TABLE_SCORE + named / len(query.folded) - 0.1 * (hit.rank - 1),
                       Answer(hit.text[cell.start:cell.end], hit.source, hit.start + cell.start,
                              hit.start + cell.end, hit.rank)))
     return found
@@ -481,7 +483,8 @@ def _names_row(question: str, row: str) -> bool:
     """Tell whether a question writes a row's name as a word of its own (汽车 in 汽车产量, not
     in 新能源汽车产量)."""
     at = question.find(row)
-    return at >= 0 and not after_a_word(question, at)
+    # a preposition qualifies nothing: 从韩国的进口额 names the row 韩国
+    return at >= 0 and (not after_a_word(question, at) or question[at - 1] in "从自对向由")
 
 
 # A table's figure named by its row and unit ranks below a sentence that holds the

@@ -25,8 +25,9 @@ _FIGURE = lazy_pattern(FIGURE)
 # A line that is a name and its figures (其他用品和服务 102.0, # 日本 146.1 -19.1): a row.
 ROW_OF_FIGURES = lazy_pattern(rf"\S+(?:\s+{FIGURE})+\s*")
 _BRACKETED_UNIT = lazy_pattern(r"[（(]([^（）()]{1,6})[）)]\s*$")
-_ROW_LEAD = lazy_pattern(r"^(?:其中|内|包括)[:：]?")  # 其中:食品烟酒 is the row 食品烟酒
+_ROW_LEAD = lazy_pattern(r"^(?:(?:其中|内|包括)[:：]?|[一二三四五六七八九十]+、)")  # 其中:食品烟酒, 一、食品烟酒: the row 食品烟酒
 _SENTENCE_MARKS = lazy_pattern(r"[。；;，,]")
+_PART_MARKS = ("#", "＃")  # written before a row that is part of the one above it
 UNIT_TITLE = "单位"
 
 
@@ -53,6 +54,8 @@ def cells(text: str) -> list[Cell]:
     caption = None  # where the line before this one starts, when it is no sentence
     for line in text.splitlines(keepends=True):
         tokens = [(m.group(), offset + m.start()) for m in re.finditer(r"\S+", line)]
+        if len(tokens) > 2 and tokens[0][0] in _PART_MARKS:  # "# 日本 146.1": the mark of a part row
+            tokens[:2] = [(tokens[0][0] + tokens[1][0], tokens[0][1])]
         here, offset = offset, offset + len(line)
         if len(tokens) < 2 or _SENTENCE_MARKS.search(line):
             titles = None

@@ -814,6 +814,15 @@ def test_a_table_answers_only_for_the_statistic_it_counts():
     assert answer_of("铁路货运量是多少万吨？", [hit(freight)]).text == "1210.5"
 
 
+def test_a_tables_column_the_question_names_is_read():
+    trade = hit("表5  2022年南京对主要国家、地区贸易情况\n"
+                "国别和地区 出口额（亿元） 比上年增长（%） 进口额（亿元） 比上年增长（%）\n"
+                "合计 3827.9 -1.8 2464.2 3.6\n# 日本 146.1 -19.1 307.9 6.5\n韩国 270.3 -2.0 494.7 19.4\n")
+    assert answer_of("从韩国的进口额是多少亿元？", [trade]).text == "494.7"
+    assert answer_of("对韩国的出口额是多少亿元？", [trade]).text == "270.3"
+    assert answer_of("自日本的进口额是多少亿元？", [trade]).text == "307.9"
+
+
 def test_a_figure_of_the_whole_does_not_answer_for_its_part():
     text = ("全年供水总量18.6亿立方米，其中居民家庭用量8.9亿立方米。天然气供应量75.2亿立方米，"
             "管道燃气居民用户数785万户。")

@@ -47,3 +47,11 @@ def test_a_figure_knows_where_its_table_starts_caption_included():
     assert text[first.table_start:].startswith("表3：2022年规模以上工业企业主要工业产品产量及其增长速度\n产品名称")
     untitled = "指标 2022年（亿元） 比上年增长（%）\n地区生产总值 20817.5 2.8\n"
     assert cells(untitled)[0].table_start == 0
+
+
+def test_a_rows_mark_or_number_written_apart_is_no_cell_of_its_own():
+    text = ("国别和地区 出口额（亿元） 比上年增长（%） 进口额（亿元） 比上年增长（%）\n"
+            "一、亚洲 1675.7 -0.7 1446.9 10.9\n# 日本 146.1 -19.1 307.9 6.5\n韩国 270.3 -2.0 494.7 19.4\n")
+    rows = [(row, column, figure) for row, column, _, figure in figures(text) if "增长" not in column]
+    assert rows == [("亚洲", "出口额", "1675.7"), ("亚洲", "进口额", "1446.9"), ("#日本", "出口额", "146.1"),
+                    ("#日本", "进口额", "307.9"), ("韩国", "出口额", "270.3"), ("韩国", "进口额", "494.7")]
