@@ -436,7 +436,12 @@ def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
         question = question.replace(name, " ")
     question = question.replace("年末", " ").replace("全年", " ")
     found = []
-    for cell in cells(hit.text):
+    # rows cut from their table's titles carry them as context (rag.chunk): read them by those
+    head = f"{hit.passage.context}\n" if hit.passage.context else ""
+    table = head + hit.text
+    for cell in cells(table):
+        if cell.start < len(head):
+            continue
         # 移动通信手持机（手机）: the row by its name or by the name in brackets
         # and without the mark of a part (#新能源汽车, a row within 汽车)
         row_name = cell.row.lstrip("#＃ ")
@@ -451,13 +456,13 @@ def _table_candidates(query: Query, hit: Hit) -> list[tuple[float, Answer]]:
         unit_fits = bool(asked.units) and any(cell.unit.endswith(u) for u in asked.units)
         if not (unit_fits or (not asked.units and cell.column and cell.column in question)):
             continue
-        if not _table_counts(hit.text[cell.table_start : cell.start], question.replace(row, " ")):
+        if not _table_counts(table[cell.table_start : cell.start], question.replace(row, " ")):
             continue  # 新能源汽车销量 is not the row 新能源汽车 of a table of 产量
         # the column the question names, of several in its unit (进口额 of 出口额, 进口额)
         named = len(row) + (len(cell.column) if len(cell.column) >= 2 and cell.column in question else 0)
+        start, end = cell.start - len(head), cell.end - len(head)
         found.append((_TABLE_SCORE + named / len(query.folded) - 0.1 * (hit.rank - 1),
-                      Answer(hit.text[cell.start:cell.end], hit.source, hit.start + cell.start,
-                             hit.start + cell.end, hit.rank)))
+                      Answer(hit.text[start:end], hit.source, hit.start + start, hit.start + end, hit.rank)))
     return found
 
 

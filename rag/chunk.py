@@ -25,8 +25,9 @@ from .headings import Heading, parse_heading
 from .passage import Passage
 from .patterns import lazy_pattern
 from .split import split_points
+from .tables import table_head
 
-CHUNKER_VERSION = 6
+CHUNKER_VERSION = 7  # 7: a table's numbered rows are no headings; cut-off rows carry their titles
 # Paragraphs at most this long at the end of a report are its closing block
 # (特此报告 / issuing body / date / 抄送), and at most this long anywhere are
 # packed together with their short neighbours.
@@ -68,7 +69,9 @@ def chunk_report(text: str, source: str, max_chars: int = 300) -> list[Passage]:
 
     def flush(path: tuple[str, ...]) -> None:
         if pending:
-            passages.extend(_pieces(text, source, _Span(pending[0].start, pending[-1].end), path, max_chars))
+            pieces = _pieces(text, source, _Span(pending[0].start, pending[-1].end), path, max_chars)
+            # A table's rows cut from its titles carry them, to be read by them (rag.tables)
+            passages.extend(_with_context(p, table_head(text, p.start)) for p in pieces)
             pending.clear()
 
     for i, (para, heading) in enumerate(zip(paragraphs, roles)):

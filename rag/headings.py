@@ -57,6 +57,8 @@ def parse_heading(paragraph: str) -> Heading | None:
     for rank, pattern in _MARKERS:
         marker = pattern.match(paragraph)
         if marker:
+            if ROW_OF_FIGURES.fullmatch(paragraph, marker.end()):
+                return None  # a table's numbered row (一、亚洲 1675.7 -0.7 1446.9 10.9), no heading
             return _split_title(rank, paragraph, marker.end())
     return None
 

@@ -28,6 +28,7 @@ _BRACKETED_UNIT = lazy_pattern(r"[（(]([^（）()]{1,6})[）)]\s*$")
 _ROW_LEAD = lazy_pattern(r"^(?:(?:其中|内|包括)[:：]?|[一二三四五六七八九十]+、)")  # 其中:食品烟酒, 一、食品烟酒: the row 食品烟酒
 _SENTENCE_MARKS = lazy_pattern(r"[。；;，,]")
 _PART_MARKS = ("#", "＃")  # written before a row that is part of the one above it
+_MISSING = frozenset(("-", "—", "－", "…", "/"))  # a cell without a figure
 UNIT_TITLE = "单位"
 
 
@@ -53,13 +54,14 @@ def cells(text: str) -> list[Cell]:
     offset = table_start = 0
     caption = None  # where the line before this one starts, when it is no sentence
     for line in text.splitlines(keepends=True):
-        tokens = [(m.group(), offset + m.start()) for m in re.finditer(r"\S+", line)]
-        if len(tokens) > 2 and tokens[0][0] in _PART_MARKS:  # "# 日本 146.1": the mark of a part row
-            tokens[:2] = [(tokens[0][0] + tokens[1][0], tokens[0][1])]
+        tokens = _tokens(line, offset)
         here, offset = offset, offset + len(line)
         if len(tokens) < 2 or _SENTENCE_MARKS.search(line):
             titles = None
-        elif not any(figures := [_FIGURE.fullmatch(t) is not None for t, _ in tokens]):
+        elif not any(figures := [_FIGURE.fullmatch(t) is not None for t, _ in tokens]) \
+                and any(t in _MISSING for t, _ in tokens[1:]):
+            pass  # a row whose figures are missing (铁路 万吨公里 - -): the table goes on
+        elif not any(figures):
             if titles is None:
                 table_start = here if caption is None else caption
             titles = [t for t, _ in tokens]  # a line of titles: the rows below it follow them
@@ -85,3 +87,50 @@ def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str], 
         column = _BRACKETED_UNIT.sub("", title)
         out.append(Cell(name, column, unit, at, at + len(token), table_start))
     return out
+
+
+def table_head(text: str, start: int) -> str:
+    """Return the caption and titles of the table whose rows go on at the line of `text` that
+    starts at `start`, "" when that line is no row: what a passage of rows cut from them is
+    read by."""
+    if not _is_row(text[start : _line_end(text, start)]):
+        return ""
+    at = start
+    while at > 0:
+        line_start = text.rfind("\n", 0, at - 1) + 1
+        line = text[line_start : at].strip()
+        at = line_start
+        if not line or _is_row(line):
+            continue
+        tokens = [t for t, _ in _tokens(line, 0)]
+        if _SENTENCE_MARKS.search(line) or len(tokens) < 2 or any(_FIGURE.fullmatch(t) for t in tokens):
+            return ""  # no titles above the rows: no table to read them by
+        caption_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+        caption = text[caption_start : line_start].strip()
+        if caption and not _SENTENCE_MARKS.search(caption) and not _is_row(caption):
+            return f"{caption}\n{line}"
+        return line
+    return ""
+
+
+def _tokens(line: str, offset: int) -> list[tuple[str, int]]:
+    """Return a line's cells with where they start; a part row's mark written apart ("# 日本")
+    goes with its name."""
+    tokens = [(m.group(), offset + m.start()) for m in re.finditer(r"\S+", line)]
+    if len(tokens) > 2 and tokens[0][0] in _PART_MARKS:
+        tokens[:2] = [(tokens[0][0] + tokens[1][0], tokens[0][1])]
+    return tokens
+
+
+def _is_row(line: str) -> bool:
+    """Tell whether a line is a table's row: a name, then figures or missing ones."""
+    tokens = [t for t, _ in _tokens(line, 0)]
+    cells = tokens[1:]
+    return (len(tokens) >= 2 and not _SENTENCE_MARKS.search(line) and not _FIGURE.fullmatch(tokens[0])
+            and any(_FIGURE.fullmatch(t) or t in _MISSING for t in cells)
+            and all(_FIGURE.fullmatch(t) or t in _MISSING or not re.search(r"\d", t) for t in cells))
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end

@@ -823,6 +823,15 @@ def test_a_tables_column_the_question_names_is_read():
     assert answer_of("自日本的进口额是多少亿元？", [trade]).text == "307.9"
 
 
+def test_rows_cut_from_their_titles_are_read_by_them():
+    head = "表6  2022年各种运输方式完成旅客运输量情况\n指标 计量单位 绝对量 比上年增长（%）"
+    rows = "公路 万人次 4817.25 -28.1\n水运 万人次 58.80 39.2\n民航 万人次 515.26 -37.6"
+    cut_off = Hit(rank=1, score=0.8, passage=Passage(rows, "r.txt", 500, 500 + len(rows), ("七、交通",), head))
+    found = answer_of("水运旅客运输量是多少万人次？", [cut_off])
+    assert (found.text, found.start) == ("58.80", 500 + rows.index("58.80"))
+    assert answer_of("水运货物运输量是多少万吨？", [cut_off]) is None  # another unit
+
+
 def test_a_figure_of_the_whole_does_not_answer_for_its_part():
     text = ("全年供水总量18.6亿立方米，其中居民家庭用量8.9亿立方米。天然气供应量75.2亿立方米，"
             "管道燃气居民用户数785万户。")

@@ -127,9 +127,22 @@ def test_parse_heading(paragraph, rank, heading, body):
 
 
 @pytest.mark.parametrize("paragraph", ["1.07万家次经营主体接受检查。", "2023年，市局法治建设取得成绩。", "一是落实制度。",
-                                       "# 日本 146.1 -19.1 307.9 6.5"])  # a table's part-row, marked #
+                                       "# 日本 146.1 -19.1 307.9 6.5",  # a table's part-row, marked #
+                                       "一、亚洲 1675.7 -0.7 1446.9 10.9"])  # a table's numbered row
 def test_body_text_is_not_a_heading(paragraph):
     assert parse_heading(paragraph) is None
+
+
+def test_a_tables_numbered_rows_leave_the_sections_heading_alone():
+    # 南京's 2022 communiqué numbers the continents of its trade table: rows, not sections
+    text = ("2022年南京市国民经济和社会发展统计公报\n五、国内贸易\n" + "全年社会消费品零售总额7832.41亿元。" * 3 +
+            "\n六、对外经济\n表5  2022年南京对主要国家、地区贸易情况\n国别和地区 出口额（亿元） 进口额（亿元）\n"
+            "合计 3827.9 2464.2\n一、亚洲 1675.7 1446.9\n韩国 270.3 494.7\n二、非洲 213.5 105.9\n"
+            + "外资规模稳步提升。全年实际使用外资48.5亿美元，比上年增长10.5%。" * 3 + "\n七、交通、邮电和旅游\n"
+            + "全年货物运输总量45758.32万吨，比上年下降7.3%。" * 3 + "\n")
+    passages = chunk_report(text, "r.txt")
+    path = {fact: next(p.heading_path for p in passages if fact in p.text) for fact in ("韩国 270.3", "外资规模稳步提升")}
+    assert path == {"韩国 270.3": ("六、对外经济",), "外资规模稳步提升": ("六、对外经济",)}
 
 
 def test_law_style_document():
@@ -140,3 +153,15 @@ def test_law_style_document():
         (("第一章 总则", "第二条"), "本办法适用于本市。"),
         (("第二章 附则", "第三条"), "本办法自公布之日起施行。"),
     ]
+
+
+def test_rows_cut_from_their_tables_titles_carry_them():
+    rows = "".join(f"产品{i} 万吨 {100 + i}.5 {i}.1\n" for i in range(40))
+    text = ("2022年某市国民经济和社会发展统计公报\n三、工业\n" + "全年规模以上工业增加值增长5.9%。" * 3 +
+            "\n表2  2022年主要工业产品产量情况\n产品名称 计量单位 2022年 比上年增长（%）\n" + rows +
+            "四、建筑业\n" + "全年建筑业增加值1443.8亿元，比上年增长4.9%。" * 3 + "\n")
+    passages = [p for p in chunk_report(text, "r.txt") if "万吨" in p.text]
+    assert len(passages) > 1 and passages[0].text.startswith("表2")
+    for p in passages[1:]:
+        assert p.context == "表2  2022年主要工业产品产量情况\n产品名称 计量单位 2022年 比上年增长（%）"
+    assert sum(p.text.count("万吨") for p in passages) == 40  # every row once, cited from the file

@@ -55,3 +55,8 @@ def test_a_rows_mark_or_number_written_apart_is_no_cell_of_its_own():
     rows = [(row, column, figure) for row, column, _, figure in figures(text) if "增长" not in column]
     assert rows == [("亚洲", "出口额", "1675.7"), ("亚洲", "进口额", "1446.9"), ("#日本", "出口额", "146.1"),
                     ("#日本", "进口额", "307.9"), ("韩国", "出口额", "270.3"), ("韩国", "进口额", "494.7")]
+
+
+def test_a_row_without_figures_does_not_end_the_table():
+    text = "指标 计量单位 绝对量 比上年增长（%）\n铁路 万吨公里 - -\n民航 万吨公里 6511.91 -23.1\n"
+    assert figures(text) == [("民航", "绝对量", "万吨公里", "6511.91"), ("民航", "比上年增长", "万吨公里", "-23.1")]
