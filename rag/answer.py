@@ -29,7 +29,7 @@ from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
                     another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
-                    qualified_otherwise, subjects_named, the_whole_not_the_part)
+                    listed_with_others, qualified_otherwise, subjects_named, the_whole_not_the_part)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
@@ -375,6 +375,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
         if bodies and not all(b in hit.text[stop_before(hit.text, start, SENTENCE_STOPS) + 1 : end] for b in bodies):
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
+        if bodies and respective is None and listed_with_others(bodies, hit.text[stop_before(hit.text, start, SENTENCE_STOPS) + 1 : start]):
+            continue  # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
         if another_scope(asked.question, prior_clause + clause):

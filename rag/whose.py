@@ -212,6 +212,23 @@ _ASKS_A_PART = lazy_pattern(r"城镇|城市|城里|农村|农民|乡村|\burban|
 _ALL_RESIDENTS = lazy_pattern(r"全体|城乡|全[市省州区县]居民|全[市省州区县]常住居民")
 
 
+def listed_with_others(bodies: Iterable[str], lead: str) -> bool:
+    """Tell whether a body the question names stands, in the sentence before a figure, in a
+    list of others (区妇幼保健院、区中医院改扩建工程…，新增床位282张; 田东中学等3所学校): the
+    figure is the list's, and no member's alone."""
+    for body in bodies:
+        at = lead.find(body)
+        if at < 0:
+            continue
+        clause = around(lead, at, at + len(body), "，。；：")
+        if "、" in clause or _LIST_TOTAL.search(clause):
+            return True
+    return False
+
+
+_LIST_TOTAL = lazy_pattern(r"等\s*[\d一二三四五六七八九十两]+\s*[个所家座项条处]")
+
+
 def the_whole_not_the_part(asked: Asked, named: str) -> bool:
     """Tell whether a figure is that of the whole a question takes its part of: what names the
     figure (the clause before it, a table's row) writes the whole's last word and no noun of

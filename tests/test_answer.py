@@ -845,6 +845,17 @@ def test_a_figure_of_the_whole_does_not_answer_for_its_part():
     assert answer_of("商品房新开工面积中住宅有多少万平方米？", [table]) is None
 
 
+def test_a_named_body_in_a_list_does_not_take_the_lists_figure():
+    beds = ("建成投运市新华医院、市第二人民医院龙华医院、市中医院光明院区等8个医疗卫生项目，新增床位超9000张。")
+    assert answer_of("建成投运的市新华医院有多少张床位？", [hit(beds)]) is None
+    upgrade = "推进区妇幼保健院、区中医院改扩建工程，完成区疾控中心新址改造，新增床位282张。"
+    assert answer_of("区中医院改扩建后新增多少张床位？", [hit(upgrade)]) is None
+    alone = "区中医院改扩建工程完工，新增床位120张。"
+    assert answer_of("区中医院改扩建后新增多少张床位？", [hit(alone)]).text == "120张"
+    each = "天府国际机场、双流国际机场旅客吞吐量分别达4500万人次、3000万人次。"
+    assert answer_of("双流国际机场旅客吞吐量是多少？", [hit(each)]).text == "3000万人次"
+
+
 def test_the_passage_that_states_the_answer_is_shown_first():
     first = hit("全市新建公园20个，改造绿道100公里。", rank=1)
     second = hit("全市新建成高速公路507公里，通车总里程突破1万公里。", rank=2)
