@@ -373,9 +373,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                                              sentence + "".join(hit.heading_path))
                                     or set(asked.attribute) & counted):
             continue  # a sentence about something else than what is counted (进出口总额 for 地区生产总值)
-        if bodies and not all(b in hit.text[stop_before(hit.text, start, SENTENCE_STOPS) + 1 : end] for b in bodies):
+        said_from = stop_before(hit.text, start, SENTENCE_STOPS) + 1  # where the figure's sentence starts
+        if bodies and not all(b in hit.text[said_from:end] for b in bodies):
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
-        if bodies and respective is None and listed_with_others(bodies, hit.text[stop_before(hit.text, start, SENTENCE_STOPS) + 1 : start]):
+        if bodies and respective is None and listed_with_others(bodies, hit.text[said_from:start]):
             continue  # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about

@@ -125,10 +125,11 @@ class Retriever:
         """Check the question and analyse it once against the indexed reports."""
         return self._query(self._state, question)
 
-    def _query(self, state: _State, question: str | Query) -> Query:
+    def _query(self, state: _State, question: str | Query, text: str | None = None) -> Query:
+        """The question analysed once; `text`, when given, is its checked text (`_text`)."""
         if isinstance(question, Query):
             return question
-        return Query.of(self._text(question), state.store)
+        return Query.of(text if text is not None else self._text(question), state.store)
 
     def _text(self, question: str | Query) -> str:
         """The question's text as analysed (Query.text): what its vector is made from."""
@@ -202,8 +203,9 @@ class Retriever:
 
     def _search(self, state: _State, question: str | Query, k: int, fusion: Fusion | None,
                 filters: Filters) -> list[Hit]:
-        vector = state.searcher.embed_soon(self._text(question), fusion)  # beside the analysis
-        query = self._query(state, question)
+        text = self._text(question)
+        vector = state.searcher.embed_soon(text, fusion)  # beside the analysis
+        query = self._query(state, question, text)
         scope = self._scope(state, query, filters)
         if scope.refusal:
             return state.searcher.search(query, check_k(k), fusion, vector=vector)
@@ -217,8 +219,9 @@ class Retriever:
         return self._fresh(lambda state: self._ask(state, question, k, filters), lambda reply: reply.hits)
 
     def _ask(self, state: _State, question: str, k: int, filters: Filters) -> Reply:
-        vector = state.searcher.embed_soon(self._text(question))  # beside the analysis
-        query = self._query(state, question)
+        text = self._text(question)
+        vector = state.searcher.embed_soon(text)  # beside the analysis
+        query = self._query(state, question, text)
         scope = self._scope(state, query, filters)
         tuning = self.config.tuning
         if scope.refusal:  # a region or year no report covers: the nearest passages, for reference
