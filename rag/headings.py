@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .patterns import LazyPattern, lazy_pattern
-from .tables import ROW_OF_FIGURES
+from .tables import is_row
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _DIGITS = "0-9０-９"
@@ -52,12 +52,12 @@ def parse_heading(paragraph: str) -> Heading | None:
     """Return the heading that `paragraph` starts with, or None for body text."""
     md = _MARKDOWN.match(paragraph)
     # …but not a table's part-row (# 日本 146.1 -19.1: a part of the row above)
-    if md and not ROW_OF_FIGURES.fullmatch(paragraph, md.end()):
+    if md and not is_row(paragraph[md.end():]):
         return Heading(len(md.group(1)) - 10, paragraph[md.end():].strip(), len(paragraph))
     for rank, pattern in _MARKERS:
         marker = pattern.match(paragraph)
         if marker:
-            if ROW_OF_FIGURES.fullmatch(paragraph, marker.end()):
+            if is_row(paragraph[marker.end():]):
                 return None  # a table's numbered row (一、亚洲 1675.7 -0.7 1446.9 10.9), no heading
             return _split_title(rank, paragraph, marker.end())
     return None

@@ -23,7 +23,6 @@ from .patterns import lazy_pattern
 FIGURE = r"[-+−]?\d+(?:\.\d+)?[%％]?"  # a table's figure: 62.1, -40.3, 2.8%
 _FIGURE = lazy_pattern(FIGURE)
 # A line that is a name and its figures (其他用品和服务 102.0, # 日本 146.1 -19.1): a row.
-ROW_OF_FIGURES = lazy_pattern(rf"\S+(?:\s+{FIGURE})+\s*")
 _BRACKETED_UNIT = lazy_pattern(r"[（(]([^（）()]{1,6})[）)]\s*$")
 _ROW_LEAD = lazy_pattern(r"^(?:(?:其中|内|包括)[:：]?|[一二三四五六七八九十]+、)")  # 其中:食品烟酒, 一、食品烟酒: the row 食品烟酒
 _SENTENCE_MARKS = lazy_pattern(r"[。；;，,]")
@@ -93,21 +92,21 @@ def table_head(text: str, start: int) -> str:
     """Return the caption and titles of the table whose rows go on at the line of `text` that
     starts at `start`, "" when that line is no row: what a passage of rows cut from them is
     read by."""
-    if not _is_row(text[start : _line_end(text, start)]):
+    if not is_row(text[start : _line_end(text, start)]):
         return ""
     at = start
     while at > 0:
         line_start = text.rfind("\n", 0, at - 1) + 1
         line = text[line_start : at].strip()
         at = line_start
-        if not line or _is_row(line):
+        if not line or is_row(line):
             continue
         tokens = [t for t, _ in _tokens(line, 0)]
         if _SENTENCE_MARKS.search(line) or len(tokens) < 2 or any(_FIGURE.fullmatch(t) for t in tokens):
             return ""  # no titles above the rows: no table to read them by
         caption_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
         caption = text[caption_start : line_start].strip()
-        if caption and not _SENTENCE_MARKS.search(caption) and not _is_row(caption):
+        if caption and not _SENTENCE_MARKS.search(caption) and not is_row(caption):
             return f"{caption}\n{line}"
         return line
     return ""
@@ -122,8 +121,9 @@ def _tokens(line: str, offset: int) -> list[tuple[str, int]]:
     return tokens
 
 
-def _is_row(line: str) -> bool:
-    """Tell whether a line is a table's row: a name, then figures or missing ones."""
+def is_row(line: str) -> bool:
+    """Tell whether a line is a table's row: a name, then figures, missing ones or a unit
+    (汽车 万辆 62.1 7.1). rag.headings asks it too: a numbered row is no section heading."""
     tokens = [t for t, _ in _tokens(line, 0)]
     cells = tokens[1:]
     return (len(tokens) >= 2 and not _SENTENCE_MARKS.search(line) and not _FIGURE.fullmatch(tokens[0])

@@ -128,7 +128,8 @@ def test_parse_heading(paragraph, rank, heading, body):
 
 @pytest.mark.parametrize("paragraph", ["1.07万家次经营主体接受检查。", "2023年，市局法治建设取得成绩。", "一是落实制度。",
                                        "# 日本 146.1 -19.1 307.9 6.5",  # a table's part-row, marked #
-                                       "一、亚洲 1675.7 -0.7 1446.9 10.9"])  # a table's numbered row
+                                       "一、亚洲 1675.7 -0.7 1446.9 10.9",  # a table's numbered row
+                                       "1.汽车 万辆 62.1 7.1", "（二）粮食 万吨 - 2.3"])  # …with a unit, a missing cell
 def test_body_text_is_not_a_heading(paragraph):
     assert parse_heading(paragraph) is None
 
