@@ -55,26 +55,25 @@ def cells(text: str) -> list[Cell]:
     for line in text.splitlines(keepends=True):
         tokens = _tokens(line, offset)
         here, offset = offset, offset + len(line)
-        if len(tokens) < 2 or _SENTENCE_MARKS.search(line):
-            titles = None
-        elif not any(figures := [_FIGURE.fullmatch(t) is not None for t, _ in tokens]) \
-                and any(t in _MISSING for t, _ in tokens[1:]):
-            pass  # a row whose figures are missing (铁路 万吨公里 - -): the table goes on
-        elif not any(figures):
+        kind = _line_kind(line, tokens)
+        if kind == _TITLES:
             if titles is None:
                 table_start = here if caption is None else caption
             titles = [t for t, _ in tokens]  # a line of titles: the rows below it follow them
-        elif titles is None or len(tokens) != len(titles) or figures[0]:
-            titles = None
+        elif kind == _ROW and not any(_FIGURE.fullmatch(t) for t, _ in tokens):
+            pass  # a row whose figures are missing (铁路 万吨公里 - -): the table goes on
+        elif kind == _ROW and titles is not None and len(tokens) == len(titles):
+            found += _row(tokens, titles, table_start)
         else:
-            found += _row(tokens, figures, titles, table_start)
+            titles = None
         if line.strip():
             caption = None if _SENTENCE_MARKS.search(line) else here
     return found
 
 
-def _row(tokens: list[tuple[str, int]], figures: list[bool], titles: list[str], table_start: int) -> list[Cell]:
+def _row(tokens: list[tuple[str, int]], titles: list[str], table_start: int) -> list[Cell]:
     name = _ROW_LEAD.sub("", tokens[0][0])
+    figures = [_FIGURE.fullmatch(t) is not None for t, _ in tokens]
     unit_at = next((i for i, t in enumerate(titles) if t.endswith(UNIT_TITLE)), None)  # 单位, 计量单位
     row_unit = tokens[unit_at][0] if unit_at is not None and not figures[unit_at] else ""
     out = []
@@ -101,8 +100,7 @@ def table_head(text: str, start: int) -> str:
         at = line_start
         if not line or is_row(line):
             continue
-        tokens = [t for t, _ in _tokens(line, 0)]
-        if _SENTENCE_MARKS.search(line) or len(tokens) < 2 or any(_FIGURE.fullmatch(t) for t in tokens):
+        if _line_kind(line, _tokens(line, 0)) != _TITLES:
             return ""  # no titles above the rows: no table to read them by
         caption_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
         caption = text[caption_start : line_start].strip()
@@ -122,13 +120,26 @@ def _tokens(line: str, offset: int) -> list[tuple[str, int]]:
 
 
 def is_row(line: str) -> bool:
-    """Tell whether a line is a table's row: a name, then figures, missing ones or a unit
-    (汽车 万辆 62.1 7.1). rag.headings asks it too: a numbered row is no section heading."""
-    tokens = [t for t, _ in _tokens(line, 0)]
-    cells = tokens[1:]
-    return (len(tokens) >= 2 and not _SENTENCE_MARKS.search(line) and not _FIGURE.fullmatch(tokens[0])
-            and any(_FIGURE.fullmatch(t) or t in _MISSING for t in cells)
-            and all(_FIGURE.fullmatch(t) or t in _MISSING or not re.search(r"\d", t) for t in cells))
+    """Tell whether a line, read without the titles above it, is a table's row: a name, then
+    figures, missing ones or words without digits, a unit (汽车 万辆 62.1 7.1). rag.headings
+    asks it too: a numbered row is no section heading. Under titles whose cells it lines up
+    with, a row may hold other cells too (a range, 8.5-9.0; 与2015年基本持平: rag.tables.cells)."""
+    tokens = _tokens(line, 0)
+    return _line_kind(line, tokens) == _ROW and all(
+        _FIGURE.fullmatch(t) or t in _MISSING or not re.search(r"\d", t) for t, _ in tokens[1:])
+
+
+_TITLES, _ROW, _OTHER = "titles", "row", "other"
+
+
+def _line_kind(line: str, tokens: list[tuple[str, int]]) -> str:
+    """Tell what a line is to a table: its titles (cells, none a figure or a missing one), a
+    row (a name, then cells of which a figure or a missing one), or other (a sentence, one
+    cell, a line starting with a figure), which no table goes on past."""
+    names = [t for t, _ in tokens]
+    if len(names) < 2 or _SENTENCE_MARKS.search(line) or _FIGURE.fullmatch(names[0]):
+        return _OTHER
+    return _ROW if any(_FIGURE.fullmatch(t) or t in _MISSING for t in names[1:]) else _TITLES
 
 
 def _line_end(text: str, start: int) -> int:
