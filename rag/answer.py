@@ -29,7 +29,8 @@ from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
                     another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
-                    listed_with_others, qualified_otherwise, subjects_named, the_whole_not_the_part)
+                    listed_with_others, one_of_a_list, qualified_otherwise, subjects_named,
+                    the_whole_not_the_part)
 
 __all__ = ["Answer", "Reply", "answer_first", "extract_answer", "judge_answerable"]
 
@@ -378,6 +379,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
         if bodies and respective is None and listed_with_others(bodies, hit.text[said_from:start]):
             continue  # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's
+        if asked.members and respective is None and "等" not in asked.question \
+                and one_of_a_list(asked.members, hit.text[said_from:start]):
+            continue  # 完成深康学校等7个新改扩建学校项目，新增学位9939个 is no 深康学校 figure
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
         if another_scope(asked.question, prior_clause + clause):

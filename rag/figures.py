@@ -247,7 +247,10 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     list_end = min(stops) if stops else len(text)
     if end > list_end:
         return None  # a figure of a later clause (…分别增长11.2%、8.1%，社会消费品零售总额增长3.6%)
-    figures = text[cue + 2 : list_end].split("、")
+    # 增长4.3%和7.1%, 下降6.5%、3.9%和4.6%: the last figure may be joined by a word
+    separators = list(_FIGURE_JOINT.finditer(text, cue + 2, list_end))
+    bounds = [cue + 2] + [m.end() for m in separators]
+    figures = [text[a:b.start()] for a, b in zip(bounds, separators)] + [text[bounds[-1]:list_end]]
     subject_start = max(text.rfind(ch, sentence_start, cue) for ch in "，：；") + 1
     subjects = text[max(subject_start, sentence_start) : cue].split("、")
     if len(subjects) == 1 and subject_start > sentence_start:
@@ -266,19 +269,20 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
     subjects = _distinguishing(_head_ended(subjects))
-    position, mine = cue + 2, None
-    for i, figure in enumerate(figures):
-        if position <= start < position + len(figure):
-            mine = i
-        position += len(figure) + 1
+    mine = next((i for i, (at, figure) in enumerate(zip(bounds, figures)) if at <= start < at + len(figure)), None)
     if mine is None:
         return None
     width = max(len(s) for s in subjects[:-1])
     heads = [s[:width] for s in subjects]
+    shortest = max(len(s) for s in subjects[1:])
+    if len(heads[0]) > shortest + 1:  # the first carries what they share before them (万元GDP能耗、水耗)
+        heads[0] = heads[0][-shortest:]
     return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
 
 
 _PAIR = lazy_pattern(r"和|与|及|以及")
+# What joins the figures of a 分别 list: 、, or a word before the last (4.3%和7.1%)
+_FIGURE_JOINT = lazy_pattern(r"、|(?<=[\d%％])(?:和|与|及|以及)(?=[\d约近超])")
 
 
 def _head_ended(subjects: list[str]) -> list[str]:
@@ -297,8 +301,8 @@ def _distinguishing(subjects: list[str]) -> list[str]:
     最低生活保障标准 → 工资、生活保障): a question naming 标准 names neither of them."""
     while len({s[:1] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
         subjects = [s[1:] for s in subjects]
-    while len({s[-1:] for s in subjects}) == 1 and min(map(len, subjects)) > 1:
-        subjects = [s[:-1] for s in subjects]
+    while len({s[-1:] for s in subjects}) == 1 and min(map(len, subjects)) > 2:
+        subjects = [s[:-1] for s in subjects]  # not below two: 能耗、水耗 share 耗, yet 水 names nothing
     return subjects
 
 
@@ -311,6 +315,20 @@ _MONTH = r"(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
 _PART_OF_YEAR = lazy_pattern(rf"(前)?第?([一二三四1-4])季度|([上下])半年|"
                              rf"(?:1|一)月?\s*[-—－~至到]\s*{_MONTH}月|前{_MONTH}个月|{_MONTH}月(?:份|末|底)")
 _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
+
+
+def asked_parts_of_year(question: str) -> frozenset[str]:
+    """Return the parts of a year a question asks a figure of: those of parts_of_year, and a
+    month written bare after its year (2024年12月出口增长了多少, 2019年12月的社会消费品零售总额),
+    unless it dates an event the question names by it (2023年3月开通的地铁), starts a time
+    (3月起), or a span (2019年3月到2023年11月)."""
+    keys = set(parts_of_year(question))
+    for m in _BARE_MONTH.finditer(question):
+        keys.add(f"M{_NUMERALS.get(m.group(1)) or int(m.group(1))}")
+    return frozenset(keys)
+
+
+_BARE_MONTH = lazy_pattern(rf"(?<![至到—\-－~])\d{{4}}年{_MONTH}月(?![份末底起以至到—\-－~]|[^，。？?的]{{1,6}}的)")
 
 
 def parts_of_year(text: str) -> frozenset[str]:

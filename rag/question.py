@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .figures import STATISTIC_NOUNS, WHOLE_AREA, parts_of_year
+from .figures import STATISTIC_NOUNS, WHOLE_AREA, asked_parts_of_year
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
 from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, shorter_forms
@@ -94,7 +94,8 @@ _NOUN_UNITS = (
     (lazy_pattern(r"公路|铁路|地铁|轨道|管网|管道|河道|道路|航道|绿道|碧道"), ("公里", "千米", "米", "条")),
     (lazy_pattern(r"水库|桥梁|场馆|海外仓|变电站|泵站"), ("座", "个")),
     (lazy_pattern(r"车辆|汽车|公交车"), ("辆",)),
-    (lazy_pattern(r"支出|收入|投资|资金|金额|经费|补贴|补助|产值|总额|营收|生产总值|增加值|销售额|零售额|存款|贷款|余额"),
+    (lazy_pattern(r"支出|收入|投资|资金|金额|经费|补贴|补助|产值|总额|营收|生产总值|增加值|销售额|零售额|存款|贷款|余额|"
+                  r"资本|保费|赔付|赔款|利润|税收|融资|市值|成交额|交易额|营业额"),
      ("元",)),
     (lazy_pattern(r"农田|耕地|林地"), ("亩", "公顷")),
     (lazy_pattern(r"学位|床位|车位|泊位|座位|病床"), ("个", "座", "张")),
@@ -279,6 +280,9 @@ class Asked:
     # The bodies the question names by a name of their own (双流 of 双流国际机场, 1号线, 南京大学,
     # 青岛港): a figure is theirs only when its sentence names them before it.
     bodies: tuple[str, ...] = ()
+    # The question's words that may name one thing of several (深康 of 深康学校, 宁德时代, 小米):
+    # a list closed by 等 that holds one of them has its figure for all (rag.whose.one_of_a_list).
+    members: tuple[str, ...] = ()
     # Every word written right before the measured noun, whatever jieba tags it (高铁 and 通车 of
     # 高铁通车里程): a sentence that lacks one and writes the noun after a word of its own in its
     # place speaks of another thing (高速公路通车里程; rag.whose.qualified_otherwise).
@@ -349,7 +353,8 @@ class Asked:
                    bool(_ASKS_AVERAGE.search(asking)),
                    tuple(shift for cue, shift in _RELATIVE_YEARS if cue.search(asking)),
                    *(_name_head(words, tag) if kind == "name" else ("", "")),
-                   counted=things, parts_of_year=parts_of_year(asking), bodies=_bodies(words),
+                   counted=things, parts_of_year=asked_parts_of_year(asking), bodies=_bodies(words),
+                   members=_members(words, places, tag, attribute + key_nouns),
                    qualifiers=_qualifiers(words, attribute[0] if named_before else "", nouns, in_corpus),
                    wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)),
                    **dict(zip(("whole", "part"), _whole_and_part(words, places, tag))))
@@ -610,6 +615,21 @@ def _bodies(words: list[str]) -> tuple[str, ...]:
             # line by its whole name (南京大学, 三甲医院)
             found.append(name if head in HUB_HEADS else name + head)
     return tuple(found)
+
+
+def _members(words: list[str], places: Collection[str], tag: Callable[[str], str],
+             counted: Collection[str]) -> tuple[str, ...]:
+    """Return the question's words that may name one of several things: Chinese words that are
+    no place, no stop word, no word of what is counted, and no verb, adverb or number by their
+    dictionary tag (深康 of 深康学校, 宁德 and 时代, 小米; not 新增, 提供, 学位)."""
+    return tuple(dict.fromkeys(
+        w for w in words if len(w) >= 2 and _CJK_WORD.fullmatch(w) and w not in STOPWORDS and w not in counted
+        and not any(w in p or p in w for p in places) and not _NOT_A_NAME_TAG.match(tag(w) or "n")))
+
+
+# Dictionary tags of words that name no thing: verbs, adverbs, prepositions, numbers, measure
+# words, directions, particles, pronouns, conjunctions.
+_NOT_A_NAME_TAG = lazy_pattern(r"v|d|p|m|q|f|u|r|c|t")
 
 
 # Nouns that name a body of one kind, whose own name stands before them.

@@ -15,8 +15,8 @@ from .question import UNIT_ONLY, Asked, counted_thing
 from .segment import holds_form
 
 __all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "a_part_for_the_whole", "after_a_word",
-           "another_scope", "another_statistic", "counted_right_before", "named_better_elsewhere", "names_the_rate",
-           "qualified_otherwise", "subjects_named"]
+           "another_scope", "another_statistic", "counted_right_before", "listed_with_others", "named_better_elsewhere",
+           "names_the_rate", "one_of_a_list", "qualified_otherwise", "subjects_named", "the_whole_not_the_part"]
 
 
 def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
@@ -181,8 +181,9 @@ THRESHOLD = lazy_pattern(r"(?:以上|以下|以内)$")
 # Scopes that make another statistic of the same name: industry above the size threshold
 # (规模以上, 规上) or trade above the quota (限额以上, 限上) against all of it.
 # A town resident's income is no rural one's, nor everyone's; a text may name both at once
-# (城镇、农村居民…分别, 城乡居民…分别).
-_RESIDENT_SCOPES = ((("城镇居民", "城镇常住居民"), ("城镇、农村", "城乡")), (("农村居民", "农村常住居民"), ("城镇、农村", "城乡")))
+# (城镇、农村居民…分别, 城镇和农村居民…分别, 城乡居民…分别).
+_BOTH_RESIDENTS = ("城镇、农村", "城镇和农村", "城乡")
+_RESIDENT_SCOPES = ((("城镇居民", "城镇常住居民"), _BOTH_RESIDENTS), (("农村居民", "农村常住居民"), _BOTH_RESIDENTS))
 _STATISTICAL_SCOPES = ((("规模以上", "规上"), ()), (("限额以上", "限上"), ()), *_RESIDENT_SCOPES)
 
 
@@ -222,6 +223,22 @@ def listed_with_others(bodies: Iterable[str], lead: str) -> bool:
             continue
         clause = around(lead, at, at + len(body), "，。；：")
         if "、" in clause or _LIST_TOTAL.search(clause):
+            return True
+    return False
+
+
+def one_of_a_list(members: Iterable[str], lead: str) -> bool:
+    """Tell whether a word naming one thing (rag.question.Asked.members) stands, in the
+    sentence before a figure, in a list that 等 and a count close and whose words after 等 do
+    not write it (完成深康学校等7个新改扩建学校项目，新增基础教育学位9939个; 宁德时代…等206个项目落地，
+    到位注册资本455亿元): the figure is the list's, and none of its members' alone. A word the
+    words after 等 write too (学校 of 学校项目) names the whole list, not one of it; a list
+    without a count may be one of kinds the figure counts together (虚假违法广告、互联网广告…等
+    专项整治行动，共查办各类违法广告案件5010件)."""
+    for close in _LIST_TOTAL.finditer(lead):
+        listed = lead[max(lead.rfind(c, 0, close.start()) for c in "，。；：") + 1 : close.start()]
+        after = lead[close.end():]
+        if any(m in listed and m not in after for m in members):
             return True
     return False
 

@@ -414,6 +414,19 @@ def test_respectively_gives_each_subject_its_own_figure():
     assert answer_of("居民人均可支配收入增长多少？", [hit(text)]) is None
 
 
+def test_respectively_reads_figures_joined_by_a_word_and_subjects_sharing_a_lead():
+    pair = "民生支出增长6.8%，城镇和农村居民人均可支配收入分别增长4.3%和7.1%，城镇调查失业率5.5%。"
+    assert answer_of("农村居民人均可支配收入增长多少？", [hit(pair)]).text == "7.1%"
+    assert answer_of("城镇居民人均可支配收入增长多少？", [hit(pair)]).text == "4.3%"
+    # 万元GDP is both subjects' lead, not the first one's own: 水耗 is the second
+    shared = "主要预期目标：本区生产总值增长8%左右；万元GDP能耗、水耗分别下降4.3%、2%；城镇登记失业率控制在3%以内。"
+    assert answer_of("万元GDP水耗要下降多少？", [hit(shared)]).text == "2%"
+    assert answer_of("万元GDP能耗要下降多少？", [hit(shared)]).text == "4.3%"
+    three = "万元GDP建设用地、水耗、电耗分别下降6.5%、3.9%和4.6%。"
+    assert answer_of("万元GDP电耗下降了多少？", [hit(three)]).text == "4.6%"
+    assert answer_of("万元GDP水耗下降了多少？", [hit(three)]).text == "3.9%"
+
+
 def test_a_question_word_glued_to_the_noun_before_it_is_not_a_term():
     # jieba cuts 消费券叫什么名字 as 消费/券叫/什么/名字: 券叫 is in no report, and counting it
     # double would sink every sentence about the 消费券.
@@ -856,6 +869,26 @@ def test_a_named_body_in_a_list_does_not_take_the_lists_figure():
     assert answer_of("双流国际机场旅客吞吐量是多少？", [hit(each)]).text == "3000万人次"
 
 
+def test_a_thing_named_in_a_counted_list_does_not_take_the_lists_figure():
+    # any thing, not only a body of a known kind: a school, a company
+    schools = "完成深康学校等7所新改扩建学校，新增基础教育学位9939个。"
+    assert answer_of("深康学校新增了多少个学位？", [hit(schools)]) is None
+    # a word the list's own name writes too names the whole list
+    assert answer_of("新改扩建学校新增了多少个学位？", [hit(schools)]).text == "9939个"
+    firms = "推动磐石润企、赣锋锂业、宁德时代、金蝶国际等206个项目落地，到位注册资本455亿元。"
+    assert answer_of("宁德时代落地项目的到位注册资本是多少？", [hit(firms)]) is None  # nor the list's count
+    assert answer_of("落地项目的到位注册资本是多少？", [hit(firms)]).text == "455亿元"  # capital is money
+    # the list's own count answers how many it holds
+    parks = "新建改造中心公园、深高公园、市儿童公园等25个公园。"
+    assert answer_of("新建改造了多少个公园？", [hit(parks)]).text == "25个"
+    # the member named again after the list has a figure of its own
+    again = "完成深康学校等7所学校，其中深康学校新增学位1200个。"
+    assert answer_of("深康学校新增了多少个学位？", [hit(again)]).text == "1200个"
+    # a list of kinds without a count: the figure counts them together, one kind asked
+    kinds = "开展虚假违法广告、互联网广告、危化品广告等专项整治行动，共查办各类违法广告案件5010件。"
+    assert answer_of("查了多少起虚假违法广告？", [hit(kinds)]).text == "5010件"
+
+
 def test_the_passage_that_states_the_answer_is_shown_first():
     first = hit("全市新建公园20个，改造绿道100公里。", rank=1)
     second = hit("全市新建成高速公路507公里，通车总里程突破1万公里。", rank=2)
@@ -962,6 +995,13 @@ def test_a_figure_of_the_whole_year_or_of_another_quarter_answers_no_question_ab
     assert answer_of("四季度经济增长了多少？", [hit(text)]).text == "5.6%"
     prices = "全年居民消费价格比上年上涨2.2%，其中食品价格上涨2.8%。"
     assert answer_of("12月份居民消费价格同比上涨多少？", [hit(prices)]) is None
+    # a month written bare after its year is the period asked too, unless it dates an event
+    exports = "2024年全省地区生产总值57761亿元、增长5.5%，出口增长5.3%。"
+    assert answer_of("福建2024年12月出口增长了多少？", [hit(exports)]) is None
+    assert answer_of("2024年12月的出口增长了多少？", [hit(exports)]) is None
+    assert answer_of("2024年出口增长了多少？", [hit(exports)]).text == "5.3%"
+    metro = "2023年3月开通的地铁4号线全长42公里。"
+    assert answer_of("2023年3月开通的地铁4号线全长多少公里？", [hit(metro)]).text == "42公里"
     assert answer_of("居民消费价格上涨多少？", [hit(prices)]).text == "2.2%"
     # the period may be named in the clause before the figure
     cases = "2023年1月—11月，共立案查处案件8735件，依法移送司法机关172件。"
