@@ -594,7 +594,17 @@ def _reading(asked: Asked, lead: str, trail: str, counted: Collection[str] = ())
     if asked.measured and (asked.measured in counted
                            or any(f in lead for f in asked.forms.get(asked.measured, (asked.measured,)))):
         bonus += 1.0
+    elif not asked.measured and asked.attribute and any(
+            lead.endswith(f, 0, len(lead) - len(_LINK_AT_END.search(lead).group()))
+            for f in asked.forms.get(asked.attribute[0], (asked.attribute[0],))):
+        # 撬动了多少新增贷款: the noun asked after the question word, right before the figure
+        # (筹措30.5亿元撬动“桂惠贷”新增贷款2317.3亿元: 2317.3亿元)
+        bonus += 1.0
     return bonus
+
+
+# What may stand between a noun and its figure: nothing, or a link (贷款达, 贷款为, 贷款约).
+_LINK_AT_END = lazy_pattern(r"(?:达到?|为|约|超过?|共)?$")
 
 
 def _bare_after(text: str, end: int) -> str:

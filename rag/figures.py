@@ -92,7 +92,14 @@ _READING_ONLY = lazy_pattern(r"(?:其中|同比|比上年|较上年|总[数量�
 
 def _list_clauses(text: str, start: int) -> list[tuple[int, int]]:
     """Return (clause start, first figure) of the clauses joined by 、 around `start`, each
-    stating a figure."""
+    stating a figure. Without such a list, a clause after ， joins the one before it when a
+    verb alone leads to a figure in the same unit, its subject being the one before
+    (保障性安居工程项目10878套，竣工3498套)."""
+    listed = _joined_clauses(text, start, "、")
+    return listed if len(listed) > 1 else _joined_clauses(text, start, "，")
+
+
+def _joined_clauses(text: str, start: int, mark: str) -> list[tuple[int, int]]:
     left = stop_before(text, start) + 1
     found = []
     at = left
@@ -100,18 +107,34 @@ def _list_clauses(text: str, start: int) -> list[tuple[int, int]]:
         figure = _ANY_DIGIT.search(text, at, _clause_end(text, at))
         if figure is None:
             break
+        if found and not _joined(text, found[0][0] - 1, found[0][1], figure.start()):
+            break
         found.insert(0, (at, figure.start()))
-        if at <= 0 or text[at - 1] != "、":
+        if at <= 0 or text[at - 1] != mark:
             break
         at = stop_before(text, at - 1) + 1
     at = _clause_end(text, left)
-    while at < len(text) and text[at] == "、":  # on over the members after
+    while at < len(text) and text[at] == mark:  # on over the members after
         figure = _ANY_DIGIT.search(text, at + 1, _clause_end(text, at + 1))
-        if figure is None:
+        if figure is None or not _joined(text, at, figure.start(), found[-1][1] if found else None):
             break
         found.append((at + 1, figure.start()))
         at = _clause_end(text, at + 1)
     return found
+
+
+def _joined(text: str, mark: int, figure: int, figure_before: int | None) -> bool:
+    """Tell whether the clause after the mark at `mark`, whose figure starts at `figure`, is a
+    member of the list whose figure before it starts at `figure_before` (None: none before)."""
+    if text[mark] == "、":
+        return True
+    lead = text[mark + 1 : figure]
+    return (figure_before is not None and bool(_VERB_ALONE.fullmatch(lead)) and not _READING_ONLY.fullmatch(lead) and not LINK.match(lead)
+            and _unit_at(text, figure) == _unit_at(text, figure_before))
+
+
+# A clause's lead that is a short verb and no more (竣工, 完工, 开工): its subject is the one before.
+_VERB_ALONE = lazy_pattern(r"[\u4e00-\u9fff]{1,3}")
 
 
 def _unit_at(text: str, figure: int) -> str:

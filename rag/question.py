@@ -403,8 +403,12 @@ def _whole_and_part(words: Sequence[str], places: Collection[str], tag: Callable
         if w in places or not _CJK.match(w) or w in ("年", "的") or len(whole) == 4:
             break
         whole.insert(0, w)
+    after = list(words[at + 1 :])
+    asked_at = next((i for i, w in enumerate(after) if _COUNT_WORD.match(w)), len(after))
+    if after[:asked_at] in ([], ["有"]) and "是" in after[asked_at + 1 : asked_at + 3]:
+        after = after[after.index("是", asked_at + 1) + 1 :]  # 教师里有多少是乡村教师: the part follows 是
     part = []
-    for w in words[at + 1 :]:
+    for w in after:
         if _COUNT_WORD.match(w) or w in _CLAUSE_BREAKS:
             break
         flag = tag(w) or "n"
@@ -413,8 +417,8 @@ def _whole_and_part(words: Sequence[str], places: Collection[str], tag: Callable
     return (tuple(whole), tuple(part)) if whole and part else ((), ())
 
 
-# Words that take a part of what precedes them (商品房新开工面积中住宅).
-_AMONG = frozenset(("中", "当中", "之中"))
+# Words that take a part of what precedes them (商品房新开工面积中住宅, 中小学教师里有多少是乡村教师).
+_AMONG = frozenset(("中", "当中", "之中", "里"))
 
 
 # A year a change is measured from (比2020年下降28%, 与2020年相比, compared with 2020) is no

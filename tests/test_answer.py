@@ -856,6 +856,11 @@ def test_a_figure_of_the_whole_does_not_answer_for_its_part():
     table = hit("指标 单位 2022年 比上年增长（%）\n商品房新开工面积 万平方米 2717.4 -12.4\n"
                 "商品房销售额 亿元 3812.8 -18.6\n")
     assert answer_of("商品房新开工面积中住宅有多少万平方米？", [table]) is None
+    # 里 takes a part as 中 does, and the part may follow the question word
+    teachers = "实施普通高中课程改革。补充中小学教师2.8万名，其中乡村教师9100名。"
+    assert answer_of("补充的中小学教师里有多少是乡村教师？", [hit(teachers)]).text == "9100名"
+    assert answer_of("补充的中小学教师里乡村教师有多少名？", [hit(teachers)]).text == "9100名"
+    assert answer_of("补充了多少名中小学教师？", [hit(teachers)]).text == "2.8万名"
 
 
 def test_a_named_body_in_a_list_does_not_take_the_lists_figure():
@@ -1157,6 +1162,18 @@ def test_a_list_of_figures_names_each_by_its_own_words_and_shares_its_subject():
     text = "新增国家级专精特新“小巨人”企业296家、总数达1025家。"
     assert answer_of("国家级专精特新“小巨人”企业一共有几家？", [hit(text)]).text == "1025家"
     assert answer_of("新增了几家国家级专精特新“小巨人”企业？", [hit(text)]).text == "296家"
+    # a clause after ， whose verb alone leads to its figure is a member too: its subject is before
+    text = "完成新开工及筹集保障性安居工程项目10878套，竣工3498套；城镇登记失业率控制在3%以内。"
+    assert answer_of("保障性安居工程竣工了多少套？", [hit(text)]).text == "3498套"
+    assert answer_of("新开工及筹集保障性安居工程项目多少套？", [hit(text)]).text == "10878套"
+    # …but not a clause that reads the same thing (总长达) nor one after a list of its own
+    text = "全年新增地铁线路长度22.4公里，总长达449公里。"
+    assert answer_of("地铁线网总长度达到多少公里？", [hit(text)]).text == "449公里"
+
+
+def test_the_noun_asked_after_the_question_word_names_the_figure_right_after_it():
+    text = "新增统筹安排52.3亿元资金支持稳增长。筹措30.5亿元撬动“桂惠贷”新增贷款2317.3亿元，惠及经营主体12万户。"
+    assert answer_of("“桂惠贷”撬动了多少新增贷款？", [hit(text)]).text == "2317.3亿元"
 
 
 def test_a_target_that_a_result_met_is_not_what_was_done():
