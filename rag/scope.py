@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from .identity import ReportIdentity
 from .places import Place, find_places
+from .patterns import lazy_pattern
 from .query import Query
 
 
@@ -67,6 +68,11 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
     titled = {s: r for s, r in chosen.items() if set(query.report_years) & set(r.title_years)}
     if titled:
         chosen = titled
+    # A figure asked of how things stand now (现在, 目前, 现有), with no year, is the newest
+    # report's of its region: 福田区属医院现在一共有多少张病床 is the 2023 report's 2731张, not
+    # the 2020 report's 2200张 (a question without a figure asked reads every report).
+    if not query.years and query.asked is not None and query.asked.kind in _FIGURE_KINDS and _NOW.search(query.folded):
+        chosen = _newest_of_each_region(chosen)
     # A year a report writes is a year it speaks of, though the report covers another: a
     # plan's horizon (到2030年), the year before's figure as finally verified (经最终核实，2022年
     # 全市生产总值为…). A question about it gets the passages, not a refusal. (Looked for only
@@ -81,6 +87,23 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
     if query.years and uncovered(reports):
         return Scope(frozenset(), f"已收录的报告不涉及{'、'.join(query.years)}年")
     return Scope(frozenset(chosen) if len(chosen) < len(reports) else None)
+
+
+_NOW = lazy_pattern(r"现在|目前|当前|现有|如今|截至目前|至今")
+_FIGURE_KINDS = ("count", "amount", "percent")
+
+
+def _newest_of_each_region(reports: Mapping[str, ReportIdentity]) -> dict[str, ReportIdentity]:
+    """Return the reports whose title year is the latest of their region's reports (those
+    without a region or a title year stay)."""
+    def year(r: ReportIdentity) -> str:
+        return max(r.title_years, default="")
+
+    newest: dict[str, str] = {}
+    for r in reports.values():
+        if r.place and year(r):
+            newest[r.place.name] = max(newest.get(r.place.name, ""), year(r))
+    return {s: r for s, r in reports.items() if not (r.place and year(r)) or year(r) == newest[r.place.name]}
 
 
 def _filtered(reports: Mapping[str, ReportIdentity], filters: Filters) -> dict[str, ReportIdentity]:

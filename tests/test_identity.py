@@ -126,6 +126,23 @@ def test_a_year_that_names_a_report_picks_the_reports_so_titled():
     assert Query.of("2025年政府工作报告说2025年粮食产量是多少").content_years == ("2025",)
 
 
+def test_a_figure_asked_as_it_stands_now_is_the_newest_reports_of_its_region():
+    reports = {"ft20.txt": ReportIdentity("ft20.txt", region="福田区", region_code="440304", years=("2019", "2020"),
+                                          title_years=("2020",)),
+               "ft23.txt": ReportIdentity("ft23.txt", region="福田区", region_code="440304", years=("2022", "2023"),
+                                          title_years=("2023",)),
+               "ns.txt": ReportIdentity("ns.txt", region="南山区", region_code="440305", years=("2022", "2023"),
+                                        title_years=("2023",))}
+    lexicon = Lexicon()
+    def scope_over(question):
+        return scope_of(Query.of(question, lexicon), reports, lexicon.contains).sources
+    assert scope_over("福田区属医院现在一共有多少张病床？") == {"ft23.txt"}
+    assert scope_over("目前有多少张病床？") == {"ft23.txt", "ns.txt"}  # each region's newest
+    assert scope_over("福田区属医院一共有多少张病床？") == {"ft20.txt", "ft23.txt"}  # no "now": every year
+    assert scope_over("福田区2019年医院现在有多少张病床？") == {"ft20.txt", "ft23.txt"}  # a year named decides
+    assert scope_over("福田区目前还有哪些困难和问题？") == {"ft20.txt", "ft23.txt"}  # no figure asked
+
+
 def test_a_place_name_the_reports_use_in_a_longer_name_is_no_grounds_for_refusal():
     assert scope("湖南的游客有多少").refusal != ""     # a region no report covers
     assert scope("成都地铁运营里程是多少").refusal == ""  # the 四川 report may speak of 成都
