@@ -129,7 +129,8 @@ def _joined(text: str, mark: int, figure: int, figure_before: int | None) -> boo
     if text[mark] == "、":
         return True
     lead = text[mark + 1 : figure]
-    return (figure_before is not None and bool(_VERB_ALONE.fullmatch(lead)) and not _READING_ONLY.fullmatch(lead) and not LINK.match(lead)
+    return (figure_before is not None and bool(_VERB_ALONE.fullmatch(lead))
+            and not _READING_ONLY.fullmatch(lead) and not LINK.match(lead)  # ，同比增长…, ，总长达…: the same thing
             and _unit_at(text, figure) == _unit_at(text, figure_before))
 
 
@@ -297,9 +298,9 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
         return None
     width = max(len(s) for s in subjects[:-1])
     heads = [s[:width] for s in subjects]
-    shortest = max(len(s) for s in subjects[1:])
-    if len(heads[0]) > shortest + 1:  # the first carries what they share before them (万元GDP能耗、水耗)
-        heads[0] = heads[0][-shortest:]
+    others = max(len(s) for s in subjects[1:])
+    if len(heads[0]) > others + 1:  # the first carries what they share before them (万元GDP能耗、水耗)
+        heads[0] = heads[0][-others:]
     return (heads[mine],), tuple(h for i, h in enumerate(heads) if i != mine)
 
 

@@ -94,16 +94,14 @@ _FIGURE_KINDS = ("count", "amount", "percent")
 
 
 def _newest_of_each_region(reports: Mapping[str, ReportIdentity]) -> dict[str, ReportIdentity]:
-    """Return the reports whose title year is the latest of their region's reports (those
-    without a region or a title year stay)."""
-    def year(r: ReportIdentity) -> str:
-        return max(r.title_years, default="")
-
+    """Return the reports given in the latest year of their region's (those without a region
+    or a year stay)."""
     newest: dict[str, str] = {}
     for r in reports.values():
-        if r.place and year(r):
-            newest[r.place.name] = max(newest.get(r.place.name, ""), year(r))
-    return {s: r for s, r in reports.items() if not (r.place and year(r)) or year(r) == newest[r.place.name]}
+        if r.place and r.issued_year:
+            newest[r.place.name] = max(newest.get(r.place.name, ""), r.issued_year)
+    return {s: r for s, r in reports.items()
+            if not (r.place and r.issued_year) or r.issued_year == newest[r.place.name]}
 
 
 def _filtered(reports: Mapping[str, ReportIdentity], filters: Filters) -> dict[str, ReportIdentity]:
