@@ -17,14 +17,15 @@ from .config import Tuning
 from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
                       RANK_LINK, SENTENCE_STOPS, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
-                      lead_before, list_members, own_lead, parts_of_year, respective_subjects, stop_before)
+                      lead_before, list_members, own_lead, parts_of_year, respective_list, respective_subjects,
+                      stop_before)
 from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
 from .query import Query
 from .question import HUB_HEADS, Asked, asked_years, counted_thing
 from .sections import names_report, plan_period_years, section_of, years_of_titles
-from .segment import cut, holds_form, shorter_forms, stands_alone
+from .segment import cut, holds_form, renamed, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
 from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
@@ -337,7 +338,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                               asked.forms, shared) / total  # 完工548个 counts 老旧小区改造 too
         read_at = start  # where the words that say what the figure is end
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
-            own, others = (_naming(terms, asked.forms, heads) / total for heads in respective)
+            # a name the question quotes (“四上”企业) names its subject too, though it is no term
+            naming = {**terms, **{q: 2.0 for q in asked.quoted if q not in terms}}
+            forms = {**{q: (q,) for q in asked.quoted}, **asked.forms}
+            own, others = (_naming(naming, forms, heads) / total for heads in respective)
             if own <= others:
                 continue  # another subject's figure, or the question names none of them
             if len(subjects_named(terms, respective[0] + respective[1])) >= 2:
@@ -345,9 +349,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             local = max(local, own)
             # Every figure of the list is read by what precedes the list (分别增长 → a change),
             # in the clause of the subjects, the verb and the figures.
-            listed = hit.text.rfind("分别", 0, start)
-            first_figure = _DIGIT.search(hit.text, listed + 2, start + 1)
-            read_at = first_figure.start() if first_figure else listed + 2
+            listed = respective_list(hit.text, start)[1]
+            first_figure = _DIGIT.search(hit.text, listed, start + 1)
+            read_at = first_figure.start() if first_figure else listed
             clause = around(hit.text, listed, end, CLAUSE_STOPS.replace("、", ""))
         if asked.kind == "name" and _support(terms, asked.forms, span) / total >= _SPELLS_OUT:
             local = max(local, _support(terms, asked.forms, clause) / total)  # the full name of what is described
@@ -379,8 +383,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
         if bodies and respective is None and listed_with_others(bodies, hit.text[said_from:start]):
             continue  # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's
-        if asked.members and respective is None and "等" not in asked.question \
-                and one_of_a_list(asked.members, hit.text[said_from:start]):
+        if asked.members and respective is None and not _NAMES_A_LIST.search(asked.question) \
+                and one_of_a_list(asked.members, hit.text[said_from:start], asked.kind in _FIGURE_KINDS):
             continue  # 完成深康学校等7个新改扩建学校项目，新增学位9939个 is no 深康学校 figure
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
@@ -603,6 +607,8 @@ def _reading(asked: Asked, lead: str, trail: str, counted: Collection[str] = ())
     return bonus
 
 
+_FIGURE_KINDS = ("count", "amount", "percent")  # the kinds of answer that are figures
+_NAMES_A_LIST = lazy_pattern(r"[等、]")  # 三村、四村和西山吓村: the question names the list itself
 # What may stand between a noun and its figure: nothing, or a link (贷款达, 贷款为, 贷款约).
 _LINK_AT_END = lazy_pattern(r"(?:达到?|为|约|超过?|共)?$")
 
@@ -656,5 +662,6 @@ def judge_answerable(query: Query, hits: Sequence[Hit], answer: Answer | None, t
         return True  # put in other words: a missing noun says more about wording than content
     # a report that writes 粮食总产 speaks of the 总产量 asked about (rag.segment.shorter_forms),
     # and one that writes 城镇新增就业143.02万人 of the 就业人数 asked about
-    return any(present(w) or any(present(p) for p in shorter_forms(w)) or present(counted_thing(w))
+    # …and one that writes 经营主体 of the 市场主体 asked about (rag.segment.renamed)
+    return any(present(w) or any(present(p) for p in shorter_forms(w) + renamed(w)) or present(counted_thing(w))
                for w in asked.key_nouns)

@@ -257,6 +257,30 @@ def is_average(text: str, start: int) -> bool:
 
 # ------------------------------------------------------------------ lists after 分别
 
+def respective_list(text: str, start: int) -> tuple[int, int] | None:
+    """For a figure in a list of figures each of its own subject, return where the subjects'
+    words end and where the list of figures starts: after 分别 (…收入分别增长5%、6.5%), or,
+    without it, at a run of bare figures joined by 、 or 和 (生产安全事故起数和死亡人数下降12.5%和
+    6.3%; 公众满意度达99.1%、93.8%); None when the figure is in no such list."""
+    sentence_start = stop_before(text, start, "。！？；\n") + 1
+    cue = text.rfind("分别", sentence_start, start)
+    if cue != -1 and _clause_end(text, cue, _LIST_STOPS) >= start:
+        return cue, cue + 2
+    clause_start = stop_before(text, start, _LIST_STOPS) + 1
+    for run in _BARE_FIGURE_RUN.finditer(text, clause_start, _clause_end(text, start, _LIST_STOPS)):
+        if run.start() <= start < run.end():
+            return run.start(), run.start()
+    return None
+
+
+_LIST_STOPS = "，。；！？\n"  # what ends a list's clause: not its 、
+# The verb and link between a list's subjects and its bare figures (下降, 增长, 达, 提高到)
+_VERB_TAIL = lazy_pattern(r"(?:同比|比上年|较上年)?(?:下降|增长|提高|提升|减少|降低|增加|上升|回落|达|为|至|到)+$")
+_BARE_FIGURE = r"[约近超]?\d[\d.]*(?:[%％]|[万亿千百]?[\u4e00-\u9fff/]{0,4}?)"
+# Bare figures joined by 、 or a word, a unit at most after each (12.5%和6.3%, 99.1%、93.8%)
+_BARE_FIGURE_RUN = lazy_pattern(rf"(?<![\d.]){_BARE_FIGURE}(?:(?:、|和|与|及){_BARE_FIGURE})+(?=[，。；！？\n]|$)")
+
+
 def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """For a figure in a list after 分别 (城镇、农村居民人均可支配收入分别增长5%、6.5%左右),
     return the part of the subject list that is its own (农村) and the other parts (城镇);
@@ -264,19 +288,25 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     last subject carries the head the subjects share (居民人均可支配收入), so each subject is
     compared on its first characters only, as many as the longest of the others has."""
     sentence_start = stop_before(text, start, "。！？；\n") + 1
-    cue = text.rfind("分别", sentence_start, start)
-    if cue == -1:
+    cue = respective_list(text, start)
+    if cue is None:
         return None
-    stops = [i for i in (text.find(ch, cue) for ch in "，。；！？\n") if i != -1]
+    subjects_end, figures_from = cue
+    stops = [i for i in (text.find(ch, figures_from) for ch in "，。；！？\n") if i != -1]
     list_end = min(stops) if stops else len(text)
     if end > list_end:
         return None  # a figure of a later clause (…分别增长11.2%、8.1%，社会消费品零售总额增长3.6%)
     # 增长4.3%和7.1%, 下降6.5%、3.9%和4.6%: the last figure may be joined by a word
-    separators = list(_FIGURE_JOINT.finditer(text, cue + 2, list_end))
-    bounds = [cue + 2] + [m.end() for m in separators]
+    separators = list(_FIGURE_JOINT.finditer(text, figures_from, list_end))
+    bounds = [figures_from] + [m.end() for m in separators]
     figures = [text[a:b.start()] for a, b in zip(bounds, separators)] + [text[bounds[-1]:list_end]]
-    subject_start = max(text.rfind(ch, sentence_start, cue) for ch in "，：；") + 1
-    subjects = text[max(subject_start, sentence_start) : cue].split("、")
+    subject_start = max(text.rfind(ch, sentence_start, subjects_end) for ch in "，：；") + 1
+    subject_text = text[max(subject_start, sentence_start) : subjects_end]
+    if subjects_end == figures_from:  # no 分别: the verb before the figures is no subject's (死亡人数下降)
+        subject_text = _VERB_TAIL.sub("", subject_text)
+    subjects = subject_text.split("、")
+    if len(subjects) == 1 and len(figures) == 2 and len(pair := _PAIR.split(subjects[0], maxsplit=1)) == 2:
+        subjects = pair  # 先进制造业和高技术制造业增加值…分别提高到55%、29.5%; 起数和死亡人数下降12.5%和6.3%
     if len(subjects) == 1 and subject_start > sentence_start:
         # The subjects may be the list of the clause before (高技术制造业、装备制造业增加值分别
         # 增长12.5%、13.1%，占规模以上工业比重分别提高到21.7%、33.6%).
@@ -288,8 +318,8 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
             if len(listed.split("、")) == len(figures):
                 subjects = listed.split("、")
                 break
-    if len(subjects) == 1 and len(figures) == 2:  # 先进制造业和高技术制造业增加值…分别提高到55%、29.5%
-        subjects = _PAIR.split(subjects[0], maxsplit=1)
+    if len(subjects) == 1 and len(figures) == 2 and (both := _TOWN_AND_COUNTRY.search(subjects[0])):
+        subjects = ["城镇", "农村" + subjects[0][both.end():]]  # 城乡低保平均标准分别提高至778元/月、6818元/年
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
     subjects = _distinguishing(_head_ended(subjects))
@@ -305,8 +335,9 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
 
 
 _PAIR = lazy_pattern(r"和|与|及|以及")
+_TOWN_AND_COUNTRY = lazy_pattern(r"城乡")
 # What joins the figures of a 分别 list: 、, or a word before the last (4.3%和7.1%)
-_FIGURE_JOINT = lazy_pattern(r"、|(?<=[\d%％])(?:和|与|及|以及)(?=[\d约近超])")
+_FIGURE_JOINT = lazy_pattern(r"、|(?:和|与|及|以及)(?=[\d约近超])")  # 1563家和5333家
 
 
 def _head_ended(subjects: list[str]) -> list[str]:

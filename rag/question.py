@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .figures import STATISTIC_NOUNS, WHOLE_AREA, asked_parts_of_year
 from .patterns import lazy_pattern
 from .sections import asked_section, section_cue
-from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, shorter_forms
+from .segment import DEMONSTRATIVES, STOPWORDS, Abbreviated, has_word_character, renamed, shorter_forms
 from .spans import NAMED, UNITS
 
 # Units people use for one another: a question's 多少起 is answered by 5010件.
@@ -337,7 +337,7 @@ class Asked:
             units = _DURATION_UNITS
         words = list(words)
         phrases = _noun_phrases(words, terms)
-        forms = {t: english.get(t) or (t, *_latin_spellings(t, question), *_abbreviations(t),
+        forms = {t: english.get(t) or (t, *_latin_spellings(t, question), *_abbreviations(t), *renamed(t),
                                        *(p for p in phrases if t in p.parts)) for t in terms}
         return cls(question, kind, patterns, terms, forms, in_english,
                    units,

@@ -293,6 +293,15 @@ def shorter_forms(word: str) -> list[ShortForm]:
             and (word.endswith(p) or (word.startswith(p) and word[-1] not in "率比"))]
 
 
+def renamed(word: str) -> list[str]:
+    """Return the other official names of what a word names: 市场主体 became 经营主体 in the
+    documents of 2023 on, so a question in either name asks about both."""
+    return [other for names in _RENAMED if word in names for other in names if other != word]
+
+
+_RENAMED = (("市场主体", "经营主体"),)
+
+
 class Abbreviated(str):
     """A noun phrase of a question, its words in `parts` (国家 高新技术 企业), that stands for
     each of them: a text holds it when it holds the phrase or an abbreviation of it."""

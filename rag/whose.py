@@ -227,7 +227,7 @@ def listed_with_others(bodies: Iterable[str], lead: str) -> bool:
     return False
 
 
-def one_of_a_list(members: Iterable[str], lead: str) -> bool:
+def one_of_a_list(members: Iterable[str], lead: str, figures: bool = True) -> bool:
     """Tell whether a word naming one thing (rag.question.Asked.members) stands, in the
     sentence before a figure, in a list that 等 and a count close and whose words after 等 do
     not write it (完成深康学校等7个新改扩建学校项目，新增基础教育学位9939个; 宁德时代…等206个项目落地，
@@ -240,6 +240,22 @@ def one_of_a_list(members: Iterable[str], lead: str) -> bool:
         after = lead[close.end():]
         if any(m in listed and m not in after for m in members):
             return True
+    # …and, for a figure asked, a list in its own clause of things without figures, whose verb
+    # and figure follow its last member (电动汽车、锂电池、光伏产品出口表现突出、增长77.6%: not
+    # 电动汽车's). Not for a name or a person: 党组书记、局长倪俊南 is one man's titles.
+    if not figures:
+        return False
+    items = lead[max(lead.rfind(c) for c in "，。；：") + 1 :].split("、")
+    if len(items) < 2 or len(items[-1]) < 2:
+        return False  # no list, or one of figures (十大民生实事、694项“民生微实事”)
+    # the first item's verb is the list's (新建改造中心公园、深高公园): as long as the others
+    items[0] = items[0][-max(len(item) for item in items[1:]):]
+    for i, item in enumerate(items[:-1]):
+        if _FIGURE.search(item):
+            break
+        named = [m for m in members if m in item and m not in "、".join(items[i + 1 :])]
+        if named and not any(m in other for m in members for other in items if other != item):
+            return True  # one item named, and no other (学前教育、义务教育学位 asked together)
     return False
 
 

@@ -422,6 +422,17 @@ def test_respectively_reads_figures_joined_by_a_word_and_subjects_sharing_a_lead
     shared = "主要预期目标：本区生产总值增长8%左右；万元GDP能耗、水耗分别下降4.3%、2%；城镇登记失业率控制在3%以内。"
     assert answer_of("万元GDP水耗要下降多少？", [hit(shared)]).text == "2%"
     assert answer_of("万元GDP能耗要下降多少？", [hit(shared)]).text == "4.3%"
+    # 城乡 is 城镇 and 农村; figures joined by 和 after a unit
+    both = "稳步提升社会保障水平。城乡低保平均标准分别提高至778元/月、6818元/年，特困人员基本生活标准提高。"
+    assert answer_of("农村低保平均标准提高到多少？", [hit(both)]).text == "6818元/年"
+    assert answer_of("城镇低保平均标准提高到多少？", [hit(both)]).text == "778元/月"
+    # without 分别, bare figures after one verb are each their subject's
+    bare = "出台安全生产硬措施，生产安全事故起数和死亡人数下降12.5%和6.3%。"
+    assert answer_of("生产安全事故死亡人数下降了多少？", [hit(bare)]).text == "6.3%"
+    assert answer_of("生产安全事故起数下降了多少？", [hit(bare)]).text == "12.5%"
+    # a name the question quotes tells the subjects apart (“四上”企业, not 亿元以上企业)
+    total = "新增亿元以上企业108家、“四上”企业966家，总数分别达到1563家和5333家。"
+    assert answer_of("“四上”企业总数是多少家？", [hit(total)]).text == "5333家"
     three = "万元GDP建设用地、水耗、电耗分别下降6.5%、3.9%和4.6%。"
     assert answer_of("万元GDP电耗下降了多少？", [hit(three)]).text == "4.6%"
     assert answer_of("万元GDP水耗下降了多少？", [hit(three)]).text == "3.9%"
@@ -889,6 +900,10 @@ def test_a_thing_named_in_a_counted_list_does_not_take_the_lists_figure():
     # the member named again after the list has a figure of its own
     again = "完成深康学校等7所学校，其中深康学校新增学位1200个。"
     assert answer_of("深康学校新增了多少个学位？", [hit(again)]).text == "1200个"
+    # …nor a thing listed with others, without figures, before the verb of the list's figure
+    exports = "推动外贸扩大规模，出口总值增长6.3%。电动汽车、锂电池、光伏产品出口表现突出、增长77.6%。"
+    assert answer_of("电动汽车出口增长了多少？", [hit(exports)]) is None
+    assert answer_of("出口总值增长了多少？", [hit(exports)]).text == "6.3%"
     # a list of kinds without a count: the figure counts them together, one kind asked
     kinds = "开展虚假违法广告、互联网广告、危化品广告等专项整治行动，共查办各类违法广告案件5010件。"
     assert answer_of("查了多少起虚假违法广告？", [hit(kinds)]).text == "5010件"
@@ -1169,6 +1184,12 @@ def test_a_list_of_figures_names_each_by_its_own_words_and_shares_its_subject():
     # …but not a clause that reads the same thing (总长达) nor one after a list of its own
     text = "全年新增地铁线路长度22.4公里，总长达449公里。"
     assert answer_of("地铁线网总长度达到多少公里？", [hit(text)]).text == "449公里"
+
+
+def test_a_body_renamed_in_official_use_is_found_under_either_name():
+    # 市场主体 became 经营主体 in 2023: a question in the old name asks about the new one
+    text = "深化信用体系建设，依法依规帮助6.8万家经营主体修复信用，新增个体工商户12万户。"
+    assert answer_of("让多少家市场主体摆脱了失信？", [hit(text)]).text == "6.8万家"
 
 
 def test_the_noun_asked_after_the_question_word_names_the_figure_right_after_it():

@@ -113,6 +113,10 @@ def test_a_figure_question_is_not_a_section_question():
     # a problem named in passing opens no section
     (("2025年工作安排建议",), "完成全年发展目标面临诸多挑战，但也有较好的支撑。", "plan"),
     (("一、综合",), "全年地区生产总值增长5%。", ""),
+    # a plan is also named as the year's 工作重点; 关于2019年工作 says no part (the review, in
+    # a report of 2020, beside 关于2020年工作: only the report's year tells them apart)
+    (("二、2020年工作重点", "（四）着力加快平台载体建设"), "全社会研发投入突破150亿元。", "plan"),
+    (("一、关于2019年工作",), "推进立法。", ""),
 ])
 def test_the_part_a_passage_belongs_to(path, text, part):
     assert section_of(path, text)[0] == part
