@@ -904,6 +904,13 @@ def test_a_thing_named_in_a_counted_list_does_not_take_the_lists_figure():
     exports = "推动外贸扩大规模，出口总值增长6.3%。电动汽车、锂电池、光伏产品出口表现突出、增长77.6%。"
     assert answer_of("电动汽车出口增长了多少？", [hit(exports)]) is None
     assert answer_of("出口总值增长了多少？", [hit(exports)]).text == "6.3%"
+    # not when the question names the list itself, or another of its items, nor a list of figures
+    villages = "盐田三村、四村和西山吓村整体搬迁签约率由61%提高至88%。"
+    assert answer_of("盐田三村、四村和西山吓村整体搬迁的签约率提升到了多少？", [hit(villages)]).text == "88%"
+    places = "完成学校扩建，新增学前教育、义务教育学位3600个。"
+    assert answer_of("新增多少个学前教育和义务教育学位？", [hit(places)]).text == "3600个"
+    deeds = "民生支出占一般公共预算支出85.2%。高质量办好十大民生实事、694项“民生微实事”。"
+    assert answer_of("办理了多少项民生微实事？", [hit(deeds)]).text == "694项"
     # a list of kinds without a count: the figure counts them together, one kind asked
     kinds = "开展虚假违法广告、互联网广告、危化品广告等专项整治行动，共查办各类违法广告案件5010件。"
     assert answer_of("查了多少起虚假违法广告？", [hit(kinds)]).text == "5010件"
