@@ -23,7 +23,7 @@ from .identity import ReportIdentity
 from .passage import Hit
 from .patterns import lazy_pattern
 from .query import Query
-from .question import HUB_HEADS, Asked, asked_years, counted_thing
+from .question import HUB_HEADS, NUMBER_KINDS, Asked, asked_years, counted_thing
 from .sections import names_report, plan_period_years, section_of, years_of_titles
 from .segment import cut, holds_form, renamed, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
@@ -384,7 +384,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if bodies and respective is None and listed_with_others(bodies, hit.text[said_from:start]):
             continue  # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's
         if asked.members and respective is None and not _NAMES_A_LIST.search(asked.question) \
-                and one_of_a_list(asked.members, hit.text[said_from:start], asked.kind in _FIGURE_KINDS):
+                and one_of_a_list(asked.members, hit.text[said_from:start], asked.kind in NUMBER_KINDS):
             continue  # 完成深康学校等7个新改扩建学校项目，新增学位9939个 is no 深康学校 figure
         if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
@@ -607,7 +607,6 @@ def _reading(asked: Asked, lead: str, trail: str, counted: Collection[str] = ())
     return bonus
 
 
-_FIGURE_KINDS = ("count", "amount", "percent")  # the kinds of answer that are figures
 _NAMES_A_LIST = lazy_pattern(r"[等、]")  # 三村、四村和西山吓村: the question names the list itself
 # What may stand between a noun and its figure: nothing, or a link (贷款达, 贷款为, 贷款约).
 _LINK_AT_END = lazy_pattern(r"(?:达到?|为|约|超过?|共)?$")

@@ -318,8 +318,8 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
             if len(listed.split("、")) == len(figures):
                 subjects = listed.split("、")
                 break
-    if len(subjects) == 1 and len(figures) == 2 and (both := _TOWN_AND_COUNTRY.search(subjects[0])):
-        subjects = ["城镇", "农村" + subjects[0][both.end():]]  # 城乡低保平均标准分别提高至778元/月、6818元/年
+    if len(subjects) == 1 and len(figures) == 2 and (both := subjects[0].find("城乡")) >= 0:
+        subjects = ["城镇", "农村" + subjects[0][both + 2 :]]  # 城乡低保平均标准分别提高至778元/月、6818元/年
     if len(figures) < 2 or len(figures) != len(subjects):
         return None
     subjects = _distinguishing(_head_ended(subjects))
@@ -335,7 +335,6 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
 
 
 _PAIR = lazy_pattern(r"和|与|及|以及")
-_TOWN_AND_COUNTRY = lazy_pattern(r"城乡")
 # What joins the figures of a 分别 list: 、, or a word before the last (4.3%和7.1%)
 _FIGURE_JOINT = lazy_pattern(r"、|(?:和|与|及|以及)(?=[\d约近超])")  # 1563家和5333家
 

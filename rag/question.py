@@ -28,6 +28,7 @@ _UNIT_CLASSES = (("件", "起", "宗"), ("家", "户"), ("人", "名", "位"), (
 # percentage, a date), so retrieval may favour passages holding one, and they are results or
 # targets (a name or a person is neither).
 FIGURE_KINDS = ("count", "amount", "percent", "date")
+NUMBER_KINDS = ("count", "amount", "percent")  # …of which those that are numbers
 NAME_HEADS = ("条例", "办法", "规定", "指引", "方案", "纲要", "规划", "标准", "规范", "规则", "意见", "清单",
               "课题", "案例", "案", "行动", "活动", "项目", "备忘录", "协议", "公司", "机构", "单位", "奖",
               "平台", "品牌", "大学", "专家", "研究", "制度", "机制", "计划", "工程")

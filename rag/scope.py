@@ -21,6 +21,7 @@ from .identity import ReportIdentity
 from .places import Place, find_places
 from .patterns import lazy_pattern
 from .query import Query
+from .question import NUMBER_KINDS
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
     # A figure asked of how things stand now (现在, 目前, 现有), with no year, is the newest
     # report's of its region: 福田区属医院现在一共有多少张病床 is the 2023 report's 2731张, not
     # the 2020 report's 2200张 (a question without a figure asked reads every report).
-    if not query.years and query.asked is not None and query.asked.kind in _FIGURE_KINDS and _NOW.search(query.folded):
+    if not query.years and query.asked is not None and query.asked.kind in NUMBER_KINDS and _NOW.search(query.folded):
         chosen = _newest_of_each_region(chosen)
     # A year a report writes is a year it speaks of, though the report covers another: a
     # plan's horizon (到2030年), the year before's figure as finally verified (经最终核实，2022年
@@ -90,7 +91,6 @@ def scope_of(query: Query, reports: Mapping[str, ReportIdentity], mentioned: Cal
 
 
 _NOW = lazy_pattern(r"现在|目前|当前|现有|如今|截至目前|至今")
-_FIGURE_KINDS = ("count", "amount", "percent")
 
 
 def _newest_of_each_region(reports: Mapping[str, ReportIdentity]) -> dict[str, ReportIdentity]:
