@@ -272,6 +272,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
     total = sum(terms.values())
     if not total:
         return
+    # a list's subjects are told apart by the question's words and by the names it quotes
+    # (“四上”企业), which are no terms
+    naming = {**terms, **{q: 2.0 for q in asked.quoted if q not in terms}}
+    naming_forms = {**{q: (q,) for q in asked.quoted}, **asked.forms}
     quoted_or_titled = find(hit.text, asked.span_kinds())
     unquoted = headed_spans(hit.text, asked.name_head, asked.name_lead) if asked.kind == "name" else []
     for start, end in quoted_or_titled + [s for s in unquoted if not _inside(s, quoted_or_titled)]:
@@ -338,10 +342,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                               asked.forms, shared) / total  # 完工548个 counts 老旧小区改造 too
         read_at = start  # where the words that say what the figure is end
         if respective is not None:  # 城镇、农村居民收入分别增长5%、6.5%: 6.5% is 农村's
-            # a name the question quotes (“四上”企业) names its subject too, though it is no term
-            naming = {**terms, **{q: 2.0 for q in asked.quoted if q not in terms}}
-            forms = {**{q: (q,) for q in asked.quoted}, **asked.forms}
-            own, others = (_naming(naming, forms, heads) / total for heads in respective)
+            own, others = (_naming(naming, naming_forms, heads) / total for heads in respective)
             if own <= others:
                 continue  # another subject's figure, or the question names none of them
             if len(subjects_named(terms, respective[0] + respective[1])) >= 2:

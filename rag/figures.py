@@ -292,8 +292,7 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
     if cue is None:
         return None
     subjects_end, figures_from = cue
-    stops = [i for i in (text.find(ch, figures_from) for ch in "，。；！？\n") if i != -1]
-    list_end = min(stops) if stops else len(text)
+    list_end = _clause_end(text, figures_from, _LIST_STOPS)
     if end > list_end:
         return None  # a figure of a later clause (…分别增长11.2%、8.1%，社会消费品零售总额增长3.6%)
     # 增长4.3%和7.1%, 下降6.5%、3.9%和4.6%: the last figure may be joined by a word
