@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 
 from .config import Tuning
-from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, FALL,
+from .figures import (CHANGE_CLAUSE, CHANGE_FROM, CHANGE_LEAD, CHANGE_WORD, CHANGED_TO, CLAUSE_STOPS, COMPARED_LEAD, FALL,
                       FALL_BEFORE, LEAD_WINDOW, LEVEL_LEAD, LINK, PART_CUE, PER_TIME, PER_UNIT, PERIOD_LEAD,
                       RANK_LINK, SENTENCE_STOPS, TOTAL_CUE, TOTAL_ONLY, around, clause_before, figure_clause_before, is_average,
                       lead_before, list_members, own_lead, parts_of_year, respective_list, respective_subjects,
@@ -28,8 +28,8 @@ from .sections import names_report, plan_period_years, section_of, years_of_titl
 from .segment import cut, holds_form, renamed, shorter_forms, stands_alone
 from .spans import NAMED, find, headed_spans
 from .tables import cells
-from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_longer_names_figure, a_part_for_the_whole, after_a_word,
-                    another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
+from .whose import (RUNNING_TOTAL, SHARE_WORD, THRESHOLD, a_contrary_scope, a_longer_names_figure, a_part_for_the_whole,
+                    after_a_word, another_scope, another_statistic, counted_right_before, named_better_elsewhere, names_the_rate,
                     listed_with_others, one_of_a_list, qualified_otherwise, subjects_named,
                     the_whole_not_the_part)
 
@@ -373,6 +373,8 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if asked.wants_average and not per and "均" not in clause + prior_clause:
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
         lead = own_lead(hit.text, start)
+        if asked.kind in NUMBER_KINDS and asked.wants_difference != bool(COMPARED_LEAD.search(lead)):
+            continue  # 高于全国15.9个百分点 is a gap, which only a question about the gap asks for
         if ("年" in lead or "五" in lead) and PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
             continue  # 年均增长8.0%, 五年净增608万户: a period's figure, not one year's
         if asked.attribute and not (_support(dict.fromkeys(asked.attribute, 1.0), asked.forms,
@@ -387,10 +389,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if asked.members and respective is None and not _NAMES_A_LIST.search(asked.question) \
                 and one_of_a_list(asked.members, hit.text[said_from:start], asked.kind in NUMBER_KINDS):
             continue  # 完成深康学校等7个新改扩建学校项目，新增学位9939个 is no 深康学校 figure
-        if qualified_otherwise(asked, hit.text, start, sentence + "".join(hit.heading_path)):
+        if qualified_otherwise(asked, hit.text, start, prior_clause + clause + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
         if another_scope(asked.question, prior_clause + clause):
             continue  # 全市工业增加值1751.6亿元 is all industry's, not the 规模以上 industry asked about
+        if a_contrary_scope(asked.question, prior_clause + clause):
+            continue  # 农村…年人均保障标准6078元 is no figure of the 城市居民 asked about
         if a_part_for_the_whole(asked.question, clause, prior_clause):
             continue  # 农村常住居民人均可支配收入14239元 is no figure of all residents
         if the_whole_not_the_part(asked, hit.text[stop_before(hit.text, start) + 1 : start]):

@@ -171,6 +171,12 @@ PERIOD_LEAD = lazy_pattern(r"年均|[两三四五六七八九十]年(?:来|间|�
                             r"[两三四五六七八九十]年来|十[一二三四五]五”?(?:期间|时期)")
 
 
+# What stands before a figure that measures a gap to another's (高于全国15.9个百分点, 比全国平均
+# 高3.2个百分点, 高于年初目标任务3.5个百分点); against the year before it is a change (比上年高).
+COMPARED_LEAD = lazy_pattern(r"(?:高于|低于|快于|慢于|高出|低出|超出)(?!上年|去年|上一年|同期)[^，。；、：\d]{0,14}$|"
+                             r"比(?!例|重|率|值|上年|去年|上一年|同期)[^，。；、：\d]{1,14}(?<![提升增降])(?:高|低|快|慢)出?$")
+
+
 def lead_before(text: str, start: int, width: int = 0) -> str:
     """Return the `width` characters before a figure, a footnote's mark and spaces left out
     (地区生产总值[2] 16907.85亿元: the figure follows 地区生产总值)."""
@@ -211,8 +217,15 @@ def statistic_before(text: str, start: int) -> tuple[str, str]:
     lead = _FOOTNOTE_MARK.sub("", text[left:start])
     while lead and (tail := _SUBJECT_TAIL.search(lead) or _LISTED_BEFORE.search(lead)):
         lead = lead[: tail.start()]
+    if not lead and left > 1 and text[left - 1] == "，" and (level := _FIGURE_AT_END.search(text, 0, left - 1)):
+        # a change in a clause of its own is that of the figure before it (快递业务收入165.7亿元，
+        # 增长18.9%: 收入's)
+        return statistic_before(text, level.start())
     noun = next((noun for noun in STATISTIC_NOUNS if lead.endswith(noun)), "")
     return (qualifier_before(lead, len(lead) - len(noun)) if noun else ""), noun
+
+
+_FIGURE_AT_END = lazy_pattern(r"(?<![0-9０-９.．])[0-9０-９][0-9０-９.．]*[万亿]?[^\s，。；：、0-9０-９]{0,4}$")
 
 
 def qualifier_before(text: str, at: int) -> str:
@@ -264,8 +277,11 @@ def respective_list(text: str, start: int) -> tuple[int, int] | None:
     6.3%; 公众满意度达99.1%、93.8%); None when the figure is in no such list."""
     sentence_start = stop_before(text, start, "。！？；\n") + 1
     cue = text.rfind("分别", sentence_start, start)
-    if cue != -1 and _clause_end(text, cue, _LIST_STOPS) >= start:
-        return cue, cue + 2
+    if cue != -1 and (list_end := _clause_end(text, cue, _LIST_STOPS)) >= start:
+        # 分别从每人每月202元、270元提高到209元、280元: two lists, where each change started
+        # and where it ended; a figure is read in its own
+        turn = _FROM_TO.search(text, cue + 2, list_end) if _FROM.match(text, cue + 2) else None
+        return cue, turn.end() if turn and turn.end() <= start else cue + 2
     clause_start = stop_before(text, start, _LIST_STOPS) + 1
     for run in _BARE_FIGURE_RUN.finditer(text, clause_start, _clause_end(text, start, _LIST_STOPS)):
         if run.start() <= start < run.end():
@@ -274,6 +290,8 @@ def respective_list(text: str, start: int) -> tuple[int, int] | None:
 
 
 _LIST_STOPS = "，。；！？\n"  # what ends a list's clause: not its 、
+_FROM = lazy_pattern(r"[从由]")
+_FROM_TO = lazy_pattern(r"(?:提高|增加|提升|增长|上升|下降|降低|减少|扩大|缩小|调整)(?:到|至)|增至|降至")
 # The verb and link between a list's subjects and its bare figures (下降, 增长, 达, 提高到)
 _VERB_TAIL = lazy_pattern(r"(?:同比|比上年|较上年)?(?:下降|增长|提高|提升|减少|降低|增加|上升|回落|达|为|至|到)+$")
 _BARE_FIGURE = r"[约近超]?\d[\d.]*(?:[%％]|[万亿千百]?[\u4e00-\u9fff/]{0,4}?)"
@@ -293,6 +311,8 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
         return None
     subjects_end, figures_from = cue
     list_end = _clause_end(text, figures_from, _LIST_STOPS)
+    if (turn := _FROM_TO.search(text, figures_from, list_end)) and _FROM.match(text, figures_from):
+        list_end = turn.start()  # the list of where the changes started (从202元、270元提高到…)
     if end > list_end:
         return None  # a figure of a later clause (…分别增长11.2%、8.1%，社会消费品零售总额增长3.6%)
     # 增长4.3%和7.1%, 下降6.5%、3.9%和4.6%: the last figure may be joined by a word

@@ -60,10 +60,14 @@ class Place:
 # The whole country: the region of the State Council's report. Its code is the prefix of
 # every code, so every division lies within it.
 NATIONAL = Place("全国", "")
-_NATIONAL_NAMES = ("全国", "我国", "国务院")
+_NATIONAL_NAMES = ("全国", "我国", "国务院", "国家")
 # 全国 in a comparison (全国首个, 全国第一, 高于全国平均) says how a region ranks, not that the
-# question is about the country.
-_NATIONAL_AS_COMPARISON = lazy_pattern(r"(?:全国|我国)(?:首|第|前|领先|唯一|平均|率先|排|最|同类|示范|文明|百强|十佳|先进|性|各地|范围内?最)")
+# question is about the country; 国家 in a name or a grade (国家高新技术企业, 国家级, 国家首批)
+# says what a thing is, wherever it is.
+_NATIONAL_AS_COMPARISON = lazy_pattern(r"(?:全国|我国)(?:首|第|前|领先|唯一|平均|率先|排|最|同类|示范|文明|百强|十佳|先进|性|各地|范围内?最)|"
+                                       r"国家(?:级|高新|高企|重点|重大|首批|首个|最高|实验室|自然|森林|湿地|历史|文化|生态|卫生|"
+                                       r"园林|全域|[0-9A-Z]|一级|二级|知识产权|创新|先进|专精|单项|示范|战略|标准|区域|中心|"
+                                       r"部委|机关|层面|和地区|安全|公园|考古|体育|会展)")
 _ENGLISH_NATIONAL = lazy_pattern(r"\b(?:China|China's|nationwide|nationally|the whole country)\b", re.IGNORECASE)
 # Areas that are no division but have their own reports (深圳市大鹏新区, 前海合作区): named after
 # the division they lie in.

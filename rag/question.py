@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .figures import STATISTIC_NOUNS, WHOLE_AREA, asked_parts_of_year
 from .patterns import lazy_pattern
@@ -46,7 +47,9 @@ _ASKS = [
     # 排第几 / 排名多少: a place in a ranking (全国第二, 居全国首位)
     ("rank", lazy_pattern(r"第几|排名(?:多少|如何|怎么样|怎样)|(?<![安编])排在?多少|位次|名次|\bwhich place\b|\brank(?:ed|s)?\b", re.I),
      ("rank",)),
-    ("amount", lazy_pattern(r"多少钱|金额|总额|罚款|罚了多少|how much money", re.I), ("count",)),
+    # …not a rate of an amount (进出口总额增长了百分之几)
+    ("amount", lazy_pattern(r"^(?!.*(?:百分之|百分点|增速|增幅|涨幅|降幅|占比|比重)).*?(?:多少钱|金额|总额|罚款|罚了多少|how much money)",
+                            re.I), ("count",)),
     ("percent", lazy_pattern(r"[率比]是多少|率达|率为|百分之|百分点|(?:率|比例|占比|比重|增速|增幅|涨幅|降幅|增长(?:目标)?)\s*[？?]?\s*$|"
                  r"(?:比例|占比|比重|增速|增幅|涨幅|降幅)(?:是|为|有|达到?|提高到了?|提升到了?|约)?(?:多少|几|多大)|\bpercent|\brate\b|"
                  r"\b(?:share|proportion|ratio)\b|how fast|\bgrowth (?:target|rate)\b|\bgrow by\b", re.I),
@@ -79,13 +82,13 @@ _CJK = lazy_pattern(r"[\u3400-\u9fff]")
 # Words that ask rather than say what about: the kind of answer, not its topic.
 _QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是否|有没有|一共|总共|大概|大约|具体|分别|请问|叫|多[长高远深宽重]$|多久|多长时间|百分之|"
                             r"日期|时间|时候|名字|名称|全称|数量|金额|总额|一起|一同)")
-_COUNT_WORD = lazy_pattern(r"^(?:多少|几)")
+_COUNT_WORD = lazy_pattern(r"^(?:多少|几|百分之(?:几|多少))")
 # The measure words that count a noun, for a question that names the noun but no unit
 # (多少经营主体 is answered in 家 or 户, 多少公里 of road, not in 个 or 项).
 _NOUN_UNITS = (
     (lazy_pattern(r"企业|公司|主体|商户|单位|机构|银行|门店|工厂|平台|医院"), ("家", "户", "所")),
     (lazy_pattern(r"学校|幼儿园|高校|院校"), ("所", "家", "个")),
-    (lazy_pattern(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口|人数"),
+    (lazy_pattern(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口|人数|人$"),
      ("人", "名", "人次", "位")),
     (lazy_pattern(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
     (lazy_pattern(r"用户|家庭|农户"), ("户", "万户", "家")),
@@ -101,6 +104,24 @@ _NOUN_UNITS = (
     (lazy_pattern(r"农田|耕地|林地"), ("亩", "公顷")),
     (lazy_pattern(r"学位|床位|车位|泊位|座位|病床"), ("个", "座", "张")),
 )
+# What a change is measured against (外资比上年增长了多少): the noun asked stands before it.
+_CHANGE_BASES = frozenset("比 较 上年 去年 同期 上年同期 去年同期 同比".split())
+
+
+def _unglued(words: list[str]) -> list[str]:
+    """Return the words with a 比 that jieba glued to the noun before a comparison base cut
+    off (产量比|上年 → 产量|比|上年), and without a bracket of no words (增长（%）是多少)."""
+    out: list[str] = []
+    for w, after in zip(words, words[1:] + [""]):
+        out += [w[:-1], w[-1]] if len(w) > 2 and w[-1] in "比较" and after in _CHANGE_BASES else [w]
+    aside = _WORDLESS_BRACKET.search("".join(out))
+    if aside is None:
+        return out
+    starts = list(accumulate((len(w) for w in out), initial=0))
+    return [w for w, at in zip(out, starts) if not aside.start() <= at < aside.end()]
+
+
+_WORDLESS_BRACKET = lazy_pattern(r"[（(][^\u4e00-\u9fff（）()]*[）)]")
 # Words that may stand between what is counted and the question word (高速公路有多少公里).
 _LINKING = frozenset("有 是 为 达 达到 共 共有 一共 总共 的 了 大概 大约 约 还 又 都 已 已经".split())
 # Words that say how a figure is asked for, not what it is of: no sentence need repeat them.
@@ -127,6 +148,10 @@ _ASKS_YEARS = lazy_pattern(r"(?<![这近前头后])(?:多少|几)个?年(?![度�
 # 提高了多少 / 比上年增长多少 asks for the change itself (提高3.1个百分点), not the new level.
 _ASKS_CHANGE = lazy_pattern(r"(?:提高|增长|下降|降低|减少|增加|提升|上升|扩大|缩小|下滑|回落|涨)了?(?:多少|几)|"
                             r"比.{1,8}?[多少]了?(?:多少|几)")  # 比上年多了多少天: by how much
+# A gap between two figures (比全国高出多少, 高于目标多少): not 提高了多少 or 降低了多少, changes.
+_ASKS_DIFFERENCE = lazy_pattern(r"高出|低出|超出|(?<![提升增])高了?(?:多少|几)|(?<![降减])低了?(?:多少|几)|"
+                                r"(?<!加)快了?(?:多少|几)|慢了?(?:多少|几)|差距|相差|差多少")
+_AGAINST_LAST_YEAR = lazy_pattern(r"上年|去年|上一年|同期|前一年")  # 比上年高出多少: a change
 _ASKS_LEVEL = lazy_pattern(r"(?:增加|提高|提升|增长|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|达到")
 _ASKS_TARGET = lazy_pattern(r"目标|预期|计划|打算|力争|将要|要达到|定在|定为|\b(?:target|plan|planned|aim|goal)s?\b", re.I)
 # …but the year a change is measured from (比上年增加多少, 较去年) is no year asked about.
@@ -189,6 +214,8 @@ _PERCENT_UNITS = ("%", "％", "个百分点")
 _HOLDS_A_QUESTION_WORD = lazy_pattern(r"多少|几|多大|多高|多长|多久|多远|什么|哪")
 _COUNT_WORDS = lazy_pattern(r"多少|(?<!第)几")
 _QUALIFIER = lazy_pattern(r"(?:左右|以上|以内|以下)$")
+# Units of people, whom a report may count in 万 with no measure word (入境游客111万)
+_COUNTS_OF_PEOPLE = frozenset(("人", "人次", "名", "户", "位"))
 
 
 # Nouns that only say "how many" of the word before them (就业人数, 企业数量, 投资规模).
@@ -294,6 +321,7 @@ class Asked:
     # whole, whose clause names none of the part, is not the part's (rag.whose.the_whole_not_the_part).
     whole: tuple[str, ...] = ()
     part: tuple[str, ...] = ()
+    wants_difference: bool = False  # 高出多少: the gap to another figure (高于全国15.9个百分点), not either
 
     @classmethod
     def of(cls, question: str, asking: str, words: Iterable[str], in_corpus: Callable[[str], bool],
@@ -304,9 +332,13 @@ class Asked:
         found = asked_kind(question)
         if found is None:
             return None
+        words = _unglued(list(words))
         kind, patterns = found
         english = _term_forms(asking, translate)
         terms = question_terms(words, lambda t: in_corpus(t) or len(english.get(t, ())) > 1)
+        # 比上年增长: what a change is measured against says nothing of what changed (去年 alone
+        # says when: 去年一共查处了几起)
+        terms = {t: w for t, w in terms.items() if t not in _CHANGE_BASES or not re.search(f"[比较]{t}", question)}
         in_english = bool(english) and not _CJK.search(asking)  # not 重庆的GDP是多少: that one is Chinese
         if in_english:
             terms = _english_topic(terms, places)
@@ -358,6 +390,7 @@ class Asked:
                    members=_members(words, places, tag, attribute + key_nouns),
                    qualifiers=_qualifiers(words, attribute[0] if named_before else "", nouns, in_corpus),
                    wants_share=kind == "percent" and bool(_ASKS_SHARE.search(question)),
+                   wants_difference=bool(_ASKS_DIFFERENCE.search(asking)) and not _AGAINST_LAST_YEAR.search(asking),
                    **dict(zip(("whole", "part"), _whole_and_part(words, places, tag))))
 
     def fits(self, span: str, after: str = "", before: str = "") -> bool:
@@ -374,7 +407,8 @@ class Asked:
             return span.endswith("元")
         if self.units and kind in ("count", "percent"):
             return (any(span.endswith(u) for u in self.units)
-                    or (any(u in ("个", "项") for u in self.units) and span.endswith("个百分点")))
+                    or (any(u in ("个", "项") for u in self.units) and span.endswith("个百分点"))
+                    or (kind == "count" and span[-1:] in ("万", "亿") and bool(set(self.units) & _COUNTS_OF_PEOPLE)))
         if kind == "name":
             if span.strip("“”‘’《》") in question:
                 return False  # the question already names it: it can't be the answer
@@ -544,7 +578,7 @@ def _attribute(words: list[str], terms: dict[str, float], tag: Callable[[str], s
                     break
                 modifiers.append(m)
             break
-        if w not in _LINKING and w not in _GENERIC and not noun(w, flag):
+        if w not in _LINKING and w not in _GENERIC and w not in _CHANGE_BASES and not noun(w, flag):
             break  # 市局处理了多少: the agent of a verb is not what is counted
     run = []
     for w, flag in tagged[at + 1 :]:
@@ -629,6 +663,7 @@ def _members(words: list[str], places: Collection[str], tag: Callable[[str], str
     dictionary tag (深康 of 深康学校, 宁德 and 时代, 小米; not 新增, 提供, 学位)."""
     return tuple(dict.fromkeys(
         w for w in words if len(w) >= 2 and _CJK_WORD.fullmatch(w) and w not in STOPWORDS and w not in counted
+        and not _COUNT_WORD.match(w)  # 百分之几 asks
         and not any(w in p or p in w for p in places) and not _NOT_A_NAME_TAG.match(tag(w) or "n")))
 
 

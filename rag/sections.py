@@ -38,7 +38,7 @@ _PARTS = (
      lazy_pattern(r"打算|下一步|接下来|工作安排|(?:有|做)?(?:哪些|什么)(?:工作)?(?:安排|计划)|(?:重点|主要|目标)(?:工作)?任务|工作设想|设想|"
                 r"(?:要|将|准备)(?:重点)?(?:做好?|干|抓好?|推进)(?:哪些|什么|哪几)|重点要做|"
                 r"目标(?:任务)?(?:有哪些|是什么)|(?:基本|总体)?思路|总体要求"),
-     lazy_pattern(r"安排|任务|打算|设想|计划|思路|总体要求|目标|主要工作|重点工作|工作重点|展望")),
+     lazy_pattern(r"安排|任务|打算|设想|计划|思路|总体要求|目标|主要工作|重点工作|工作重点|展望|建议")),
 )
 _QUESTION_CUES = {part: cue for part, cue, _ in _PARTS}
 _TITLE_CUES = tuple((part, title) for part, _, title in _PARTS)
@@ -148,7 +148,8 @@ def years_of_titles(heading_path: Sequence[str], issued: str = "",
     end open (2021年以来工作回顾: up to the report's own): the years the titles name (2024年
     工作回顾); else those they name by the year the report was `issued` (过去一年, 今年); else
     none under a five-year plan's title (“十三五”时期发展成就 speaks of the period as a whole:
-    lifting it for each of its years put reviews of the period first); else the years of the
+    lifting it for each of its years put reviews of the period first); else, under a review's
+    title without a year (…取得新成效), the year before the report was given; else the years of the
     report's title, which a report without such titles is about throughout (a statistical
     communiqué, a rule-of-law report)."""
     titles = "".join(heading_path)
@@ -162,6 +163,10 @@ def years_of_titles(heading_path: Sequence[str], issued: str = "",
             return relative, False
     if plan_period_years(titles):
         return set(), False
+    if issued and section_of(heading_path, "")[0] == "review":
+        # a review titled by its themes (牢记殷殷嘱托，…取得新成效) looks back on the year
+        # before the report was given, as one titled 2024年工作回顾 does
+        return {str(int(issued) - 1)}, False
     return set(title_years), False
 
 

@@ -14,9 +14,10 @@ from .patterns import lazy_pattern
 from .question import UNIT_ONLY, Asked, counted_thing
 from .segment import holds_form
 
-__all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_longer_names_figure", "a_part_for_the_whole", "after_a_word",
-           "another_scope", "another_statistic", "counted_right_before", "listed_with_others", "named_better_elsewhere",
-           "names_the_rate", "one_of_a_list", "qualified_otherwise", "subjects_named", "the_whole_not_the_part"]
+__all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_contrary_scope", "a_longer_names_figure", "a_part_for_the_whole",
+           "after_a_word", "another_scope", "another_statistic", "counted_right_before", "listed_with_others",
+           "named_better_elsewhere", "names_the_rate", "one_of_a_list", "qualified_otherwise", "subjects_named",
+           "the_whole_not_the_part"]
 
 
 def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool:
@@ -27,8 +28,8 @@ def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool
     if asked.english or asked.kind not in ("count", "amount", "percent"):
         return False
     written = asked.question + "".join(f for forms in asked.forms.values() for f in forms)
-    if not any(noun in written for noun in STATISTIC_NOUNS):
-        return False  # the question names no statistic: its own words decide
+    if not any(noun in written for noun in STATISTIC_NOUNS) and not any(_A_VOLUME.search(t) and t in text for t in asked.terms):
+        return False  # the question names no statistic (nor a volume, 快递业务量): its own words decide
     qualifier, own = statistic_before(text, start)
     if not own:
         return False
@@ -40,6 +41,10 @@ def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool
     # both characters differ: one may be a slip of the question's (社会消废品零售总额)
     return (bool(qualifier and asked_qualifier) and all(a != b for a, b in zip(qualifier, asked_qualifier))
             and qualifier not in written)
+
+
+# A volume the reports write (快递业务量; not 存量房贷, 质量, a typo's 吞土量: no term)
+_A_VOLUME = lazy_pattern(r"[\u4e00-\u9fff](?<![质力能数存增含])量")
 
 
 def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start: int, end: int) -> bool:
@@ -58,7 +63,7 @@ def named_better_elsewhere(asked: Asked, terms: Iterable[str], text: str, start:
             return None
         return {t for t in naming if any(holds_form(clause, f) for f in asked.forms.get(t, (t,)))}
 
-    own_clause = around(text, start, end, _CLAUSES)
+    own_clause = around(text, start, end, _CLAUSES + SENTENCE_STOPS)
     # a clause before it that states no figure leads into it (天府国际机场正式通航投运，旅客吞吐量435.5万人次)
     lead = clause_before(text, start, _CLAUSES + SENTENCE_STOPS)
     own = held(("" if _FIGURE.search(lead) else lead) + own_clause.replace(text[start:end], "", 1))
@@ -192,6 +197,37 @@ def another_scope(question: str, near: str) -> bool:
     around a figure does not name."""
     return any(any(f in question for f in forms) and not any(f in near for f in forms + also)
                for forms, also in _STATISTICAL_SCOPES)
+
+
+# Scopes that exclude each other: a figure whose words name one of a group and not the one the
+# question names is the other's (农村…年人均保障标准6078元 for 城市居民…月人均保障标准; 进口 for
+# 出口). Words that hold two of a group name both (进出口, 城乡) and are read as neither.
+_CONTRARY_SCOPES = (
+    (("城镇", "城市", "城里"), ("农村", "乡村", "农民")),
+    (("出口",), ("进口",)),
+    (("存栏",), ("出栏",)),
+    (("客运", "旅客"), ("货运", "货物", "货邮")),
+    (("一般公共预算",), ("政府性基金",)),
+    (("公办",), ("民办",)),
+    (("月人均",), ("年人均",)),
+    (("第一产业",), ("第二产业",), ("第三产业",)),
+    (("寿险",), ("财产险",), ("健康险",)),
+    (("pm2.5", "细颗粒物"), ("pm10", "可吸入颗粒物")),
+)
+_BOTH_SCOPES = lazy_pattern(r"进出口|城乡|城镇、农村|城镇和农村|城市和农村")
+
+
+def a_contrary_scope(question: str, near: str) -> bool:
+    """Tell whether the words around a figure name a scope that excludes the one the question
+    names, and not the question's own (农村最低生活保障…6078元 for 城市居民的保障标准)."""
+    question, near = _BOTH_SCOPES.sub("", question.lower()), _BOTH_SCOPES.sub("", near.lower())
+    for group in _CONTRARY_SCOPES:
+        asked = [side for side in group if any(w in question for w in side)]
+        if len(asked) != 1 or any(w in near for w in asked[0]):
+            continue
+        if any(w in near for side in group if side is not asked[0] for w in side):
+            return True
+    return False
 
 
 def a_part_for_the_whole(question: str, clause: str, before: str) -> bool:
