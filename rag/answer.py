@@ -364,8 +364,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if respective is None and named_better_elsewhere(asked, (t for t in terms if t not in _COMPARISON_BASES
                                                                  and not _CHANGE_TERM.fullmatch(t)), hit.text, start, end):
             continue  # 战略性新兴产业增加值222.69亿元 when 其中高端装备制造产业增加值 is asked: another's figure
-        if asked.wants_new and not asked.wants_total and RUNNING_TOTAL.search(own_lead(hit.text, start)):
-            continue  # 累计建成超充站1030座 is how many there are, not how many were built that year
+        if asked.wants_new and not asked.wants_total and (RUNNING_TOTAL.search(own_lead(hit.text, start)) or (
+                _STOCK_LEAD.search(own_lead(hit.text, start)) and not PART_CUE.search(own_lead(hit.text, start)))):
+            continue  # 累计建成超充站1030座, 国高企业达到7061家: how many there are, not how many were added
         if asked.wants_share and not SHARE_WORD.search(clause + prior_clause):
             continue  # 规模以上工业增加值增长0.2% is a change, not the share (占…比重) asked for
         if asked.parts_of_year and not asked.parts_of_year & _period_of(hit, start, clause):
@@ -420,6 +421,10 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if asked.wants_change and not FALL.search(asked.question) and (fall := FALL_BEFORE.search(hit.text, 0, start)):
             start, span = fall.start(), hit.text[fall.start() : end]  # 涨了多少 → 下降0.2%, not 0.2%
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)
+
+
+# What leads to how many there are, when no word of addition does (国高企业达到7061家)
+_STOCK_LEAD = lazy_pattern(r"(?:达到|达|增至|增加到|总数|总量)$")
 
 
 # A bracket right after a figure that states a part of it (（含有轨电车16.71公里）, （其中民办428所）).

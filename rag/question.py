@@ -102,6 +102,7 @@ _NOUN_UNITS = (
                   r"资本|保费|赔付|赔款|利润|税收|融资|市值|成交额|交易额|营业额"),
      ("元",)),
     (lazy_pattern(r"农田|耕地|林地"), ("亩", "公顷")),
+    (lazy_pattern(r"^(?:粮食|粮|蔬菜|水果|肉类|猪肉|水产品|牛奶|禽蛋|钢材|粗钢|煤炭|原煤|原油)$"), ("吨", "斤", "公斤", "千克")),
     (lazy_pattern(r"学位|床位|车位|泊位|座位|病床"), ("个", "座", "张")),
 )
 # What a change is measured against (外资比上年增长了多少): the noun asked stands before it.
@@ -137,7 +138,7 @@ _ASKS_TOTAL = lazy_pattern(r"总|一共|共有|共计|累计|合计|全部|全�
                            r"\b(?:in total|altogether|in all|so far)\b", re.I)
 # 占…比重, 占比: a share of a whole.
 _ASKS_SHARE = lazy_pattern(r"比重|占比|所占|份额|占.{1,20}比例")
-_ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增加(?!到|至)|多了|\b(?:new|newly|add|added)\b", re.I)
+_ASKS_NEW = lazy_pattern(r"新增|净增|新建|新开|新引进|增加了|增加(?!到|至)|多了|\b(?:new(?! energy)|newly|add|added)\b", re.I)
 # 人均/日均/平均: a figure per person, per day: a total or a peak is another figure.
 _ASKS_AVERAGE = lazy_pattern(r"[人日户年月亩地]均|平均|每平方公里|\b(?:per capita|average|per day|daily)\b", re.I)
 # 多久 / 多长时间 asks a span of time, in its units.

@@ -3,9 +3,10 @@ list, a scope that excludes the asked one, units the measure-word list lacks."""
 
 import pytest
 
+from rag.query import Query
 from rag.sections import section_of, years_of_titles
 from rag.spans import PATTERNS
-from tests.test_answer import answer_of, hit
+from tests.test_answer import Words, answer_of, hit
 
 GAP = "传统产业加快改造升级，制造业技改投资增速23.9%，高于全国15.9个百分点。"
 
@@ -116,3 +117,18 @@ def test_typed_words_and_brackets_do_not_hide_what_is_counted():
     assert typed.text == "4081万吨"
     crops = "中草药材、园林水果产量分别增长1.9%、6.2%、2.7%。"
     assert answer_of("手机产量比上年增长（%）是多少？", [hit(crops)]) is None
+
+
+def test_how_many_there_are_is_no_count_of_those_added():
+    text = "国高企业达到7061家，连续六年全国区县级第一。"
+    assert answer_of("新增了多少家国高企业？", [hit(text)]) is None
+    assert answer_of("国高企业有多少家？", [hit(text)]).text == "7061家"
+    # grain is weighed, not measured in 亩
+    assert answer_of("全市地里一共收了多少粮食？", [hit("全年全市粮食种植面积744.8万亩。")]) is None
+
+
+def test_new_energy_is_no_addition():
+    text = "新能源汽车产量达到95.3万辆，集成电路产量增长1倍多。"
+    assert answer_of("新能源汽车产量是多少？", [hit(text)]).text == "95.3万辆"
+    assert answer_of("新增新能源汽车多少辆？", [hit(text)]) is None
+    assert not Query.of("How many new energy vehicles did Chongqing produce?", Words()).asked.wants_new
