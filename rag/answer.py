@@ -110,6 +110,7 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
     min_support = tuning.min_support_english if asked.english else tuning.min_support
     best: tuple[float, Answer] | None = None
     rivals: list[tuple[float, Answer]] = []
+    withheld = float("-inf")  # the best score of a figure that is a list's, not the thing asked
     # An English question ranks on translated words and vectors: a figure outside its best
     # passage is too often a neighbour's.
     for hit in hits[: 1 if asked.english else max_hits]:
@@ -142,13 +143,16 @@ def extract_answer(query: Query, hits: Sequence[Hit], *, reports: Mapping[str, R
         found = list(_candidates(asked, hit, terms, min_support, target_cue_needed=asked.wants_target and not in_plan,
                                  years=years, bodies=bodies)) + _table_candidates(query, hit)
         for score, answer in found:
+            if answer is None:  # a list's figure (_candidates)
+                withheld = max(withheld, score - planned)
+                continue
             candidate = (score - planned, answer)
             rivals.append(candidate)
             if best is None or candidate[0] > best[0]:
                 best = candidate
     if best and asked.english and _rivals(best, rivals):
         return None  # translated words can't tell two figures apart: show the passages instead
-    return best[1] if best else None
+    return best[1] if best and best[0] > withheld else None
 
 
 def _with_full_width_marks(hit: Hit) -> Hit:
@@ -264,11 +268,12 @@ def _home_names(query: Query, report: ReportIdentity | None) -> set[str]:
 
 def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: float,
                 target_cue_needed: bool = False, years: Collection[str] = (),
-                bodies: Collection[str] = ()) -> Iterator[tuple[float, Answer]]:
+                bodies: Collection[str] = ()) -> Iterator[tuple[float, Answer | None]]:
     """Yield (score, answer) for each span of the asked kind in the hit that its sentence
     supports; with `target_cue_needed` (a target asked for, outside a plan section) only
     those whose sentence says it is one (目标, 力争, 左右…): a review passage that mentions
-    its targets once still states results."""
+    its targets once still states results. A figure of a list that holds the thing asked
+    with others comes as (score, None): no answer, and none weaker than it either."""
     total = sum(terms.values())
     if not total:
         return
@@ -385,11 +390,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         said_from = stop_before(hit.text, start, SENTENCE_STOPS) + 1  # where the figure's sentence starts
         if bodies and not all(b in hit.text[said_from:end] for b in bodies):
             continue  # 旅客、货邮吞吐量分别达3109.3万人次、61.2万吨 is no figure of the 天府国际机场 asked about
-        if bodies and respective is None and listed_with_others(bodies, hit.text[said_from:start]):
-            continue  # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's
-        if asked.members and respective is None and not _NAMES_A_LIST.search(asked.question) \
-                and one_of_a_list(asked.members, hit.text[said_from:start], asked.kind in NUMBER_KINDS):
-            continue  # 完成深康学校等7个新改扩建学校项目，新增学位9939个 is no 深康学校 figure
+        # 建成投运市新华医院、市第二人民医院龙华医院…等8个医疗卫生项目，新增床位超9000张: the list's;
+        # 完成深康学校等7个新改扩建学校项目，新增学位9939个 is no 深康学校 figure. Checked last (below).
+        the_lists = bool(respective is None and (
+            (bodies and listed_with_others(bodies, hit.text[said_from:start]))
+            or (asked.members and not _NAMES_A_LIST.search(asked.question)
+                and one_of_a_list(asked.members, hit.text[said_from:start], asked.kind in NUMBER_KINDS))))
         if qualified_otherwise(asked, hit.text, start, prior_clause + clause + "".join(hit.heading_path)):
             continue  # 高速公路通车里程突破9300公里 is not the 高铁通车里程 asked about
         if another_scope(asked.question, prior_clause + clause):
@@ -418,6 +424,12 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
                  + (_QUOTED_NEAR if _quotes_near(asked, hit.text, start, clause) else 0.0)
                  + _WHOLE_WORDS * _as_words(terms, clause) / total
                  - (_AVERAGE_UNASKED if not asked.wants_average and is_average(hit.text, start) else 0.0))
+        if the_lists:
+            # no answer, but what it would have scored: a list's figure that reads best says the
+            # report states the thing asked only with others, and a weaker neighbour is no answer
+            # either (北汽、小米、理想等…约30万辆, then 新能源汽车保有量超100万辆 for 小米's output)
+            yield score, None
+            continue
         if asked.wants_change and not FALL.search(asked.question) and (fall := FALL_BEFORE.search(hit.text, 0, start)):
             start, span = fall.start(), hit.text[fall.start() : end]  # 涨了多少 → 下降0.2%, not 0.2%
         yield score, Answer(span, hit.source, hit.start + start, hit.start + end, hit.rank)

@@ -290,8 +290,10 @@ def one_of_a_list(members: Iterable[str], lead: str, figures: bool = True) -> bo
         if _FIGURE.search(item):
             break
         named = [m for m in members if m in item and m not in "、".join(items[i + 1 :])]
-        if named and not any(m in other for m in members for other in items if other != item):
-            return True  # one item named, and no other (学前教育、义务教育学位 asked together)
+        if named and not any(0 <= other.find(m) < 2 for m in members for other in items if other != item):
+            # one item named, and no other by its name (学前教育、义务教育学位 asked together); a
+            # word the last item writes later is the head all share (连平、河源和吉安共建产业园)
+            return True
     return False
 
 

@@ -132,3 +132,12 @@ def test_new_energy_is_no_addition():
     assert answer_of("新能源汽车产量是多少？", [hit(text)]).text == "95.3万辆"
     assert answer_of("新增新能源汽车多少辆？", [hit(text)]) is None
     assert not Query.of("How many new energy vehicles did Chongqing produce?", Words()).asked.wants_new
+
+
+def test_a_thing_counted_only_with_others_gets_no_figure_not_even_a_weaker_one():
+    text = ("北汽、小米、理想等重点整车项目陆续投产、在京生产新能源汽车约30万辆、增长近3倍。"
+            "毫不松懈抓好空气污染治理，新能源汽车保有量超100万辆。")
+    assert answer_of("小米汽车在北京生产了多少辆新能源汽车？", [hit(text)]) is None
+    assert answer_of("在京生产了多少辆新能源汽车？", [hit(text)]).text == "约30万辆"
+    parks = "连平、河源和吉安共建产业园入驻企业27家，产值超30亿元。为61家企业配租创新型产业用房。"
+    assert answer_of("连平共建产业园入驻了多少家企业？", [hit(parks)]) is None
