@@ -369,8 +369,9 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         if respective is None and named_better_elsewhere(asked, (t for t in terms if t not in _COMPARISON_BASES
                                                                  and not _CHANGE_TERM.fullmatch(t)), hit.text, start, end):
             continue  # 战略性新兴产业增加值222.69亿元 when 其中高端装备制造产业增加值 is asked: another's figure
-        if asked.wants_new and not asked.wants_total and (RUNNING_TOTAL.search(own_lead(hit.text, start)) or (
-                _STOCK_LEAD.search(own_lead(hit.text, start)) and not PART_CUE.search(own_lead(hit.text, start)))):
+        lead = own_lead(hit.text, start)
+        if asked.wants_new and not asked.wants_total and (
+                RUNNING_TOTAL.search(lead) or (_STOCK_LEAD.search(lead) and not PART_CUE.search(lead))):
             continue  # 累计建成超充站1030座, 国高企业达到7061家: how many there are, not how many were added
         if asked.wants_share and not SHARE_WORD.search(clause + prior_clause):
             continue  # 规模以上工业增加值增长0.2% is a change, not the share (占…比重) asked for
@@ -378,7 +379,6 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
             continue  # 全年上涨2.2%, or 三季度增长4.6% after 克服二季度增速回落, is no figure of 二季度
         if asked.wants_average and not per and "均" not in clause + prior_clause:
             continue  # a figure per person or per day is asked: a total or a peak (单日最高) is another
-        lead = own_lead(hit.text, start)
         if asked.kind in NUMBER_KINDS and asked.wants_difference != bool(COMPARED_LEAD.search(lead)):
             continue  # 高于全国15.9个百分点 is a gap, which only a question about the gap asks for
         if ("年" in lead or "五" in lead) and PERIOD_LEAD.search(lead) and not _ASKS_PERIOD.search(asked.question):
