@@ -292,7 +292,7 @@ def _candidates(asked: Asked, hit: Hit, terms: dict[str, float], min_support: fl
         before = hit.text[max(0, start - len(asked.name_head)) : start] if (start, end) in unquoted else ""
         if not asked.fits(span, _bare_after(hit.text, end), before):
             continue
-        per = PER_UNIT.match(hit.text, end) if asked.kind in ("count", "amount", "percent") else None
+        per = PER_UNIT.match(hit.text, end) if asked.kind in NUMBER_KINDS else None
         if per:
             if not (per.group(1) in asked.question or PER_TIME.fullmatch(per.group(1))
                     or names_the_rate(asked, hit.text, start)):

@@ -280,7 +280,7 @@ def respective_list(text: str, start: int) -> tuple[int, int] | None:
     if cue != -1 and (list_end := _clause_end(text, cue, _LIST_STOPS)) >= start:
         # 分别从每人每月202元、270元提高到209元、280元: two lists, where each change started
         # and where it ended; a figure is read in its own
-        turn = _FROM_TO.search(text, cue + 2, list_end) if _FROM.match(text, cue + 2) else None
+        turn = _turn_of_changes(text, cue + 2, list_end)
         return cue, turn.end() if turn and turn.end() <= start else cue + 2
     clause_start = stop_before(text, start, _LIST_STOPS) + 1
     for run in _BARE_FIGURE_RUN.finditer(text, clause_start, _clause_end(text, start, _LIST_STOPS)):
@@ -292,6 +292,12 @@ def respective_list(text: str, start: int) -> tuple[int, int] | None:
 _LIST_STOPS = "，。；！？\n"  # what ends a list's clause: not its 、
 _FROM = lazy_pattern(r"[从由]")
 _FROM_TO = lazy_pattern(r"(?:提高|增加|提升|增长|上升|下降|降低|减少|扩大|缩小|调整)(?:到|至)|增至|降至")
+
+
+def _turn_of_changes(text: str, start: int, end: int) -> re.Match | None:
+    """Return the verb between the two lists of a list of changes that starts at `start`
+    (从202元、270元|提高到|209元、280元), or None when the list is no such one."""
+    return _FROM_TO.search(text, start, end) if _FROM.match(text, start) else None
 # The verb and link between a list's subjects and its bare figures (下降, 增长, 达, 提高到)
 _VERB_TAIL = lazy_pattern(r"(?:同比|比上年|较上年)?(?:下降|增长|提高|提升|减少|降低|增加|上升|回落|达|为|至|到)+$")
 _BARE_FIGURE = r"[约近超]?\d[\d.]*(?:[%％]|[万亿千百]?[\u4e00-\u9fff/]{0,4}?)"
@@ -311,7 +317,7 @@ def respective_subjects(text: str, start: int, end: int) -> tuple[tuple[str, ...
         return None
     subjects_end, figures_from = cue
     list_end = _clause_end(text, figures_from, _LIST_STOPS)
-    if (turn := _FROM_TO.search(text, figures_from, list_end)) and _FROM.match(text, figures_from):
+    if turn := _turn_of_changes(text, figures_from, list_end):
         list_end = turn.start()  # the list of where the changes started (从202元、270元提高到…)
     if end > list_end:
         return None  # a figure of a later clause (…分别增长11.2%、8.1%，社会消费品零售总额增长3.6%)

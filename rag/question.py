@@ -85,11 +85,12 @@ _QUESTION_WORD = lazy_pattern(r"^(?:多少|几|哪|什么|谁|怎么|如何|是�
 _COUNT_WORD = lazy_pattern(r"^(?:多少|几|百分之(?:几|多少))")
 # The measure words that count a noun, for a question that names the noun but no unit
 # (多少经营主体 is answered in 家 or 户, 多少公里 of road, not in 个 or 项).
+_PEOPLE_UNITS = ("人", "名", "人次", "位")
 _NOUN_UNITS = (
     (lazy_pattern(r"企业|公司|主体|商户|单位|机构|银行|门店|工厂|平台|医院"), ("家", "户", "所")),
     (lazy_pattern(r"学校|幼儿园|高校|院校"), ("所", "家", "个")),
     (lazy_pattern(r"人员|群众|学生|游客|旅客|农民|劳动力|毕业生|职工|医生|教师|人才|居民|老人|儿童|人口|人数|人$"),
-     ("人", "名", "人次", "位")),
+     _PEOPLE_UNITS),
     (lazy_pattern(r"案件|事故|诉求|投诉|举报|纠纷"), ("件", "起", "宗")),
     (lazy_pattern(r"用户|家庭|农户"), ("户", "万户", "家")),
     (lazy_pattern(r"住房|保障房|公寓"), ("套", "间", "万平方米")),
@@ -215,8 +216,8 @@ _PERCENT_UNITS = ("%", "％", "个百分点")
 _HOLDS_A_QUESTION_WORD = lazy_pattern(r"多少|几|多大|多高|多长|多久|多远|什么|哪")
 _COUNT_WORDS = lazy_pattern(r"多少|(?<!第)几")
 _QUALIFIER = lazy_pattern(r"(?:左右|以上|以内|以下)$")
-# Units of people, whom a report may count in 万 with no measure word (入境游客111万)
-_COUNTS_OF_PEOPLE = frozenset(("人", "人次", "名", "户", "位"))
+# Units of people and households, whom a report may count in 万 with no measure word (入境游客111万)
+_COUNTS_OF_PEOPLE = frozenset((*_PEOPLE_UNITS, "户"))
 
 
 # Nouns that only say "how many" of the word before them (就业人数, 企业数量, 投资规模).
@@ -351,7 +352,7 @@ class Asked:
         unit = UNIT_ASKED.match(asking, last)
         nouns = {t: w for t, w in terms.items() if t not in places and t not in english  # GDP: through translations only
                  and not any(c.search(t) for c, _ in _RELATIVE_YEARS)}
-        counted = not in_english and kind in ("count", "amount", "percent")
+        counted = not in_english and kind in NUMBER_KINDS
         attribute, named_before, modifiers = _attribute(words, nouns, tag, in_corpus) if counted else ((), False, ())
         # …and what the reports might not speak of: nouns only (a verb may be put otherwise)
         key_nouns = tuple(w for w in (_attribute(words, nouns, tag, statistic_verbs=False)[0] if counted else ())

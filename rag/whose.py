@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from .figures import (LEAD_WINDOW, SENTENCE_STOPS, STATISTIC_NOUNS, WHOLE_AREA, around, clause_before, lead_before,
                       qualifier_before, statistic_before, stop_before)
 from .patterns import lazy_pattern
-from .question import UNIT_ONLY, Asked, counted_thing
+from .question import NUMBER_KINDS, UNIT_ONLY, Asked, counted_thing
 from .segment import holds_form
 
 __all__ = ["RUNNING_TOTAL", "SHARE_WORD", "THRESHOLD", "a_contrary_scope", "a_longer_names_figure", "a_part_for_the_whole",
@@ -25,7 +25,7 @@ def another_statistic(asked: Asked, text: str, start: int, listed: bool) -> bool
     statistic_before) that the question, which names one, does not name in any form, or
     name it qualified otherwise than the question does (电力总装机 for 光伏并网装机,
     住宅销售面积 for 新开工面积)."""
-    if asked.english or asked.kind not in ("count", "amount", "percent"):
+    if asked.english or asked.kind not in NUMBER_KINDS:
         return False
     written = asked.question + "".join(f for forms in asked.forms.values() for f in forms)
     if not any(noun in written for noun in STATISTIC_NOUNS) and not any(_A_VOLUME.search(t) and t in text for t in asked.terms):
@@ -214,7 +214,7 @@ _CONTRARY_SCOPES = (
     (("寿险",), ("财产险",), ("健康险",)),
     (("pm2.5", "细颗粒物"), ("pm10", "可吸入颗粒物")),
 )
-_BOTH_SCOPES = lazy_pattern(r"进出口|城乡|城镇、农村|城镇和农村|城市和农村")
+_BOTH_SCOPES = lazy_pattern("|".join(("进出口", "城市和农村", *_BOTH_RESIDENTS)))
 
 
 def a_contrary_scope(question: str, near: str) -> bool:
